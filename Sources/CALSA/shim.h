@@ -1,0 +1,4 @@
+#ifndef PROCTOR_CALSA_SHIM_H
+#define PROCTOR_CALSA_SHIM_H
+#include <alsa/asoundlib.h>
+#endif

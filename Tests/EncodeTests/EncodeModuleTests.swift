@@ -1,0 +1,10 @@
+import Encode
+import XCTest
+
+final class EncodeModuleTests: XCTestCase {
+    func testErrorCarriesCodeAndMessage() {
+        let error = EncodeError(.deviceUnavailable, "camera /dev/video9 was not found")
+        XCTAssertEqual(error.code, .deviceUnavailable)
+        XCTAssertEqual(error.description, "camera /dev/video9 was not found")
+    }
+}
