@@ -1,0 +1,63 @@
+/// What the student (or a script) asked to record from, as given on the command line:
+/// `--camera auto|none|test|v4l2:/dev/videoN|file:PATH`,
+/// `--mic auto|none|test|alsa:PCM|file:PATH`, `--screen auto|none|test|x11:DISPLAY`.
+public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
+    /// Pick the first device that exists (camera: /dev/video0.., mic: ALSA "default",
+    /// screen: $DISPLAY); what "auto" resolved to is recorded in the bundle metadata.
+    case auto
+    /// Do not record this source.
+    case none
+    /// libavformat's lavfi test sources (testsrc2 / sine), paced in real time.
+    case test
+    /// A V4L2 device node, e.g. /dev/video0.
+    case v4l2(device: String)
+    /// An ALSA PCM name, e.g. "default", "hw:1,0" or a name from an asoundrc.
+    case alsa(pcm: String)
+    /// An X11 display, e.g. ":0".
+    case x11(display: String)
+    /// A media file played as if it were the device, paced in real time.
+    case file(path: String)
+
+    public enum Kind: String, Sendable { case camera, microphone = "mic", screen }
+
+    /// Parses one `--camera`, `--mic` or `--screen` value; the error names the option and
+    /// lists the forms it accepts.
+    public init(parsing text: String, for kind: Kind) throws(EncodeError) {
+        let accepted: String
+        switch kind {
+        case .camera: accepted = "auto, none, test, v4l2:/dev/videoN or file:PATH"
+        case .microphone: accepted = "auto, none, test, alsa:PCM or file:PATH"
+        case .screen: accepted = "auto, none, test or x11:DISPLAY"
+        }
+        let bad = EncodeError(.usage, "--\(kind.rawValue) '\(text)' is not a source; use \(accepted)")
+        switch text {
+        case "auto": self = .auto; return
+        case "none": self = .none; return
+        case "test": self = .test; return
+        default: break
+        }
+        guard let colon = text.firstIndex(of: ":") else { throw bad }
+        let scheme = text[..<colon]
+        let rest = String(text[text.index(after: colon)...])
+        guard !rest.isEmpty else { throw bad }
+        switch (scheme, kind) {
+        case ("v4l2", .camera): self = .v4l2(device: rest)
+        case ("alsa", .microphone): self = .alsa(pcm: rest)
+        case ("x11", .screen): self = .x11(display: rest.hasPrefix(":") ? rest : ":" + rest)
+        case ("file", .camera), ("file", .microphone): self = .file(path: rest)
+        default: throw bad
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .auto: "auto"
+        case .none: "none"
+        case .test: "test"
+        case .v4l2(let device): "v4l2:\(device)"
+        case .alsa(let pcm): "alsa:\(pcm)"
+        case .x11(let display): "x11:\(display)"
+        case .file(let path): "file:\(path)"
+        }
+    }
+}
