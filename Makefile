@@ -7,7 +7,7 @@ BUILD_FLAGS ?=
 BIN = .build/$(CONFIG)/proctor
 
 # Debian packages: libraries to build against, and the tools tests read results back with.
-APT_PACKAGES = pkg-config libsodium-dev \
+APT_PACKAGES = pkg-config libsodium-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavdevice-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev \
 	libasound2-dev alsa-utils libcairo2-dev libpango1.0-dev fonts-dejavu-core \
 	libdlib-dev libdlib-data libblas-dev liblapack-dev libwebrtc-audio-processing-dev \
