@@ -7,10 +7,13 @@ struct FlaggedEventPages {
     let flow: PageFlow
 
     private let frameHeight = 130.0
+    /// Set by `draw`: the canvas page the section's heading landed on.
+    private(set) var firstPage = 0
 
-    func draw() throws(SessionError) {
+    mutating func draw() throws(SessionError) {
         let flagged = model.flagged
         flow.heading("Flagged events (\(flagged.count))")
+        firstPage = flow.canvas.pageNumber
         if flagged.isEmpty {
             flow.paragraph("Nothing was flagged during this session.")
             return

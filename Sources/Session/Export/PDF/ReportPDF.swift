@@ -2,9 +2,16 @@ import Foundation
 
 /// One student's PDF report (docs/export.md describes what a reviewer sees on each page).
 public enum ReportPDF {
-    /// Writes the report to `path` and returns its page count.
+    /// Where things landed, for the class overview's page references.
+    public struct Pages: Sendable, Equatable {
+        public var count: Int
+        /// The page where the flagged events section begins.
+        public var flaggedEvents: Int
+    }
+
+    /// Writes the report to `path` and says where its sections landed.
     @discardableResult
-    public static func write(_ model: ReportModel, to path: String) throws(SessionError) -> Int {
+    public static func write(_ model: ReportModel, to path: String) throws(SessionError) -> Pages {
         let canvas = try PDFCanvas(path: path)
         canvas.setMetadata(title: "Exam session report: \(model.student.id), \(model.exam.id)",
                            author: "proctor \(ReportPDF.generatorVersion)",
@@ -15,7 +22,7 @@ public enum ReportPDF {
     }
 
     /// Draws the report starting on the canvas's current (fresh) page; returns the pages it used.
-    static func render(_ model: ReportModel, on canvas: PDFCanvas) throws(SessionError) -> Int {
+    static func render(_ model: ReportModel, on canvas: PDFCanvas) throws(SessionError) -> Pages {
         let firstPage = canvas.pageNumber
         let flow = PageFlow(canvas: canvas, footer: "proctor report · student \(model.student.id) · exam \(model.exam.id)")
         canvas.addOutline("Report: \(model.student.id)", page: firstPage)
@@ -24,8 +31,9 @@ public enum ReportPDF {
         canvas.addOutline("Identity and timeline: \(model.student.id)", page: canvas.pageNumber)
         try IdentityPhotos(model: model, flow: flow).draw()
         TimelineChart(model: model, flow: flow).draw()
-        try FlaggedEventPages(model: model, flow: flow).draw()
-        return flow.pagesUsed
+        var events = FlaggedEventPages(model: model, flow: flow)
+        try events.draw()
+        return Pages(count: flow.pagesUsed, flaggedEvents: events.firstPage - firstPage + 1)
     }
 
     /// Written into the PDF's author field; `proctor --version` reports the same.
