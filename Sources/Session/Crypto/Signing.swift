@@ -65,3 +65,33 @@ enum BoxKeys {
         return publicKey
     }
 }
+
+extension SecretBytes {
+    /// The first `count` bytes as a new secret, copied without an intermediate array.
+    func prefix(_ count: Int) -> SecretBytes { slice(0..<count) }
+
+    /// Two secrets side by side, e.g. the box key and the signing seed stored together.
+    static func concatenating(_ first: SecretBytes, _ second: SecretBytes) -> SecretBytes {
+        let joined = SecretBytes(count: first.count + second.count)
+        joined.withUnsafeMutableBytes { target in
+            first.withUnsafeBytes { a in
+                second.withUnsafeBytes { b in
+                    if a.count > 0 { UnsafeMutableRawBufferPointer(rebasing: target[0..<a.count]).copyMemory(from: a) }
+                    if b.count > 0 { UnsafeMutableRawBufferPointer(rebasing: target[a.count...]).copyMemory(from: b) }
+                }
+            }
+        }
+        return joined
+    }
+
+    /// Bytes `range` as a new secret.
+    func slice(_ range: Range<Int>) -> SecretBytes {
+        let copy = SecretBytes(count: range.count)
+        withUnsafeBytes { source in
+            copy.withUnsafeMutableBytes { target in
+                if range.count > 0 { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[range])) }
+            }
+        }
+        return copy
+    }
+}
