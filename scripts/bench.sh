@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# `make bench`: every speed and memory claim of proctor, measured in one run side by side with
+# what a user would otherwise run, printed as one table and saved as JSON under bench/results/.
+# Method and targets: docs/benchmarks.md.
+#
+#   BENCH_QUICK=1     a smoke run in about two minutes (short media, short RSS run, small bundle)
+#   BENCH_KEEP=1      keep the work directory (recordings, bundles, logs) for inspection
+#   BENCH_OUT=DIR     where the JSON result goes (default bench/results)
+#
+# Rows whose command is not available print "not measured: <reason>" instead of a number.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PROCTOR=${PROCTOR:-.build/release/proctor}
+source scripts/lib/common.sh
+
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+    MEDIA_SECONDS=8 RSS_SECONDS=60 RSS_EARLY=10 EXPORT_SECONDS=900 EXPORT_SMALL_SECONDS=120
+else
+    MEDIA_SECONDS=30 RSS_SECONDS=600 RSS_EARLY=60 EXPORT_SECONDS=7200 EXPORT_SMALL_SECONDS=600
+fi
+# BENCH_RSS_SECONDS shortens the RSS recording alone (e.g. 120 for a quicker full run).
+RSS_SECONDS=${BENCH_RSS_SECONDS:-$RSS_SECONDS}
+
+EXPORT_HOURS=$(awk -v s="$EXPORT_SECONDS" 'BEGIN { printf "%g", s / 3600 }')
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/proctor-bench.XXXXXX")
+[ "${BENCH_KEEP:-0}" = 1 ] && log "work directory: $WORK" || trap 'rm -rf "$WORK"' EXIT
+ROWS=$WORK/rows.tsv
+: >"$ROWS"
+
+# row ID NAME UNIT MEASURED BASELINE RATIO TARGET VERDICT NOTE — one line of the table.
+# Fields are separated by US (0x1f): tabs would let `read` merge empty fields.
+row() { local IFS=$'\x1f'; printf '%s\n' "$*" >>"$ROWS"; }
+not_measured() { row "$1" "$2" "" "" "" "" "$3" "NOT MEASURED" "not measured: $4"; log "$1: not measured: $4"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "" }'; }
+# meets VALUE OP LIMIT -> PASS/FAIL
+meets() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == "<=") ? v <= t : (op == ">=") ? v >= t : (op == "<") ? v < t : v > t; print ok ? "PASS" : "FAIL" }'; }
+
+# --- 1. recording CPU per second of media: proctor begin vs the ffmpeg CLI ------------------------
+
+# The same lavfi sources as `--camera test --mic test`, paced in real time with -re, to the same
+# codecs and bitrates, into a plain Matroska file.
+ffmpeg_record_command() {
+    FFMPEG_RECORD=(ffmpeg -nostdin -hide_banner -loglevel error
+        -re -f lavfi -i "$LAVFI_CAMERA" -re -f lavfi -i "$LAVFI_MIC" -t "$1"
+        -map 0:v -map 1:a "${FFMPEG_VIDEO_ARGS[@]}" "${FFMPEG_AUDIO_ARGS[@]}" -y "$2")
+}
+
+bench_recording_cpu() {
+    local name="recording CPU s per media s"
+    log "recording: ffmpeg baseline, ${MEDIA_SECONDS} s"
+    ffmpeg_record_command "$MEDIA_SECONDS" "$WORK/ffmpeg.mkv"
+    run_timed "$WORK/ffmpeg.time" "${FFMPEG_RECORD[@]}"
+    FFMPEG_CPU=$(awk -v c="$(cpu_seconds "$WORK/ffmpeg.time")" -v s="$MEDIA_SECONDS" 'BEGIN { printf "%.4f", c / s }')
+    for detectors in on off; do
+        local id=recording_cpu_detectors_$detectors label="$name (detectors $detectors)"
+        local dir=$WORK/rec-$detectors
+        if ! setup_exam "$dir" "$detectors"; then
+            not_measured "$id" "$label" "ratio <= 1.25" "$SETUP_ERROR"
+            continue
+        fi
+        log "recording: proctor begin, detectors $detectors, ${MEDIA_SECONDS} s"
+        record_command "$MEDIA_SECONDS"
+        if ! run_timed "$dir/begin.time" "${RECORD[@]}" >"$dir/begin.log" 2>&1; then
+            not_measured "$id" "$label" "ratio <= 1.25" "proctor begin failed: $(first_error "$dir/begin.log")"
+            continue
+        fi
+        local cpu
+        cpu=$(awk -v c="$(cpu_seconds "$dir/begin.time")" -v s="$MEDIA_SECONDS" 'BEGIN { printf "%.4f", c / s }')
+        local r; r=$(ratio "$cpu" "$FFMPEG_CPU")
+        row "$id" "$label" "CPU s/s" "$cpu" "$FFMPEG_CPU" "$r" "ratio <= 1.25" "$(meets "$r" "<=" 1.25)" "baseline: ffmpeg CLI, same sources/codecs/bitrates, ${MEDIA_SECONDS} s"
+        eval "PROCTOR_CPU_$detectors=$cpu"
+    done
+    # Issue 5: all detectors together cost at most 10% of one core.
+    if [ -n "${PROCTOR_CPU_on:-}" ] && [ -n "${PROCTOR_CPU_off:-}" ]; then
+        local share; share=$(awk -v a="$PROCTOR_CPU_on" -v b="$PROCTOR_CPU_off" 'BEGIN { printf "%.4f", a - b }')
+        row detectors_cpu "detectors' share of one core" "cores" "$share" "$PROCTOR_CPU_off" "" "<= 0.10 core" "$(meets "$share" "<=" 0.10)" "recording with minus without detectors"
+    else
+        not_measured detectors_cpu "detectors' share of one core" "<= 0.10 core" "needs both recording rows"
+    fi
+}
+
+# --- 2. sealing throughput vs raw libsodium AES-256-GCM ---------------------------------------------
+
+bench_sealing() {
+    local id=sealing name="sealing throughput (1 MiB records)"
+    log "sealing: proctor bench-seal"
+    if ! "$PROCTOR" bench-seal >"$WORK/seal.json" 2>"$WORK/seal.err" || ! jq -e '.sealMBps' "$WORK/seal.json" >/dev/null 2>&1; then
+        not_measured "$id" "$name" "ratio >= 0.80" "proctor bench-seal: $(first_error "$WORK/seal.err")"
+        return
+    fi
+    SEAL_MBPS=$(jq -r '.sealMBps' "$WORK/seal.json")
+    RAW_MBPS=$(jq -r '.rawMBps' "$WORK/seal.json")
+    local r; r=$(ratio "$SEAL_MBPS" "$RAW_MBPS")
+    row "$id" "$name" "MB/s" "$SEAL_MBPS" "$RAW_MBPS" "$r" "ratio >= 0.80" "$(meets "$r" ">=" 0.80)" "baseline: raw crypto_aead_aes256gcm_encrypt on the same data"
+}
+
+# --- 3 and 4b. export of a generated long bundle -------------------------------------------------------
+
+# A pre-encoded minute of the same media, looped losslessly (-c copy) to the bundle's length;
+# `proctor bench-bundle` (hidden) seals it as a recording of that length would be sealed.
+generate_bundle() {
+    local seconds=$1 out=$2
+    [ -f "$WORK/minute.mkv" ] || ffmpeg -nostdin -hide_banner -loglevel error \
+        -f lavfi -i "$LAVFI_CAMERA" -f lavfi -i "$LAVFI_MIC" -t 60 \
+        -map 0:v -map 1:a "${FFMPEG_VIDEO_ARGS[@]}" "${FFMPEG_AUDIO_ARGS[@]}" \
+        -metadata:s:v:0 title=camera -metadata:s:a:0 title=microphone -y "$WORK/minute.mkv"
+    ffmpeg -nostdin -hide_banner -loglevel error -stream_loop $(( (seconds + 59) / 60 - 1 )) \
+        -i "$WORK/minute.mkv" -t "$seconds" -c copy -y "$WORK/media-$seconds.mkv"
+    "$PROCTOR" bench-bundle --exam "$EXAM" --key "$KEY" --media "$WORK/media-$seconds.mkv" --output "$out"
+}
+
+bench_export() {
+    local dir=$WORK/export
+    if ! setup_exam "$dir" on; then
+        not_measured export_pdf "export: ${EXPORT_HOURS} h bundle to PDF" "< 10 s" "$SETUP_ERROR"
+        not_measured verify_throughput "decrypt-and-verify throughput" "(none set)" "$SETUP_ERROR"
+        not_measured export_rss "peak RSS, ${EXPORT_HOURS} h export" "< 150 MB, flat" "$SETUP_ERROR"
+        return
+    fi
+    local long=$dir/long.proctor short=$dir/short.proctor hours=$EXPORT_HOURS
+    log "export: generating a ${hours} h bundle"
+    local started=$SECONDS
+    if ! generate_bundle "$EXPORT_SECONDS" "$long" >"$dir/gen.log" 2>&1; then
+        local why="bundle generator failed: $(first_error "$dir/gen.log")"
+        not_measured export_pdf "export: ${hours} h bundle to PDF" "< 10 s" "$why"
+        not_measured verify_throughput "decrypt-and-verify throughput" "(none set)" "$why"
+        not_measured export_rss "peak RSS, ${hours} h export" "< 150 MB, flat" "$why"
+        return
+    fi
+    local mb; mb=$(awk -v b="$(stat -c %s "$long")" 'BEGIN { printf "%.1f", b / 1e6 }')
+    log "export: generated $mb MB in $((SECONDS - started)) s"
+
+    log "export: proctor verify --key"
+    local verify_ok=0
+    if run_timed "$dir/verify.time" "$PROCTOR" verify "$long" --key "$KEY" >"$dir/verify.log" 2>&1; then
+        verify_ok=1
+        local mbps; mbps=$(awk -v m="$mb" -v w="$(wall_seconds "$dir/verify.time")" 'BEGIN { printf "%.1f", m / w }')
+        local r=""; [ -n "${RAW_MBPS:-}" ] && r=$(ratio "$mbps" "$RAW_MBPS")
+        row verify_throughput "decrypt-and-verify throughput" "MB/s" "$mbps" "${RAW_MBPS:-}" "$r" "(none set)" "INFO" "$mb MB bundle; baseline: raw AES-256-GCM"
+    else
+        not_measured verify_throughput "decrypt-and-verify throughput" "(none set)" "proctor verify --key failed: $(first_error "$dir/verify.log")"
+    fi
+
+    log "export: proctor export --pdf (${hours} h)"
+    if ! run_timed "$dir/export.time" "$PROCTOR" export "$long" --key "$KEY" --pdf --output "$dir/out-long" >"$dir/export.log" 2>&1; then
+        not_measured export_pdf "export: ${hours} h bundle to PDF" "< 10 s" "proctor export failed: $(first_error "$dir/export.log")"
+        not_measured export_rss "peak RSS, ${hours} h export" "< 150 MB, flat" "proctor export failed"
+        return
+    fi
+    local seconds baseline="" r=""; seconds=$(wall_seconds "$dir/export.time")
+    if [ "$verify_ok" = 1 ]; then baseline=$(wall_seconds "$dir/verify.time"); r=$(ratio "$seconds" "$baseline"); fi
+    row export_pdf "export: ${hours} h bundle to PDF" "s" "$seconds" "$baseline" "$r" "< 10 s" "$(meets "$seconds" "<" 10)" "baseline: verify --key of the same bundle (the floor export pays)"
+
+    # Flat memory: the long export against a short one from the same generator.
+    local small_minutes=$((EXPORT_SMALL_SECONDS / 60))
+    log "export: ${small_minutes}-minute bundle for the RSS comparison"
+    if generate_bundle "$EXPORT_SMALL_SECONDS" "$short" >"$dir/gen-short.log" 2>&1 &&
+        run_timed "$dir/export-short.time" "$PROCTOR" export "$short" --key "$KEY" --pdf --output "$dir/out-short" >"$dir/export-short.log" 2>&1; then
+        local big small; big=$(maxrss_mb "$dir/export.time"); small=$(maxrss_mb "$dir/export-short.time")
+        r=$(ratio "$big" "$small")
+        local verdict=FAIL
+        [ "$(meets "$big" "<" 150)" = PASS ] && [ "$(meets "$r" "<=" 1.25)" = PASS ] && verdict=PASS
+        row export_rss "peak RSS, ${hours} h export" "MB" "$big" "$small" "$r" "< 150 MB, ratio <= 1.25" "$verdict" "baseline: export of a ${small_minutes}-minute bundle"
+    else
+        not_measured export_rss "peak RSS, ${hours} h export" "< 150 MB, flat" "short export failed: $(first_error "$dir/export-short.log")"
+    fi
+}
+
+# --- 4a. RSS of a long recording: peak, and the trend from minute one to the end -------------------
+
+bench_recording_rss() {
+    local id=recording_rss name="peak RSS, $((RSS_SECONDS / 60))-minute recording" dir=$WORK/rss
+    if ! setup_exam "$dir" on; then
+        not_measured "$id" "$name" "< 150 MB, flat" "$SETUP_ERROR"
+        return
+    fi
+    log "memory: ${RSS_SECONDS} s recording, sampling RSS every 5 s"
+    record_command "$RSS_SECONDS"
+    "${RECORD[@]}" >"$dir/begin.log" 2>&1 &
+    local pid=$! start=$SECONDS
+    : >"$dir/rss.tsv"
+    while kill -0 "$pid" 2>/dev/null; do
+        # VmRSS now, VmHWM the peak so far; read from /proc, so sampling costs no process.
+        local rss hwm
+        rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+        hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+        [ -n "$rss" ] && printf '%s\t%s\t%s\n' $((SECONDS - start)) "$rss" "$hwm" >>"$dir/rss.tsv"
+        sleep 5
+    done
+    if ! wait "$pid"; then
+        not_measured "$id" "$name" "< 150 MB, flat" "proctor begin failed: $(first_error "$dir/begin.log")"
+        return
+    fi
+    local early end peak
+    early=$(awk -v t="$RSS_EARLY" '$1 >= t { printf "%.1f", $2 / 1024; exit }' "$dir/rss.tsv")
+    end=$(awk 'END { printf "%.1f", $2 / 1024 }' "$dir/rss.tsv")
+    peak=$(awk 'END { printf "%.1f", $3 / 1024 }' "$dir/rss.tsv")
+    if [ -z "$early" ]; then
+        not_measured "$id" "$name" "< 150 MB, flat" "no RSS sample after ${RSS_EARLY} s"
+        return
+    fi
+    local r; r=$(ratio "$end" "$early")
+    local verdict=FAIL
+    [ "$(meets "$peak" "<" 150)" = PASS ] && [ "$(meets "$r" "<=" 1.10)" = PASS ] && verdict=PASS
+    row "$id" "$name" "MB" "$peak" "$early" "$r" "< 150 MB, end/early <= 1.10" "$verdict" "baseline: RSS at ${RSS_EARLY} s; ratio: RSS at the end ($end MB) / baseline"
+    cp "$dir/rss.tsv" "$WORK/rss-trend.tsv"
+}
+
+# --- the run ---------------------------------------------------------------------------------------
+
+machine_json() {
+    jq -n \
+        --arg kernel "$(uname -srm)" \
+        --arg cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
+        --argjson cores "$(nproc)" \
+        --arg memory "$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)" \
+        --arg os "$(. /etc/os-release && echo "$PRETTY_NAME")" \
+        --arg swift "$(swift --version 2>/dev/null | head -1 || echo unknown)" \
+        --arg ffmpeg "$(ffmpeg -version | head -1)" \
+        --arg libsodium "$(pkg-config --modversion libsodium 2>/dev/null || echo unknown)" \
+        --arg aesni "$(grep -qw aes /proc/cpuinfo && echo yes || echo no)" \
+        --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+        '{kernel: $kernel, cpu: $cpu, cores: $cores, memory: $memory, os: $os, swift: $swift,
+          ffmpeg: $ffmpeg, libsodium: $libsodium, aesni: $aesni, loadAverageAtStart: $load}'
+}
+
+print_table() {
+    printf '\n%-44s %-8s %10s %10s %7s  %-28s %s\n' "measurement" "unit" "measured" "baseline" "ratio" "target" "result"
+    printf '%s\n' "$(printf '%.0s-' {1..120})"
+    while IFS=$'\x1f' read -r id name unit measured baseline r target verdict note; do
+        if [ "$verdict" = "NOT MEASURED" ]; then
+            printf '%-44s %-8s %10s %10s %7s  %-28s %s\n' "$name" "" "-" "-" "-" "$target" "$note"
+        else
+            printf '%-44s %-8s %10s %10s %7s  %-28s %s\n' "$name" "$unit" "$measured" "${baseline:--}" "${r:--}" "$target" "$verdict"
+        fi
+    done <"$ROWS"
+    echo
+}
+
+save_json() {
+    local out_dir=${BENCH_OUT:-bench/results} stamp commit
+    stamp=$(date -u +%Y%m%dT%H%M%SZ)
+    commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+    mkdir -p "$out_dir"
+    local file=$out_dir/$stamp-$commit$([ "$QUICK" = 1 ] && echo -quick).json
+    jq -R -s --argjson machine "$MACHINE" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg commit "$commit" \
+        --argjson quick "$([ "$QUICK" = 1 ] && echo true || echo false)" \
+        --argjson media "$MEDIA_SECONDS" --argjson rss "$RSS_SECONDS" --argjson export "$EXPORT_SECONDS" \
+        --slurpfile trend <(awk 'BEGIN { printf "[" } { printf "%s[%s,%.1f]", NR > 1 ? "," : "", $1, $2 / 1024 } END { print "]" }' "$WORK/rss-trend.tsv" 2>/dev/null || echo '[]') '
+        def num: if . == "" then null else tonumber end;
+        { date: $date, commit: $commit, quick: $quick, machine: $machine,
+          lengths: { recordingSeconds: $media, rssRecordingSeconds: $rss, exportBundleSeconds: $export },
+          rssTrendMB: $trend[0],
+          rows: [ split("\n")[] | select(length > 0) | split("\u001f") |
+                  { id: .[0], name: .[1], unit: .[2], measured: (.[3] | num), baseline: (.[4] | num),
+                    ratio: (.[5] | num), target: .[6], result: .[7], note: .[8] } ] }' "$ROWS" >"$file"
+    log "saved $file"
+}
+
+MACHINE=$(machine_json)
+log "proctor bench: $([ "$QUICK" = 1 ] && echo quick || echo full) run on $(jq -r '.cpu + ", " + (.cores|tostring) + " cores, load " + .loadAverageAtStart' <<<"$MACHINE")"
+: >"$WORK/rss-trend.tsv"
+bench_recording_cpu
+bench_sealing
+bench_export
+bench_recording_rss
+print_table
+save_json
+! grep -q $'\x1fFAIL\x1f' "$ROWS"
