@@ -1,0 +1,55 @@
+import Foundation
+
+/// Random-access bytes of one recorded Matroska stream. The bundle keeps media encrypted in
+/// records; Session implements this over them so export decrypts only the records a read
+/// touches, and memory stays bounded however long the recording is.
+public protocol MediaByteSource: AnyObject {
+    /// Total length in bytes.
+    var size: Int64 { get }
+    /// Copies up to `buffer.count` bytes starting at `offset`; returns how many (0 at the end).
+    func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+/// Media bytes already in memory (tests, small recordings).
+public final class MemoryByteSource: MediaByteSource {
+    private let bytes: [UInt8]
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public var size: Int64 { Int64(bytes.count) }
+
+    public func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard offset >= 0, offset < Int64(bytes.count) else { return 0 }
+        let count = min(buffer.count, bytes.count - Int(offset))
+        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[Int(offset)..<Int(offset) + count])) }
+        return count
+    }
+}
+
+/// Media bytes in a plain file (a `--media` output read back, or a decrypted spool file).
+public final class FileByteSource: MediaByteSource {
+    private let handle: FileHandle
+    public let size: Int64
+
+    public init(path: String) throws(EncodeError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw EncodeError(.missingInput, "cannot open the media file \(path)")
+        }
+        self.handle = handle
+        do {
+            size = Int64(try handle.seekToEnd())
+        } catch {
+            throw EncodeError(.io, "cannot read the media file \(path)", detail: "\(error)")
+        }
+    }
+
+    public func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count = pread(handle.fileDescriptor, buffer.baseAddress, buffer.count, off_t(offset))
+        guard count >= 0 else { throw EncodeError(.io, "reading the media file failed", detail: String(cString: strerror(errno))) }
+        return count
+    }
+
+    deinit {
+        try? handle.close()
+    }
+}

@@ -1,0 +1,160 @@
+internal import CFFmpeg
+
+/// Reads a recorded Matroska stream back for review: what streams it has, a keyframe index,
+/// and single frames at given times decoded from the nearest keyframe before them.
+public final class RecordingReader {
+    public struct Stream: Sendable, Equatable {
+        public enum Kind: String, Sendable { case video, audio, other }
+        public let index: Int
+        public let kind: Kind
+        public let codec: String
+        public let width: Int
+        public let height: Int
+        public let sampleRate: Int
+    }
+
+    public let streams: [Stream]
+    /// Frames decoded by the most recent `frame(at:)` call: at most one GOP when the index works.
+    public private(set) var lastDecodeCount = 0
+    private let input: DemuxInput
+    private var index: KeyframeIndex?
+    private var decoder: StillImage.Codec?
+
+    public init(_ source: MediaByteSource) throws(EncodeError) {
+        let input = try DemuxInput(source)
+        self.input = input
+        streams = (0..<input.streamCount).map { i in
+            let parameters = input.stream(i).pointee.codecpar.pointee
+            let kind: Stream.Kind = switch parameters.codec_type {
+            case AVMEDIA_TYPE_VIDEO: .video
+            case AVMEDIA_TYPE_AUDIO: .audio
+            default: .other
+            }
+            return Stream(index: i, kind: kind, codec: String(cString: avcodec_get_name(parameters.codec_id)),
+                          width: Int(parameters.width), height: Int(parameters.height), sampleRate: Int(parameters.sample_rate))
+        }
+    }
+
+    public var videoStream: Stream? { streams.first { $0.kind == .video } }
+
+    /// One pass over every packet, decoding none: keyframe times of the video stream and the
+    /// end time of every stream. The demuxer keeps its own copy of the keyframe positions,
+    /// which is what makes the later seeks land on a keyframe without scanning.
+    public func keyframeIndex() throws(EncodeError) -> KeyframeIndex {
+        if let index { return index }
+        // Called once, straight after opening: the demuxer is still at the first packet (the
+        // packets avformat_find_stream_info read are buffered and come back first).
+        let video = videoStream?.index
+        var times: [Double] = [], ends: [Int: Double] = [:]
+        let packet = try StillImage.Packet()
+        while true {
+            let status = av_read_frame(input.context, packet.pointer)
+            if status == proctor_averror_eof() { break }
+            guard status >= 0 else {
+                throw EncodeError(.badData, "the recorded media is damaged", detail: input.failureDetail(status, "av_read_frame"))
+            }
+            let p = packet.pointer.pointee
+            let stream = Int(p.stream_index)
+            if let start = seconds(p.pts, stream: stream) {
+                let length = seconds(p.duration, stream: stream) ?? 0
+                ends[stream] = max(ends[stream] ?? 0, start + length)
+                if stream == video, p.flags & AV_PKT_FLAG_KEY != 0 { times.append(start) }
+            }
+            av_packet_unref(packet.pointer)
+        }
+        let built = KeyframeIndex(times: times, streamEnds: ends)
+        index = built
+        return built
+    }
+
+    /// The video frame shown at `time` (the first frame whose time is at or after it, or the
+    /// last frame when `time` is past the end), as packed RGB no larger than `maxWidth` wide.
+    public func frame(at time: Double, maxWidth: Int = 640) throws(EncodeError) -> AnalysisImage {
+        guard let video = videoStream else { throw EncodeError(.badData, "the recording has no video stream") }
+        let index = try keyframeIndex()
+        guard let keyframe = index.keyframe(atOrBefore: time) else {
+            throw EncodeError(.badData, "the recording has no video keyframe")
+        }
+        let decoder = try openDecoder(video.index)
+        let stream = input.stream(video.index)
+        let target = Int64((keyframe / av_q2d(stream.pointee.time_base)).rounded())
+        let sought = av_seek_frame(input.context, Int32(video.index), target, AVSEEK_FLAG_BACKWARD)
+        guard sought >= 0 else {
+            throw EncodeError(.badData, "cannot seek in the recorded media", detail: input.failureDetail(sought, "av_seek_frame"))
+        }
+        avcodec_flush_buffers(decoder.context)
+        lastDecodeCount = 0
+        let packet = try StillImage.Packet(), frame = try StillImage.Frame(), kept = try StillImage.Frame()
+        var haveKept = false, draining = false
+        while true {
+            if !draining {
+                let status = av_read_frame(input.context, packet.pointer)
+                if status == proctor_averror_eof() {
+                    draining = true
+                    avcodec_send_packet(decoder.context, nil)
+                } else if status < 0 {
+                    throw EncodeError(.badData, "the recorded media is damaged", detail: input.failureDetail(status, "av_read_frame"))
+                } else {
+                    defer { av_packet_unref(packet.pointer) }
+                    guard Int(packet.pointer.pointee.stream_index) == video.index else { continue }
+                    let sent = avcodec_send_packet(decoder.context, packet.pointer)
+                    if sent < 0, sent != proctor_averror_eagain() {
+                        throw EncodeError(.badData, "a video packet could not be decoded", detail: FFmpegCall.errorText(sent))
+                    }
+                }
+            }
+            while true {
+                let received = avcodec_receive_frame(decoder.context, frame.pointer)
+                if received == proctor_averror_eagain() { break }
+                if received == proctor_averror_eof() {
+                    guard haveKept else { throw EncodeError(.badData, "no video frame could be decoded near \(time) s") }
+                    return try image(kept.pointer, stream: video.index, maxWidth: maxWidth)
+                }
+                try FFmpegCall.check(received, "avcodec_receive_frame", "video decoding failed")
+                lastDecodeCount += 1
+                let frameTime = seconds(frame.pointer.pointee.best_effort_timestamp, stream: video.index) ?? time
+                // Half a millisecond of slack: Matroska stores times in whole milliseconds.
+                if frameTime >= time - 0.0005 {
+                    return try image(frame.pointer, stream: video.index, maxWidth: maxWidth)
+                }
+                av_frame_unref(kept.pointer)
+                av_frame_move_ref(kept.pointer, frame.pointer)
+                haveKept = true
+            }
+        }
+    }
+
+    /// `frame(at:)` encoded as a JPEG for a report.
+    public func evidenceJPEG(at time: Double, maxWidth: Int = 640, quality: Int = 80) throws(EncodeError) -> (time: Double, jpeg: [UInt8]) {
+        let image = try frame(at: time, maxWidth: maxWidth)
+        return (image.time, try StillImage.encodeJPEG(image, quality: quality))
+    }
+
+    private func image(_ frame: UnsafeMutablePointer<AVFrame>, stream: Int, maxWidth: Int) throws(EncodeError) -> AnalysisImage {
+        let width = Int(frame.pointee.width), height = Int(frame.pointee.height)
+        let scale = min(1, Double(maxWidth) / Double(width))
+        let outWidth = max(2, Int(Double(width) * scale) & ~1), outHeight = max(2, Int(Double(height) * scale) & ~1)
+        let time = seconds(frame.pointee.best_effort_timestamp, stream: stream) ?? 0
+        return try StillImage.convert(frame, to: .rgb24, width: outWidth, height: outHeight, time: time)
+    }
+
+    private func openDecoder(_ stream: Int) throws(EncodeError) -> StillImage.Codec {
+        if let decoder { return decoder }
+        let parameters = input.stream(stream).pointee.codecpar!
+        let codec = try StillImage.Codec(decoder: parameters.pointee.codec_id)
+        try FFmpegCall.check(avcodec_parameters_to_context(codec.context, parameters), "avcodec_parameters_to_context",
+                             "the video stream's parameters are unusable")
+        // One thread per recording: export parallelises across bundles, and frame threading
+        // would only add decode latency to a single seek.
+        codec.context.pointee.thread_count = 1
+        codec.context.pointee.pkt_timebase = input.stream(stream).pointee.time_base
+        try FFmpegCall.check(avcodec_open2(codec.context, codec.codec, nil), "avcodec_open2", "cannot open the video decoder")
+        decoder = codec
+        return codec
+    }
+
+    private func seconds(_ value: Int64, stream: Int) -> Double? {
+        guard value != proctor_av_nopts_value() else { return nil }
+        return Double(value) * av_q2d(input.stream(stream).pointee.time_base)
+    }
+}

@@ -1,0 +1,115 @@
+internal import CFFmpeg
+
+/// A point of interest in a recording, written as a Matroska chapter so a player (ffplay's
+/// chapter keys, VLC's chapter menu) jumps straight to it.
+public struct Chapter: Sendable, Equatable {
+    public var start: Double
+    public var end: Double
+    public var title: String
+    public init(start: Double, end: Double, title: String) {
+        self.start = start
+        self.end = end
+        self.title = title
+    }
+}
+
+/// Copies a recorded stream, packet for packet (no re-encoding), into a standalone seekable
+/// Matroska file with a duration, cues and chapters: the file a reviewer opens in a player.
+public enum Remux {
+    /// Writes every audio and video stream of `source` to `path`; returns the streams written.
+    @discardableResult
+    public static func write(_ source: MediaByteSource, to path: String, chapters: [Chapter] = [],
+                             title: String? = nil) throws(EncodeError) -> [RecordingReader.Stream] {
+        let input = try DemuxInput(source)
+        let output = try MuxOutput(path: path)
+        var mapping = [Int: Int32]()
+        var written: [RecordingReader.Stream] = []
+        for i in 0..<input.streamCount {
+            let parameters = input.stream(i).pointee.codecpar!
+            let type = parameters.pointee.codec_type
+            guard type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO else { continue }
+            guard let stream = avformat_new_stream(output.context, nil) else { throw EncodeError(.library, "out of memory for a stream") }
+            try FFmpegCall.check(avcodec_parameters_copy(stream.pointee.codecpar!, parameters), "avcodec_parameters_copy",
+                                 "cannot copy the stream parameters")
+            // The tag belongs to the source container; Matroska chooses its own codec id.
+            stream.pointee.codecpar!.pointee.codec_tag = 0
+            stream.pointee.time_base = input.stream(i).pointee.time_base
+            mapping[i] = stream.pointee.index
+            written.append(.init(index: Int(stream.pointee.index), kind: type == AVMEDIA_TYPE_VIDEO ? .video : .audio,
+                                 codec: String(cString: avcodec_get_name(parameters.pointee.codec_id)),
+                                 width: Int(parameters.pointee.width), height: Int(parameters.pointee.height),
+                                 sampleRate: Int(parameters.pointee.sample_rate)))
+        }
+        guard !mapping.isEmpty else { throw EncodeError(.badData, "the recording has no audio or video stream") }
+        for (n, chapter) in chapters.sorted(by: { $0.start < $1.start }).enumerated() {
+            let start = Int64((chapter.start * 1000).rounded()), end = Int64((max(chapter.end, chapter.start) * 1000).rounded())
+            try FFmpegCall.check(proctor_add_chapter(output.context, Int64(n + 1), start, end, chapter.title),
+                                 "av_mallocz", "out of memory for a chapter")
+        }
+        if let title { av_dict_set(&output.context.pointee.metadata, "title", title, 0) }
+        try output.begin()
+
+        let packet = try StillImage.Packet()
+        while true {
+            let status = av_read_frame(input.context, packet.pointer)
+            if status == proctor_averror_eof() { break }
+            guard status >= 0 else {
+                throw EncodeError(.badData, "the recorded media is damaged", detail: input.failureDetail(status, "av_read_frame"))
+            }
+            defer { av_packet_unref(packet.pointer) }
+            let from = Int(packet.pointer.pointee.stream_index)
+            guard let to = mapping[from] else { continue }
+            let outStream = output.context.pointee.streams[Int(to)]!
+            av_packet_rescale_ts(packet.pointer, input.stream(from).pointee.time_base, outStream.pointee.time_base)
+            packet.pointer.pointee.stream_index = to
+            packet.pointer.pointee.pos = -1
+            try output.write(packet.pointer)
+        }
+        try output.finish()
+        return written
+    }
+}
+
+/// An output Matroska file: the format context and its file. `finish()` writes the trailer
+/// (cues, duration) and closes the file; deinit only frees.
+final class MuxOutput {
+    let context: UnsafeMutablePointer<AVFormatContext>
+    private let path: String
+
+    init(path: String) throws(EncodeError) {
+        var context: UnsafeMutablePointer<AVFormatContext>?
+        let status = avformat_alloc_output_context2(&context, nil, "matroska", path)
+        guard status >= 0, let context else {
+            throw EncodeError(.library, "cannot set up a Matroska writer", detail: FFmpegCall.errorText(status))
+        }
+        self.context = context
+        self.path = path
+        let opened = avio_open(&context.pointee.pb, path, AVIO_FLAG_WRITE)
+        guard opened >= 0 else {
+            throw EncodeError(.io, "cannot create \(path)", detail: "avio_open: \(FFmpegCall.errorText(opened))")
+        }
+    }
+
+    func begin() throws(EncodeError) {
+        let status = avformat_write_header(context, nil)
+        guard status >= 0 else { throw EncodeError(.io, "cannot write the header of \(path)", detail: FFmpegCall.errorText(status)) }
+    }
+
+    func write(_ packet: UnsafeMutablePointer<AVPacket>) throws(EncodeError) {
+        let status = av_interleaved_write_frame(context, packet)
+        guard status >= 0 else { throw EncodeError(.io, "writing \(path) failed", detail: FFmpegCall.errorText(status)) }
+    }
+
+    func finish() throws(EncodeError) {
+        let status = av_write_trailer(context)
+        let closed = avio_closep(&context.pointee.pb)
+        guard status >= 0, closed >= 0 else {
+            throw EncodeError(.io, "finishing \(path) failed", detail: FFmpegCall.errorText(status < 0 ? status : closed))
+        }
+    }
+
+    deinit {
+        if context.pointee.pb != nil { avio_closep(&context.pointee.pb) }
+        avformat_free_context(context)
+    }
+}
