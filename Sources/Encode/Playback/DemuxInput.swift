@@ -68,6 +68,16 @@ final class DemuxInput {
         context.pointee.streams[index]!
     }
 
+    /// Reads the next packet; false at the end of the stream.
+    func read(into packet: UnsafeMutablePointer<AVPacket>) throws(EncodeError) -> Bool {
+        let status = av_read_frame(context, packet)
+        if status == proctor_averror_eof() { return false }
+        guard status >= 0 else {
+            throw EncodeError(.badData, "the recorded media is damaged", detail: failureDetail(status, "av_read_frame"))
+        }
+        return true
+    }
+
     /// The source's own error if a read failed, otherwise FFmpeg's message.
     func failureDetail(_ code: Int32, _ call: String) -> String {
         reader.takeUnretainedValue().failure.map { "\($0)" } ?? "\(call): \(FFmpegCall.errorText(code))"

@@ -47,12 +47,7 @@ public final class RecordingReader {
         let video = videoStream?.index
         var times: [Double] = [], ends: [Int: Double] = [:]
         let packet = try StillImage.Packet()
-        while true {
-            let status = av_read_frame(input.context, packet.pointer)
-            if status == proctor_averror_eof() { break }
-            guard status >= 0 else {
-                throw EncodeError(.badData, "the recorded media is damaged", detail: input.failureDetail(status, "av_read_frame"))
-            }
+        while try input.read(into: packet.pointer) {
             let p = packet.pointer.pointee
             let stream = Int(p.stream_index)
             if let start = seconds(p.pts, stream: stream) {
@@ -88,12 +83,9 @@ public final class RecordingReader {
         var haveKept = false, draining = false
         while true {
             if !draining {
-                let status = av_read_frame(input.context, packet.pointer)
-                if status == proctor_averror_eof() {
+                if try !input.read(into: packet.pointer) {
                     draining = true
                     avcodec_send_packet(decoder.context, nil)
-                } else if status < 0 {
-                    throw EncodeError(.badData, "the recorded media is damaged", detail: input.failureDetail(status, "av_read_frame"))
                 } else {
                     defer { av_packet_unref(packet.pointer) }
                     guard Int(packet.pointer.pointee.stream_index) == video.index else { continue }

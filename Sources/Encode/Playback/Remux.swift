@@ -50,12 +50,7 @@ public enum Remux {
         try output.begin()
 
         let packet = try StillImage.Packet()
-        while true {
-            let status = av_read_frame(input.context, packet.pointer)
-            if status == proctor_averror_eof() { break }
-            guard status >= 0 else {
-                throw EncodeError(.badData, "the recorded media is damaged", detail: input.failureDetail(status, "av_read_frame"))
-            }
+        while try input.read(into: packet.pointer) {
             defer { av_packet_unref(packet.pointer) }
             let from = Int(packet.pointer.pointee.stream_index)
             guard let to = mapping[from] else { continue }
