@@ -1,0 +1,40 @@
+internal import CALSA
+import Foundation
+
+/// ALSA's own message for a negative return code.
+func alsaErrorText(_ code: Int32) -> String { String(cString: snd_strerror(code)) }
+
+/// Turns an ALSA return code into an `EncodeError` naming the call; non-negative passes.
+@discardableResult
+func alsaCheck(_ code: Int32, _ call: String, as errorCode: EncodeError.Code = .library,
+               _ message: @autoclosure () -> String? = nil) throws(EncodeError) -> Int32 {
+    if code >= 0 { return code }
+    let text = alsaErrorText(code)
+    throw EncodeError(errorCode, message() ?? "\(call) failed: \(text)", detail: "\(call) returned \(code) (\(text))")
+}
+
+/// An in-memory ALSA configuration tree (`snd_config_load` over a text buffer), so a test or
+/// a script can define a PCM such as a `file` plugin microphone without touching ~/.asoundrc.
+final class ALSAConfig {
+    let pointer: OpaquePointer
+
+    init(text: String) throws(EncodeError) {
+        var top: OpaquePointer?
+        try alsaCheck(snd_config_top(&top), "snd_config_top")
+        var input: OpaquePointer?
+        let opened = text.withCString { snd_input_buffer_open(&input, $0, strlen($0)) }
+        guard opened >= 0 else {
+            snd_config_delete(top)
+            throw EncodeError(.library, "snd_input_buffer_open failed: \(alsaErrorText(opened))")
+        }
+        let loaded = snd_config_load(top, input)
+        snd_input_close(input)
+        guard loaded >= 0 else {
+            snd_config_delete(top)
+            throw EncodeError(.usage, "the ALSA configuration does not parse: \(alsaErrorText(loaded))")
+        }
+        pointer = top!
+    }
+
+    deinit { snd_config_delete(pointer) }
+}

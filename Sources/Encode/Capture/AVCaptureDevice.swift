@@ -1,0 +1,80 @@
+internal import CFFmpeg
+
+/// A camera, screen or test/file source read through libavformat/libavdevice: `v4l2`,
+/// `x11grab`, `lavfi`, or a file. Live devices are stamped when a frame arrives; lavfi and
+/// files are paced to real time so they exercise exactly the path a device does.
+final class AVCaptureDevice: CaptureDevice {
+    struct Input {
+        let format: String?
+        let url: String
+        /// Alternative option sets tried in order (e.g. MJPEG first, then YUYV).
+        let optionSets: [[String: String]]
+        let type: InputMedia.MediaType
+        let live: Bool
+    }
+
+    let role: String
+    let retries: Bool
+    private let input: Input
+    private let audioRate: Int32
+    private var media: InputMedia?
+    private var resampler: Resampler?
+    private var pacer = Pacer()
+    private let scratch = Frame()
+    private var framesRead = 0
+
+    init(role: String, input: Input, audioRate: Int) {
+        self.role = role
+        self.input = input
+        self.audioRate = Int32(audioRate)
+        retries = input.live
+    }
+
+    var isOpen: Bool { media != nil }
+
+    func open() throws(EncodeError) {
+        var firstError: EncodeError?
+        for options in input.optionSets {
+            do {
+                media = try InputMedia(format: input.format, url: input.url, options: options, type: input.type)
+                pacer.reset()
+                return
+            } catch {
+                // Missing, busy or forbidden will not change with other options; a refused format might.
+                let settled = error.code != .deviceUnavailable || error.message.hasSuffix("was not found")
+                    || error.message.contains("permission denied")
+                if settled { throw error }
+                firstError = firstError ?? error
+            }
+        }
+        throw firstError ?? EncodeError(.deviceUnavailable, "\(role) \(input.url) cannot be opened")
+    }
+
+    func close() {
+        media = nil
+        resampler = nil
+    }
+
+    func resetPacing() { pacer.reset() }
+
+    func next(clock: MediaClock) throws(EncodeError) -> Captured? {
+        guard let media else { return nil }
+        scratch.unref()
+        guard try media.nextFrame(into: scratch) else { return nil }
+        framesRead += 1
+        let time: Double
+        if input.live {
+            time = clock.now()
+        } else {
+            let fallback = input.type == .audio ? 0 : Double(framesRead) / 30
+            time = pacer.time(forSource: media.seconds(of: scratch) ?? fallback, clock: clock)
+        }
+        switch input.type {
+        case .video:
+            return .video(Frame.moving(from: scratch), time: time, screen: role == "screen")
+        case .audio:
+            if resampler == nil { resampler = try Resampler(from: scratch, outputRate: audioRate) }
+            return .audio(try resampler!.convert(scratch), time: time)
+        }
+    }
+}

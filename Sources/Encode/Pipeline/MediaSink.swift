@@ -1,0 +1,26 @@
+/// Where the Matroska bytes go as they are produced: in a session, sealed bundle records.
+/// Called on the pipeline thread, in order; a chunk is a byte range of one Matroska stream,
+/// not an aligned element, so the concatenation of every chunk is the file.
+public protocol MediaSink: AnyObject, Sendable {
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+}
+
+/// Collects the stream in memory: for tests and for small recordings read straight back.
+public final class MemorySink: MediaSink, @unchecked Sendable {
+    private let lock = Mutex()
+    private var storage: [UInt8] = []
+    private var writes = 0
+
+    public init() {}
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        lock.locked {
+            storage.append(contentsOf: bytes)
+            writes += 1
+        }
+    }
+
+    public var bytes: [UInt8] { lock.locked { storage } }
+    /// How many separate writes arrived: shows that the stream is flushed as it goes.
+    public var writeCount: Int { lock.locked { writes } }
+}

@@ -1,0 +1,60 @@
+@testable import Encode
+import Foundation
+import XCTest
+
+final class ScreenTests: XCTestCase {
+    /// Under Xvfb, `x11:DISPLAY` records the screen through libavdevice's x11grab at the
+    /// screen rate, scaled to the configured size.
+    func testX11ScreenUnderXvfbRecordsAScreenStream() throws {
+        let display = try Xvfb.start()
+        defer { display.stop() }
+        var settings = RecordingSettings()
+        settings.screen.framesPerSecond = 2
+        let sink = MemorySink()
+        let recorder = try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .x11(display: display.name)),
+                                    settings: settings, sink: sink)
+        try recorder.start()
+        Thread.sleep(forTimeInterval: 3)
+        let status = try recorder.finish()
+
+        let file = try Fixtures.temporaryFile(sink.bytes)
+        defer { try? FileManager.default.removeItem(at: file) }
+        XCTAssertEqual(try Fixtures.probeCodecs(file), ["h264"])
+        let video = try Fixtures.decode(file, .video)
+        XCTAssertEqual(video.width, 1280)
+        XCTAssertEqual(video.height, 720)
+        XCTAssertEqual(Double(video.frames), 6, accuracy: 1.5, "2 fps for 3 s")
+        XCTAssertEqual(status.screenFrames, video.frames)
+    }
+
+    func testMissingDisplayIsDeviceUnavailable() {
+        XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .x11(display: ":93")),
+                                          sink: MemorySink())) { error in
+            XCTAssertEqual((error as? EncodeError)?.code, .deviceUnavailable)
+        }
+    }
+}
+
+/// An Xvfb server on a free display number, for as long as a test needs it.
+struct Xvfb {
+    let name: String
+    let process: Process
+
+    static func start() throws -> Xvfb {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/Xvfb") else { throw XCTSkip("Xvfb is not installed (make setup)") }
+        let number = (140...199).first { !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)") && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock") } ?? 199
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/Xvfb")
+        process.arguments = [":\(number)", "-screen", "0", "1024x768x24", "-nolisten", "tcp"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let socket = "/tmp/.X11-unix/X\(number)"
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { Thread.sleep(forTimeInterval: 0.05) }
+        return Xvfb(name: ":\(number)", process: process)
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
