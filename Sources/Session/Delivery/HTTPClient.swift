@@ -1,0 +1,160 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A response with any status; what a status means for delivery is decided by the caller.
+struct HTTPResponse: Sendable {
+    let status: Int
+    let headers: [String: String]
+    let body: Data
+
+    func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    var contentLength: Int64? { header("Content-Length").flatMap { Int64($0) } }
+}
+
+/// The request never got a response: refused, reset, timed out, name not found.
+struct NetworkFault: Error, Sendable {
+    let reason: String
+    /// False for faults that waiting cannot fix (a bad certificate, an unsupported URL).
+    let retryable: Bool
+}
+
+enum HTTPBody: Sendable {
+    case empty
+    case data(Data)
+    /// Streamed from disk by URLSession in constant memory (measured: ~40 MiB RSS for a
+    /// 300 MB upload, the same as for 30 MB).
+    case file(URL, size: Int64)
+}
+
+/// URLSession (FoundationNetworking, libcurl underneath) with one request at a time and
+/// byte-level send progress. Delegate callbacks rather than completion handlers, because on
+/// Linux `didSendBodyData` is only delivered to delegate-driven tasks.
+final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private final class Exchange {
+        let continuation: CheckedContinuation<HTTPResponse, Error>
+        let onSent: (@Sendable (Int64) -> Void)?
+        var body = Data()
+        init(_ continuation: CheckedContinuation<HTTPResponse, Error>, onSent: (@Sendable (Int64) -> Void)?) {
+            self.continuation = continuation
+            self.onSent = onSent
+        }
+    }
+
+    /// Responses we read are small (errors, a manifest); anything longer is not ours to keep.
+    private static let maximumBody = 1 << 20
+    private let lock = NSLock()
+    private var exchanges: [Int: Exchange] = [:]
+    private var session: URLSession?
+
+    init(idleTimeout: TimeInterval) {
+        super.init()
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = idleTimeout
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        configuration.urlCache = nil
+        configuration.httpMaximumConnectionsPerHost = 1
+        session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
+    }
+
+    /// The session retains its delegate, so it has to be let go of explicitly.
+    func close() {
+        session?.finishTasksAndInvalidate()
+        session = nil
+    }
+
+    func send(_ method: String, _ url: URL, body: HTTPBody = .empty, headers: [String: String] = [:],
+              onSent: (@Sendable (Int64) -> Void)? = nil) async throws(NetworkFault) -> HTTPResponse {
+        guard let session else { throw NetworkFault(reason: "the HTTP session is closed", retryable: false) }
+        var request = URLRequest(url: Self.withoutCredentials(url))
+        request.httpMethod = method
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let authorization = Self.basicAuthorization(from: url) {
+            request.setValue(authorization, forHTTPHeaderField: "Authorization")
+        }
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                let task: URLSessionTask
+                switch body {
+                case .empty:
+                    task = session.dataTask(with: request)
+                case .data(let data):
+                    request.setValue(String(data.count), forHTTPHeaderField: "Content-Length")
+                    task = session.uploadTask(with: request, from: data)
+                case .file(let file, let size):
+                    request.setValue(String(size), forHTTPHeaderField: "Content-Length")
+                    task = session.uploadTask(with: request, fromFile: file)
+                }
+                lock.withLock { exchanges[task.taskIdentifier] = Exchange(continuation, onSent: onSent) }
+                task.resume()
+            }
+        } catch let fault as NetworkFault {
+            throw fault
+        } catch {
+            throw Self.fault(from: error)
+        }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didSendBodyData bytesSent: Int64,
+                    totalBytesSent: Int64, totalBytesExpectedToSend: Int64) {
+        let exchange = lock.withLock { exchanges[task.taskIdentifier] }
+        exchange?.onSent?(totalBytesSent)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        lock.withLock {
+            guard let exchange = exchanges[dataTask.taskIdentifier], exchange.body.count < Self.maximumBody else { return }
+            exchange.body.append(data.prefix(Self.maximumBody - exchange.body.count))
+        }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        guard let exchange = lock.withLock({ exchanges.removeValue(forKey: task.taskIdentifier) }) else { return }
+        if let error {
+            exchange.continuation.resume(throwing: Self.fault(from: error))
+        } else if let response = task.response as? HTTPURLResponse {
+            var headers: [String: String] = [:]
+            for (name, value) in response.allHeaderFields {
+                headers[String(describing: name).lowercased()] = String(describing: value)
+            }
+            exchange.continuation.resume(returning: HTTPResponse(status: response.statusCode, headers: headers, body: exchange.body))
+        } else {
+            exchange.continuation.resume(throwing: NetworkFault(reason: "the server sent no HTTP response", retryable: true))
+        }
+    }
+
+    private static func fault(from error: Error) -> NetworkFault {
+        guard let error = error as? URLError else {
+            return NetworkFault(reason: String(describing: error), retryable: true)
+        }
+        switch error.code {
+        case .cannotConnectToHost: return NetworkFault(reason: "connection refused", retryable: true)
+        case .networkConnectionLost: return NetworkFault(reason: "connection lost", retryable: true)
+        case .timedOut: return NetworkFault(reason: "timed out", retryable: true)
+        case .cannotFindHost, .dnsLookupFailed: return NetworkFault(reason: "server name not found", retryable: true)
+        case .notConnectedToInternet: return NetworkFault(reason: "not connected to a network", retryable: true)
+        case .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
+             .serverCertificateHasUnknownRoot, .clientCertificateRejected, .clientCertificateRequired:
+            return NetworkFault(reason: "the server's TLS certificate was not accepted", retryable: false)
+        case .unsupportedURL, .badURL: return NetworkFault(reason: "unsupported URL", retryable: false)
+        default: return NetworkFault(reason: error.localizedDescription, retryable: true)
+        }
+    }
+
+    /// URLSession on Linux does not turn `user:password@` into a login, so it is sent as HTTP
+    /// Basic authentication (WebDAV shares commonly use it) and removed from the URL itself.
+    private static func basicAuthorization(from url: URL) -> String? {
+        guard let user = url.user(percentEncoded: false) else { return nil }
+        let password = url.password(percentEncoded: false) ?? ""
+        return "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+    }
+
+    private static func withoutCredentials(_ url: URL) -> URL {
+        guard url.user != nil, var parts = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return url }
+        parts.user = nil
+        parts.password = nil
+        return parts.url ?? url
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+@testable import Session
+import XCTest
+
+/// Uploads to a real nginx WebDAV server on loopback, through a relay that counts and cuts.
+final class DeliveryWebTests: XCTestCase {
+    private static let mebibyte = 1 << 20
+    private var nginx: NginxServer!
+    private var bundles: [TestBundle] = []
+
+    override func setUpWithError() throws {
+        nginx = try NginxServer()
+    }
+
+    override func tearDown() {
+        nginx = nil
+        bundles.forEach { $0.remove() }
+    }
+
+    private func makeBundle(size: Int) throws -> TestBundle {
+        let bundle = try TestBundle(size: size)
+        bundles.append(bundle)
+        return bundle
+    }
+
+    /// Fast, bounded retries: a test never waits more than a fraction of a second per fault.
+    private func options(segment: Int = 8 << 20, attempts: Int = 4) -> DeliveryOptions {
+        var options = DeliveryOptions()
+        options.segmentSize = segment
+        options.retry = RetryPolicy(maxAttempts: attempts, initialDelay: 0.05, maxDelay: 0.2)
+        options.idleTimeout = 5
+        return options
+    }
+
+    private func deliveryError(_ body: () async throws(SessionError) -> DeliveryReceipt) async -> SessionError? {
+        do {
+            _ = try await body()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// nginx logs a refused request only after discarding its body, which can be a moment
+    /// after the client has its answer; so wait (briefly) for the expected number of lines.
+    private func putRequests(_ path: String, status: String = "", atLeast expected: Int = 1) -> [String] {
+        let deadline = Date().addingTimeInterval(3)
+        while true {
+            let lines = nginx.accessLog().filter { $0.hasPrefix("PUT \(path)") && $0.contains(" \(status)") }
+            if lines.count >= expected || Date() > deadline { return lines }
+            usleep(20_000)
+        }
+    }
+
+    func testWholeUploadIsByteIdenticalOnTheServer() async throws {
+        let bundle = try makeBundle(size: 3 * Self.mebibyte + 12_345)
+        let destination = try DeliveryDestination(parsing: nginx.url("dav/").absoluteString)
+        let receipt = try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: options())
+
+        XCTAssertEqual(try Data(contentsOf: nginx.file("dav/\(bundle.name)")), bundle.bytes)
+        XCTAssertEqual(receipt.layout, .whole)
+        XCTAssertEqual(receipt.verification, .size)
+        XCTAssertEqual(receipt.size, Int64(bundle.bytes.count))
+        XCTAssertEqual(receipt.bytesSent, Int64(bundle.bytes.count))
+        XCTAssertEqual(receipt.sha256, try TestBundle.sha256sum(bundle.url))
+        XCTAssertEqual(try DeliveryReceipt.read(from: bundle.receiptURL), receipt)
+        XCTAssertEqual(try Data(contentsOf: bundle.url), bundle.bytes, "the local bundle is never modified")
+        XCTAssertEqual(putRequests("/dav/").count, 1)
+    }
+
+    func testSegmentedUploadIsCollectedByteIdentical() async throws {
+        let bundle = try makeBundle(size: 4 * Self.mebibyte + 500_000)
+        let destination = try DeliveryDestination(parsing: nginx.url("dav/").absoluteString)
+        let receipt = try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: options(segment: Self.mebibyte))
+
+        XCTAssertEqual(receipt.layout, .segments)
+        XCTAssertEqual(receipt.segments, 5)
+        XCTAssertEqual(receipt.bytesSent, Int64(bundle.bytes.count))
+        let parts = nginx.file("dav/\(bundle.name).parts")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: parts.path).count, 6, "5 segments and the manifest")
+        XCTAssertEqual(putRequests("/dav/\(bundle.name).parts/part-", status: "201 ", atLeast: 5).count, 5)
+
+        let collected = try SegmentAssembler.collect(in: nginx.file("dav"))
+        XCTAssertEqual(collected.map(\.bundle.lastPathComponent), [bundle.name])
+        XCTAssertEqual(try Data(contentsOf: nginx.file("dav/\(bundle.name)")), bundle.bytes)
+        XCTAssertEqual(try TestBundle.sha256sum(nginx.file("dav/\(bundle.name)")), receipt.sha256)
+    }
+
+    /// The connection drops 2.5 MiB into a 4.5 MiB upload; the same run retries and finishes
+    /// without sending the two segments that had already arrived.
+    func testDroppedConnectionResumesWithoutResendingArrivedSegments() async throws {
+        let bundle = try makeBundle(size: 4 * Self.mebibyte + 500_000)
+        let proxy = try CuttingProxy(to: nginx.port)
+        defer { proxy.close() }
+        proxy.cut(afterTotal: Int64(5 * Self.mebibyte / 2), thenRefuse: false)
+        let destination = try DeliveryDestination(parsing: proxy.url("dav/").absoluteString)
+        let receipt = try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: options(segment: Self.mebibyte))
+
+        XCTAssertGreaterThanOrEqual(receipt.retries, 1)
+        // Each segment was stored exactly once: nothing that had arrived was sent again.
+        let stored = putRequests("/dav/\(bundle.name).parts/part-", status: "201 ", atLeast: 5)
+        XCTAssertEqual(stored.count, 5)
+        XCTAssertEqual(Set(stored).count, 5)
+        // Sent: the whole bundle once, plus what was in flight in the cut segment (< 1 segment).
+        XCTAssertLessThan(receipt.bytesSent, Int64(bundle.bytes.count + Self.mebibyte))
+        XCTAssertGreaterThan(receipt.bytesSent, Int64(bundle.bytes.count))
+        XCTAssertLessThan(proxy.bytesTowardsServer, Int64(bundle.bytes.count + Self.mebibyte + 64 << 10))
+
+        _ = try SegmentAssembler.collect(in: nginx.file("dav"))
+        XCTAssertEqual(try Data(contentsOf: nginx.file("dav/\(bundle.name)")), bundle.bytes)
+    }
+
+    /// The network goes away mid-upload and stays away: the run gives up with exit-74 I/O, keeps
+    /// the bundle, writes no receipt; the next run sends only what had not arrived.
+    func testInterruptedUploadGivesUpThenNextRunResumes() async throws {
+        let bundle = try makeBundle(size: 4 * Self.mebibyte + 500_000)
+        let proxy = try CuttingProxy(to: nginx.port)
+        defer { proxy.close() }
+        proxy.cut(afterTotal: Int64(5 * Self.mebibyte / 2), thenRefuse: true)
+        let destination = try DeliveryDestination(parsing: proxy.url("dav/").absoluteString)
+
+        let error = await deliveryError { () async throws(SessionError) in
+            try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: self.options(segment: Self.mebibyte, attempts: 3))
+        }
+        XCTAssertEqual(error?.code, .io)
+        XCTAssertTrue(error?.message.contains("interrupted") ?? false, error?.message ?? "")
+        XCTAssertTrue(error?.message.contains(bundle.url.path) ?? false, "the message says where the bundle is kept")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: bundle.receiptURL.path))
+        XCTAssertEqual(try Data(contentsOf: bundle.url), bundle.bytes)
+
+        proxy.heal()
+        let before = proxy.bytesTowardsServer
+        let receipt = try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: options(segment: Self.mebibyte))
+        let remaining = Int64(bundle.bytes.count - 2 * Self.mebibyte)
+        XCTAssertEqual(receipt.bytesAlreadyThere, Int64(2 * Self.mebibyte), "segments 0 and 1 arrived before the cut")
+        XCTAssertEqual(receipt.bytesSent, remaining, "only segments 2, 3 and 4 are sent again")
+        XCTAssertLessThan(proxy.bytesTowardsServer - before, remaining + 64 << 10)
+
+        _ = try SegmentAssembler.collect(in: nginx.file("dav"))
+        XCTAssertEqual(try Data(contentsOf: nginx.file("dav/\(bundle.name)")), bundle.bytes)
+    }
+
+    func testForbiddenIsAPermissionError() async throws {
+        let bundle = try makeBundle(size: 300_000)
+        let destination = try DeliveryDestination(parsing: nginx.url("forbidden/").absoluteString)
+        let error = await deliveryError { () async throws(SessionError) in
+            try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: self.options())
+        }
+        XCTAssertEqual(error?.code, .permission)
+        XCTAssertTrue(error?.message.contains("HTTP 403") ?? false, error?.message ?? "")
+        XCTAssertEqual(putRequests("/forbidden/").count, 1, "a refusal is not retried")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: bundle.receiptURL.path))
+        XCTAssertEqual(try Data(contentsOf: bundle.url), bundle.bytes)
+    }
+
+    func testTooLargeIsAnIOError() async throws {
+        let bundle = try makeBundle(size: 3 * Self.mebibyte)
+        let destination = try DeliveryDestination(parsing: nginx.url("small/").absoluteString)
+        let error = await deliveryError { () async throws(SessionError) in
+            try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: self.options())
+        }
+        XCTAssertEqual(error?.code, .io)
+        XCTAssertTrue(error?.message.contains("HTTP 413") ?? false, error?.message ?? "")
+        XCTAssertEqual(putRequests("/small/").count, 1, "a size refusal is not retried")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: nginx.file("small/\(bundle.name)").path))
+    }
+
+    func testUnreachableServerIsUnavailable() async throws {
+        let bundle = try makeBundle(size: 100_000)
+        let port = try LoopbackPort.free()
+        let destination = try DeliveryDestination(parsing: "http://127.0.0.1:\(port)/dav/")
+        let error = await deliveryError { () async throws(SessionError) in
+            try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: self.options(attempts: 2))
+        }
+        XCTAssertEqual(error?.code, .unavailable)
+        XCTAssertTrue(error?.message.contains("cannot reach") ?? false, error?.message ?? "")
+    }
+
+    func testCredentialsAndSignaturesStayOutOfReceipts() throws {
+        let destination = try DeliveryDestination(parsing: "https://student:secret@dav.example.edu/exams/x.proctor?X-Amz-Signature=abc")
+        XCTAssertEqual(destination.description, "https://dav.example.edu/exams/x.proctor?…")
+        guard case .webObject = destination else { return XCTFail("a URL naming a file is a single object") }
+        guard case .webFolder = try DeliveryDestination(parsing: "http://host/dav/") else { return XCTFail("a trailing slash is a folder") }
+        XCTAssertThrowsError(try DeliveryDestination(parsing: "ftp://host/x")) { error in
+            XCTAssertEqual((error as? SessionError)?.code, .usage)
+        }
+    }
+}

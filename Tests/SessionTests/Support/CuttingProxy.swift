@@ -1,0 +1,142 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A TCP relay on loopback between the uploader and nginx that counts every byte sent towards
+/// the server and can drop the connection after exactly N of them, as a flaky home network
+/// does. After a cut it can keep refusing (the network stays down) until `heal()`.
+final class CuttingProxy: @unchecked Sendable {
+    let port: UInt16
+    private let upstreamPort: UInt16
+    private let listener: Int32
+    private let lock = NSLock()
+    private var upstreamBytes: Int64 = 0
+    private var cutAt: Int64?
+    private var refuseAfterCut = false
+    private var refusing = false
+    private var closed = false
+
+    init(to upstreamPort: UInt16) throws {
+        self.upstreamPort = upstreamPort
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var yes: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = LoopbackPort.loopback(port: 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(listener, 16) == 0 else { throw NSError(domain: "CuttingProxy", code: Int(errno)) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        port = UInt16(bigEndian: address.sin_port)
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    deinit {
+        close()
+    }
+
+    func close() {
+        let wasClosed = lock.withLock { () -> Bool in defer { closed = true }; return closed }
+        if !wasClosed {
+            shutdown(listener, Int32(SHUT_RDWR))
+            Glibc.close(listener)
+        }
+    }
+
+    func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)/\(path)")! }
+
+    /// Bytes relayed towards the server so far (request lines, headers and bodies).
+    var bytesTowardsServer: Int64 { lock.withLock { upstreamBytes } }
+
+    func cut(afterTotal bytes: Int64, thenRefuse: Bool) {
+        lock.withLock {
+            cutAt = bytes
+            refuseAfterCut = thenRefuse
+        }
+    }
+
+    func heal() { lock.withLock { refusing = false } }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            if lock.withLock({ refusing }) {
+                Glibc.close(client)
+                continue
+            }
+            let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = LoopbackPort.loopback(port: upstreamPort)
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else {
+                Glibc.close(client)
+                Glibc.close(server)
+                continue
+            }
+            let pair = SocketPair(client: client, server: server)
+            Thread.detachNewThread { [self] in pump(pair, towardsServer: true) }
+            Thread.detachNewThread { [self] in pump(pair, towardsServer: false) }
+        }
+    }
+
+    private func pump(_ pair: SocketPair, towardsServer: Bool) {
+        let from = towardsServer ? pair.client : pair.server
+        let to = towardsServer ? pair.server : pair.client
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let got = buffer.withUnsafeMutableBytes { recv(from, $0.baseAddress, $0.count, 0) }
+            if got <= 0 { break }
+            var allowed = got
+            var cutNow = false
+            if towardsServer {
+                lock.withLock {
+                    if let limit = cutAt, upstreamBytes + Int64(got) >= limit {
+                        allowed = Int(max(0, limit - upstreamBytes))
+                        cutNow = true
+                        cutAt = nil
+                        refusing = refuseAfterCut
+                    }
+                    upstreamBytes += Int64(allowed)
+                }
+            }
+            let sent = buffer.withUnsafeBytes { send(to, $0.baseAddress, allowed, Int32(MSG_NOSIGNAL)) }
+            if cutNow || sent < allowed { break }
+        }
+        pair.finish()
+    }
+}
+
+/// Both ends of one relayed connection. The first direction to end shuts both sockets down,
+/// which wakes the other; the descriptors are closed only when both directions are done, so
+/// neither thread can touch a number the kernel has already handed to a new connection.
+private final class SocketPair: @unchecked Sendable {
+    let client: Int32
+    let server: Int32
+    private let lock = NSLock()
+    private var running = 2
+
+    init(client: Int32, server: Int32) {
+        self.client = client
+        self.server = server
+    }
+
+    func finish() {
+        let left = lock.withLock { () -> Int in running -= 1; return running }
+        shutdown(client, Int32(SHUT_RDWR))
+        shutdown(server, Int32(SHUT_RDWR))
+        if left == 0 {
+            close(client)
+            close(server)
+        }
+    }
+}

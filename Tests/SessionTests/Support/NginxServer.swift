@@ -1,0 +1,136 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real nginx (Debian's package) serving WebDAV PUT on a random loopback port, with its own
+/// temporary prefix and `daemon off`, so each test gets a private server it stops at the end.
+///
+/// Locations: `/dav/` takes PUT/MKCOL/DELETE/MOVE, `/forbidden/` refuses writes with 403
+/// (`limit_except`), `/small/` takes bodies up to 1 MiB and answers 413 beyond
+/// (`client_max_body_size`).
+final class NginxServer {
+    let prefix: URL
+    let root: URL
+    let port: UInt16
+    private var process: Process?
+
+    init() throws {
+        prefix = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-nginx-\(UUID().uuidString)")
+        root = prefix.appendingPathComponent("root")
+        for folder in ["logs", "tmp", "root/dav", "root/forbidden", "root/small"] {
+            try FileManager.default.createDirectory(at: prefix.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        port = try LoopbackPort.free()
+        try configuration.write(to: prefix.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
+        try start()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: prefix)
+    }
+
+    func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)/\(path)")! }
+
+    func file(_ path: String) -> URL { root.appendingPathComponent(path) }
+
+    /// `METHOD URI STATUS REQUEST_LENGTH` per request, in order.
+    func accessLog() -> [String] {
+        let text = (try? String(contentsOf: prefix.appendingPathComponent("logs/access.log"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
+        process.arguments = ["-p", prefix.path + "/", "-c", "nginx.conf"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let deadline = Date().addingTimeInterval(10)
+        while !LoopbackPort.accepts(port) {
+            guard process.isRunning, Date() < deadline else {
+                let log = (try? String(contentsOf: prefix.appendingPathComponent("logs/error.log"), encoding: .utf8)) ?? ""
+                stop()
+                throw NSError(domain: "NginxServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "nginx did not start: \(log)"])
+            }
+            usleep(20_000)
+        }
+    }
+
+    /// SIGTERM is nginx's fast shutdown: in-flight requests are cut, as when a server dies.
+    func stop() {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    private var configuration: String {
+        // Run as root (CI containers), nginx would switch workers to `nobody`, who cannot
+        // write into our private temporary folders.
+        let user = geteuid() == 0 ? "user root;" : ""
+        return """
+        \(user)
+        daemon off;
+        worker_processes 1;
+        error_log logs/error.log info;
+        pid logs/nginx.pid;
+        events { worker_connections 64; }
+        http {
+            log_format counts '$request_method $uri $status $request_length';
+            access_log logs/access.log counts;
+            client_body_temp_path tmp;
+            proxy_temp_path tmp;
+            fastcgi_temp_path tmp;
+            uwsgi_temp_path tmp;
+            scgi_temp_path tmp;
+            server {
+                listen 127.0.0.1:\(port);
+                root root;
+                client_max_body_size 0;
+                location /dav/ { dav_methods PUT DELETE MKCOL MOVE; }
+                location /forbidden/ { dav_methods PUT MKCOL; limit_except GET HEAD { deny all; } }
+                location /small/ { dav_methods PUT MKCOL; client_max_body_size 1m; }
+            }
+        }
+        """
+    }
+}
+
+enum LoopbackPort {
+    /// Asks the kernel for an unused port on 127.0.0.1.
+    static func free() throws -> UInt16 {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = loopback(port: 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw NSError(domain: "LoopbackPort", code: Int(errno)) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    static func accepts(_ port: UInt16) -> Bool {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    static func loopback(port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        return address
+    }
+}
