@@ -1,0 +1,120 @@
+import Foundation
+
+/// The bundle's file descriptor: unbuffered appends (a record is in the page cache, safe from a
+/// killed process, as soon as `append` returns) and an fsync at least every `syncInterval`
+/// from a timer, so a power loss costs at most about that long.
+final class BundleFile: @unchecked Sendable {
+    let path: String
+    private var descriptor: Int32
+    private let lock = NSLock()
+    private var dirty = false
+    private var syncFailure: SessionError?
+    private var timer: DispatchSourceTimer?
+
+    private init(path: String, descriptor: Int32) {
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    /// A new file; never replaces an existing one, which may hold a recording.
+    static func create(path: String) throws(SessionError) -> BundleFile {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw error(errno, "could not create the bundle \(path)") }
+        let file = BundleFile(path: path, descriptor: fd)
+        try file.syncDirectory()
+        return file
+    }
+
+    static func openForAppend(path: String) throws(SessionError) -> BundleFile {
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw error(errno, "could not open the bundle \(path) to resume it") }
+        return BundleFile(path: path, descriptor: fd)
+    }
+
+    func startSyncing(every interval: Duration) {
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
+        let nanoseconds = max(1_000_000, Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000))
+        timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds), leeway: .milliseconds(50))
+        timer.setEventHandler { [weak self] in self?.syncIfDirty() }
+        timer.resume()
+        self.timer = timer
+    }
+
+    func truncate(to length: Int) throws(SessionError) {
+        guard ftruncate(descriptor, off_t(length)) == 0, lseek(descriptor, off_t(length), SEEK_SET) == off_t(length) else {
+            throw Self.error(errno, "could not cut the torn last record off \(path)")
+        }
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws(SessionError) {
+        if let failure = lock.withLock({ syncFailure }) { throw failure }
+        var done = 0
+        while done < bytes.count {
+            let written = write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw Self.error(errno, "could not write to the bundle \(path)")
+            }
+            done += written
+        }
+        lock.withLock { dirty = true }
+    }
+
+    func sync() throws(SessionError) {
+        lock.withLock { dirty = false }
+        guard fsync(descriptor) == 0 else { throw Self.error(errno, "could not flush the bundle \(path) to disk") }
+    }
+
+    /// Stops the timer, flushes and closes. Safe to call twice.
+    func close() throws(SessionError) {
+        timer?.cancel()
+        timer = nil
+        let fd: Int32 = lock.withLock {
+            defer { descriptor = -1 }
+            return descriptor
+        }
+        guard fd >= 0 else { return }
+        let synced = fsync(fd) == 0
+        let code = errno
+        _ = Foundation.close(fd)
+        guard synced else { throw Self.error(code, "could not flush the bundle \(path) to disk") }
+    }
+
+    /// Runs on the timer's queue. fsync works on a duplicate descriptor so a concurrent close
+    /// cannot pull the descriptor away mid-call, and appends never wait for the disk.
+    private func syncIfDirty() {
+        let fd: Int32 = lock.withLock {
+            guard dirty, descriptor >= 0 else { return -1 }
+            dirty = false
+            return dup(descriptor)
+        }
+        guard fd >= 0 else { return }
+        if fsync(fd) != 0 {
+            let failure = Self.error(errno, "could not flush the bundle \(path) to disk")
+            lock.withLock { syncFailure = failure }
+        }
+        _ = Foundation.close(fd)
+    }
+
+    /// The new name must survive a power loss as well as the bytes.
+    private func syncDirectory() throws(SessionError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { _ = Foundation.close(fd) }
+        _ = fsync(fd)
+    }
+
+    static func error(_ code: Int32, _ message: String) -> SessionError {
+        let reason = String(cString: strerror(code))
+        switch code {
+        case EACCES, EPERM, EROFS: return SessionError(.permission, "\(message): \(reason)", detail: "errno \(code)")
+        case ENOENT: return SessionError(.missingInput, "\(message): \(reason)", detail: "errno \(code)")
+        default: return SessionError(.io, "\(message): \(reason)", detail: "errno \(code)")
+        }
+    }
+
+    deinit {
+        try? close()
+    }
+}

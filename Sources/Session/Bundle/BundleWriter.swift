@@ -1,0 +1,187 @@
+import Foundation
+
+/// Appends sealed records to a bundle file (docs/bundle-format.md). One writer per file, used
+/// from one thread; the periodic fsync runs on its own timer.
+public final class BundleWriter: @unchecked Sendable {
+    public struct Options: Sendable {
+        /// Longest time a written record may wait for fsync (the power-loss window).
+        public var syncInterval: Duration
+
+        public init(syncInterval: Duration = .seconds(1)) {
+            self.syncInterval = syncInterval
+        }
+    }
+
+    public let header: BundleHeader
+    public var url: URL { URL(fileURLWithPath: file.path) }
+    /// The part records are going to (0 unless resumed).
+    public private(set) var partNumber: UInt32 = 0
+    /// Records sealed so far in the current part.
+    public var recordIndex: UInt64 { nextIndex }
+
+    private let file: BundleFile
+    private let entropy: any BundleEntropy
+    private var hasher = SHA256.Incremental()
+    private var manifest = BundleManifest()
+    private var cipher: ContentCipher?
+    private var signingSecret: SecretBytes?
+    private var partHash: [UInt8] = []
+    private var nextIndex: UInt64 = 0
+    private var isFinished = false
+    /// Frame header + sealed record, reused so 1 MiB records cost no allocation each.
+    private var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 16)
+
+    /// Creates `url` (which must not exist), writes the session header and opens part 0.
+    public convenience init(creating url: URL, header: BundleHeader, options: Options = Options()) throws(SessionError) {
+        try self.init(creating: url, header: header, options: options, entropy: SystemEntropy())
+    }
+
+    init(creating url: URL, header: BundleHeader, options: Options, entropy: any BundleEntropy) throws(SessionError) {
+        let sessionHeader = try BundleFormat.encodeSessionHeader(header)
+        _ = try ContentCipher(header.cipher, key: SecretBytes(count: BundleCipher.keyByteCount))
+        self.header = header
+        self.entropy = entropy
+        file = try BundleFile.create(path: url.path)
+        try write(sessionHeader)
+        try startPart(number: 0)
+        file.startSyncing(every: options.syncInterval)
+    }
+
+    private init(resuming file: BundleFile, scan: BundleScan, options: Options) throws(SessionError) {
+        header = scan.header
+        entropy = SystemEntropy()
+        self.file = file
+        manifest = scan.manifest
+        hasher = scan.takeHasher()
+        try file.truncate(to: scan.validLength)
+        try startPart(number: UInt32(scan.manifest.parts.count))
+        file.startSyncing(every: options.syncInterval)
+    }
+
+    /// Reopens a bundle whose recording stopped without `finish` (a crash, a kill, a power loss):
+    /// cuts off a torn last record, leaves the old part as "ended abruptly" and starts a new part
+    /// with a fresh content key and signing key, wrapped to the same recipients.
+    public static func resume(at url: URL, options: Options = Options()) throws(SessionError) -> BundleWriter {
+        let scan = try BundleScan(url: url)
+        let file = try BundleFile.openForAppend(path: url.path)
+        return try BundleWriter(resuming: file, scan: scan, options: options)
+    }
+
+    public func append(_ type: RecordType, _ payload: some ContiguousBytes) throws(SessionError) {
+        try withSessionErrors { try payload.withUnsafeBytes { try append(type, $0) } }
+    }
+
+    public func append(_ type: RecordType, _ payload: UnsafeRawBufferPointer) throws(SessionError) {
+        guard type.isPayload else {
+            throw SessionError(.usage, "record type \(type) cannot be appended; application records use codes 0x01-0x4F")
+        }
+        guard payload.count <= BundleFormat.maxPayloadByteCount else {
+            throw SessionError(.usage, "a record holds at most \(BundleFormat.maxPayloadByteCount >> 20) MiB; split this \(payload.count)-byte payload")
+        }
+        try seal(type, flags: 0, payload)
+    }
+
+    /// Forces everything written so far to disk now.
+    public func sync() throws(SessionError) {
+        try file.sync()
+    }
+
+    /// Writes the part-end record, flushes, and wipes the content key: nothing more can be
+    /// sealed in this part, and nothing on this machine can decrypt it any more.
+    public func finishPart() throws(SessionError) {
+        guard cipher != nil else { return }
+        var count = ByteBuilder()
+        count.append(nextIndex)
+        try withSessionErrors { try count.bytes.withUnsafeBytes { try seal(.partEnd, flags: BundleFormat.lastInPartFlag, $0) } }
+        manifest.parts[manifest.parts.count - 1].ended = true
+        cipher?.wipe()
+        cipher = nil
+        try file.sync()
+    }
+
+    /// Ends the part if needed, writes the final manifest signed with this part's key, flushes
+    /// and closes. `mediaDuration` is the recorded media length in seconds.
+    @discardableResult
+    public func finish(mediaDuration: Double) throws(SessionError) -> BundleManifest {
+        guard !isFinished else { throw SessionError(.usage, "this bundle is already finished") }
+        try finishPart()
+        guard let signingSecret else { throw SessionError(.internalFailure, "the part signing key is gone") }
+        manifest.mediaDuration = mediaDuration
+        manifest.fileSHA256 = hasher.copy().finalize()
+        let manifestBytes = manifest.encoded()
+        let signature = Signing.sign(BundleFormat.finalSignatureDomain + partHash + manifestBytes, secretKey: signingSecret)
+        let body = manifestBytes + signature
+        try write(BundleFormat.frameHeader(type: .final, flags: 0, sealedLength: body.count) + body)
+        signingSecret.wipe()
+        self.signingSecret = nil
+        isFinished = true
+        try file.close()
+        return manifest
+    }
+
+    private func startPart(number: UInt32) throws(SessionError) {
+        let contentKey = entropy.contentKey()
+        let (signingPublic, signingSecret) = try Signing.keyPair(seed: entropy.signingSeed())
+        var part = ByteBuilder()
+        part.append(BundleFormat.partMagic)
+        part.append(number)
+        part.append(signingPublic)
+        part.append(hasher.copy().finalize())
+        for recipient in header.recipients {
+            part.append(try SealedBox.seal(contentKey, to: recipient.publicKey, ephemeralSeed: entropy.ephemeralSeed()))
+        }
+        let cipher = try ContentCipher(header.cipher, key: contentKey)
+        var partBytes = part.bytes
+        let tagOffset = partBytes.count
+        partBytes += [UInt8](repeating: 0, count: BundleCipher.tagByteCount)
+        partBytes.withUnsafeMutableBytes { out in
+            cipher.seal(UnsafeRawBufferPointer(start: nil, count: 0), nonce: BundleFormat.headerTagNonce(cipher: header.cipher),
+                        additionalData: part.bytes, into: out.baseAddress! + tagOffset)
+        }
+        try write(partBytes)
+        partHash = SHA256.hash(partBytes)
+        partNumber = number
+        nextIndex = 0
+        manifest.parts.append(BundleManifest.Part(records: 0, ended: false))
+        self.cipher = cipher
+        self.signingSecret = signingSecret
+    }
+
+    private func seal(_ type: RecordType, flags: UInt8, _ payload: UnsafeRawBufferPointer) throws(SessionError) {
+        guard let cipher else {
+            throw SessionError(.usage, isFinished ? "this bundle is already finished" : "part \(partNumber) has ended; resume to add records")
+        }
+        let sealedLength = payload.count + BundleCipher.tagByteCount
+        let frameLength = BundleFormat.frameHeaderByteCount + sealedLength
+        if buffer.count < frameLength {
+            buffer.deallocate()
+            buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: frameLength, alignment: 16)
+        }
+        let frameHeader = BundleFormat.frameHeader(type: type, flags: flags, sealedLength: sealedLength)
+        buffer.copyBytes(from: frameHeader)
+        let additionalData = BundleFormat.additionalData(partHash: partHash, part: partNumber, index: nextIndex, type: type, flags: flags)
+        cipher.seal(payload, nonce: BundleFormat.nonce(record: nextIndex, cipher: header.cipher),
+                    additionalData: additionalData, into: buffer.baseAddress! + BundleFormat.frameHeaderByteCount)
+        let frame = UnsafeRawBufferPointer(rebasing: buffer[0..<frameLength])
+        try file.append(frame)
+        hasher.update(frame)
+        manifest.count(type, sealedLength: sealedLength)
+        nextIndex += 1
+    }
+
+    private func write(_ bytes: [UInt8]) throws(SessionError) {
+        try withSessionErrors { try bytes.withUnsafeBytes { try file.append($0) } }
+        hasher.update(bytes)
+    }
+
+    /// `withUnsafeBytes` rethrows untyped; everything thrown inside is a SessionError.
+    private func withSessionErrors(_ body: () throws -> Void) throws(SessionError) {
+        do { try body() } catch let error as SessionError { throw error } catch {
+            throw SessionError(.internalFailure, "unexpected error while writing the bundle: \(error)")
+        }
+    }
+
+    deinit {
+        buffer.deallocate()
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Random-access bytes the reader pulls from: a file (read in record-sized pieces, so memory
+/// stays bounded by the largest record) or an in-memory buffer (tests, fuzzing).
+protocol ByteSource: Sendable {
+    var size: Int { get }
+    /// Up to `count` bytes at `offset`; fewer only at the end of the data.
+    func read(at offset: Int, count: Int) throws(SessionError) -> [UInt8]
+}
+
+struct MemorySource: ByteSource {
+    let bytes: [UInt8]
+    var size: Int { bytes.count }
+
+    func read(at offset: Int, count: Int) -> [UInt8] {
+        guard offset < bytes.count, count > 0 else { return [] }
+        return Array(bytes[offset..<min(bytes.count, offset + count)])
+    }
+}
+
+final class FileSource: ByteSource, @unchecked Sendable {
+    let path: String
+    let size: Int
+    private let descriptor: Int32
+
+    init(path: String) throws(SessionError) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw BundleFile.error(errno, "could not open the bundle \(path)") }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            _ = close(fd)
+            throw BundleFile.error(code, "could not read the bundle \(path)")
+        }
+        descriptor = fd
+        size = Int(info.st_size)
+    }
+
+    func read(at offset: Int, count: Int) throws(SessionError) -> [UInt8] {
+        let wanted = max(0, min(count, size - offset))
+        guard wanted > 0 else { return [] }
+        var bytes = [UInt8](repeating: 0, count: wanted)
+        var done = 0
+        while done < wanted {
+            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, wanted - done, off_t(offset + done)) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw BundleFile.error(errno, "could not read the bundle \(path)")
+            }
+            if got == 0 { break }
+            done += got
+        }
+        return done == wanted ? bytes : Array(bytes[0..<done])
+    }
+
+    deinit {
+        _ = close(descriptor)
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+@testable import Session
+import XCTest
+
+final class BundleRoundTripTests: XCTestCase {
+    typealias Kit = BundleTestKit
+
+    func testTwoRecipientsEachOpenEveryRecordAlone() throws {
+        let bytes = try Kit.smallBundle()
+        for recipient in [Kit.alice, Kit.bob] {
+            let records = try Kit.readAll(bytes, key: recipient.key)
+            XCTAssertEqual(records.map(\.type), Kit.records.map(\.0) + [.partEnd])
+            XCTAssertEqual(records.dropLast().map { $0.payload! }, Kit.records.map(\.1))
+            XCTAssertEqual(records.map(\.index), [0, 1, 2, 3, 4])
+            let verification = try BundleReader(bytes: bytes, key: recipient.key).verify()
+            XCTAssertEqual(verification.status, .intact)
+            XCTAssertTrue(verification.decrypted)
+            XCTAssertEqual(verification.mediaDuration, 2.5)
+            XCTAssertEqual(verification.totals[.media], BundleManifest.Totals(records: 1, payloadBytes: 40, sealedBytes: 56))
+            XCTAssertEqual(verification.parts, [BundleManifest.Part(records: 5, ended: true)])
+        }
+    }
+
+    func testHeaderReadsBackExactly() throws {
+        let bytes = try Kit.smallBundle()
+        let header = try BundleReader(bytes: bytes).header
+        XCTAssertEqual(header, Kit.header())
+        XCTAssertEqual(header.startTime.timeIntervalSince1970, 1_790_000_000.123, accuracy: 0.0005)
+    }
+
+    func testAThirdKeyIsRefusedWithAKeyError() throws {
+        let bytes = try Kit.smallBundle()
+        XCTAssertThrowsError(try BundleReader(bytes: bytes, key: Kit.carol.key)) { error in
+            let error = error as! SessionError
+            XCTAssertEqual(error.code, .key)
+            XCTAssertEqual(error.message, "this bundle was not sealed for this key")
+        }
+        XCTAssertEqual(BundleReader.verify(bytes: bytes, key: Kit.carol.key).failure?.kind, .wrongKey)
+    }
+
+    func testKeylessReadingChecksStructureAndSignatureButYieldsNoPlaintext() throws {
+        let bytes = try Kit.smallBundle()
+        let records = try Kit.readAll(bytes, key: nil)
+        XCTAssertEqual(records.count, 5)
+        XCTAssertTrue(records.allSatisfy { $0.payload == nil })
+        let verification = BundleReader.verify(bytes: bytes)
+        XCTAssertEqual(verification.status, .intact)
+        XCTAssertFalse(verification.decrypted)
+    }
+
+    func testFallbackCipherRoundTripsAndIsNamedInTheHeader() throws {
+        let bytes = try Kit.smallBundle(Kit.header(cipher: .xChaCha20Poly1305))
+        XCTAssertEqual(bytes[14], BundleCipher.xChaCha20Poly1305.rawValue, "cipher id is the first byte of the header body")
+        XCTAssertEqual(try BundleReader(bytes: bytes).header.cipher, .xChaCha20Poly1305)
+        let records = try Kit.readAll(bytes, key: Kit.bob.key)
+        XCTAssertEqual(records.dropLast().map { $0.payload! }, Kit.records.map(\.1))
+        XCTAssertEqual(BundleReader.verify(bytes: bytes, key: Kit.alice.key).status, .intact)
+    }
+
+    func testCipherChoiceFollowsTheEnvironment() throws {
+        XCTAssertEqual(try BundleCipher.preferred(environment: ["PROCTOR_CIPHER": "xchacha20poly1305"]), .xChaCha20Poly1305)
+        let automatic = try BundleCipher.preferred(environment: [:])
+        XCTAssertEqual(automatic, BundleCipher.aes256GCM.isAvailable ? .aes256GCM : .xChaCha20Poly1305)
+        XCTAssertThrowsError(try BundleCipher.preferred(environment: ["PROCTOR_CIPHER": "rot13"])) {
+            XCTAssertEqual(($0 as! SessionError).code, .usage)
+        }
+    }
+
+    func testResumeStartsANewPartAndKeepsTheCrashedOneReadable() throws {
+        let directory = Kit.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("resumed.proctor")
+        do {
+            let writer = try BundleWriter(creating: url, header: Kit.header())
+            try writer.append(.metadata, Array("before the crash".utf8))
+            try writer.append(.media, [UInt8](repeating: 7, count: 100))
+            try writer.sync()
+        }   // dropped without finish: part 0 never gets its part-end record, as in a kill -9
+        let complete = try Data(contentsOf: url).count
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([0x02, 0x00, 0x00, 0x01]))   // a torn frame header
+        try handle.close()
+
+        let crashed = BundleReader.verify(bytes: Array(try Data(contentsOf: url)), key: Kit.alice.key)
+        XCTAssertNil(crashed.failure)
+        XCTAssertEqual(crashed.abruptEnds, [AbruptEnd(part: 0, records: 2, offset: complete, mediaTime: nil)])
+
+        let resumed = try BundleWriter.resume(at: url)
+        XCTAssertEqual(resumed.partNumber, 1)
+        try resumed.append(.timeline, Array("after the crash".utf8))
+        let manifest = try resumed.finish(mediaDuration: 9)
+        XCTAssertEqual(manifest.parts, [.init(records: 2, ended: false), .init(records: 2, ended: true)])
+
+        let bytes = Array(try Data(contentsOf: url))
+        for recipient in [Kit.alice, Kit.bob] {
+            let records = try Kit.readAll(bytes, key: recipient.key)
+            XCTAssertEqual(records.map(\.part), [0, 0, 1, 1])
+            XCTAssertEqual(records.map(\.type), [.metadata, .media, .timeline, .partEnd])
+            XCTAssertEqual(records[0].payload, Array("before the crash".utf8))
+            XCTAssertEqual(records[2].payload, Array("after the crash".utf8))
+            XCTAssertEqual(records[2].offset, complete + BundleFormat.partHeaderByteCount(recipients: 2) + 0,
+                           "the torn bytes were cut before the new part header")
+        }
+        let verification = BundleReader.verify(bytes: bytes)
+        XCTAssertTrue(verification.isFinished)
+        XCTAssertEqual(verification.abruptEnds.map(\.part), [0])
+        XCTAssertEqual(verification.status, .incomplete)
+        XCTAssertThrowsError(try BundleWriter.resume(at: url)) { XCTAssertEqual(($0 as! SessionError).code, .usage) }
+    }
+
+    func testAbruptEndReportsTheMediaTimeTheRecorderProvides() throws {
+        let bytes = try Kit.smallBundle(records: [(.media, [1]), (.media, [2]), (.timeline, [9])], finish: false)
+        let reader = try BundleReader(bytes: bytes, key: Kit.alice.key)
+        reader.mediaClock = { type, payload in type == .media ? Double(payload[0]) * 0.5 : nil }
+        let verification = reader.verify()
+        XCTAssertEqual(verification.abruptEnds.first?.records, 3)
+        XCTAssertEqual(verification.abruptEnds.first?.mediaTime, 1.0)
+        XCTAssertEqual(verification.warnings.first, "part 0 ended abruptly at record 3 (byte \(bytes.count)) / media time 1.000 s")
+    }
+
+    func testWriterRefusesToOverwriteAndToAppendReservedTypes() throws {
+        let directory = Kit.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("once.proctor")
+        let writer = try BundleWriter(creating: url, header: Kit.header())
+        XCTAssertThrowsError(try BundleWriter(creating: url, header: Kit.header())) { XCTAssertEqual(($0 as! SessionError).code, .io) }
+        XCTAssertThrowsError(try writer.append(.final, [1])) { XCTAssertEqual(($0 as! SessionError).code, .usage) }
+        try writer.finishPart()
+        XCTAssertThrowsError(try writer.append(.media, [1])) { XCTAssertEqual(($0 as! SessionError).code, .usage) }
+        try writer.finish(mediaDuration: 0)
+        XCTAssertEqual(BundleReader.verify(contentsOf: url, key: Kit.bob.key).status, .intact)
+    }
+}
