@@ -19,7 +19,7 @@ public final class BundleWriter: @unchecked Sendable {
     /// Records sealed so far in the current part.
     public var recordIndex: UInt64 { nextIndex }
 
-    private let file: BundleFile
+    private let file: BundleAppendFile
     private let entropy: any BundleEntropy
     private var hasher = SHA256.Incremental()
     private var manifest = BundleManifest()
@@ -41,13 +41,13 @@ public final class BundleWriter: @unchecked Sendable {
         _ = try ContentCipher(header.cipher, key: SecretBytes(count: BundleCipher.keyByteCount))
         self.header = header
         self.entropy = entropy
-        file = try BundleFile.create(path: url.path)
+        file = try BundleAppendFile.create(path: url.path)
         try write(sessionHeader)
         try startPart(number: 0)
         file.startSyncing(every: options.syncInterval)
     }
 
-    private init(resuming file: BundleFile, scan: BundleScan, options: Options) throws(SessionError) {
+    private init(resuming file: BundleAppendFile, scan: BundleScan, options: Options) throws(SessionError) {
         header = scan.header
         entropy = SystemEntropy()
         self.file = file
@@ -63,7 +63,7 @@ public final class BundleWriter: @unchecked Sendable {
     /// with a fresh content key and signing key, wrapped to the same recipients.
     public static func resume(at url: URL, options: Options = Options()) throws(SessionError) -> BundleWriter {
         let scan = try BundleScan(url: url)
-        let file = try BundleFile.openForAppend(path: url.path)
+        let file = try BundleAppendFile.openForAppend(path: url.path)
         return try BundleWriter(resuming: file, scan: scan, options: options)
     }
 

@@ -26,12 +26,12 @@ final class FileSource: ByteSource, @unchecked Sendable {
     init(path: String) throws(SessionError) {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw BundleFile.error(errno, "could not open the bundle \(path)") }
+        guard fd >= 0 else { throw BundleAppendFile.error(errno, "could not open the bundle \(path)") }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             let code = errno
             _ = close(fd)
-            throw BundleFile.error(code, "could not read the bundle \(path)")
+            throw BundleAppendFile.error(code, "could not read the bundle \(path)")
         }
         descriptor = fd
         size = Int(info.st_size)
@@ -46,7 +46,7 @@ final class FileSource: ByteSource, @unchecked Sendable {
             let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, wanted - done, off_t(offset + done)) }
             if got < 0 {
                 if errno == EINTR { continue }
-                throw BundleFile.error(errno, "could not read the bundle \(path)")
+                throw BundleAppendFile.error(errno, "could not read the bundle \(path)")
             }
             if got == 0 { break }
             done += got

@@ -3,7 +3,7 @@ import Foundation
 /// The bundle's file descriptor: unbuffered appends (a record is in the page cache, safe from a
 /// killed process, as soon as `append` returns) and an fsync at least every `syncInterval`
 /// from a timer, so a power loss costs at most about that long.
-final class BundleFile: @unchecked Sendable {
+final class BundleAppendFile: @unchecked Sendable {
     let path: String
     private var descriptor: Int32
     private let lock = NSLock()
@@ -17,18 +17,18 @@ final class BundleFile: @unchecked Sendable {
     }
 
     /// A new file; never replaces an existing one, which may hold a recording.
-    static func create(path: String) throws(SessionError) -> BundleFile {
+    static func create(path: String) throws(SessionError) -> BundleAppendFile {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw error(errno, "could not create the bundle \(path)") }
-        let file = BundleFile(path: path, descriptor: fd)
+        let file = BundleAppendFile(path: path, descriptor: fd)
         try file.syncDirectory()
         return file
     }
 
-    static func openForAppend(path: String) throws(SessionError) -> BundleFile {
+    static func openForAppend(path: String) throws(SessionError) -> BundleAppendFile {
         let fd = open(path, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { throw error(errno, "could not open the bundle \(path) to resume it") }
-        return BundleFile(path: path, descriptor: fd)
+        return BundleAppendFile(path: path, descriptor: fd)
     }
 
     func startSyncing(every interval: Duration) {
