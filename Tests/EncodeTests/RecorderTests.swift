@@ -8,8 +8,8 @@ final class RecorderTests: XCTestCase {
     func testTestSourcesRecordThreeSecondsOfVideoAndAudio() throws {
         let sink = MemorySink()
         let tap = CollectingTap()
-        let recorder = try Recorder(sources: RecordingSources(camera: .test, microphone: .test), sink: sink, tap: tap)
-        try recorder.start()
+        let recorder = try Recorder(sources: RecordingSources(camera: .test, microphone: .test), tap: tap)
+        try recorder.start(into: sink)
         Thread.sleep(forTimeInterval: 3)
         let status = try recorder.finish()
 
@@ -41,8 +41,8 @@ final class RecorderTests: XCTestCase {
     /// about half a second before that moment: this is what survives a crash.
     func testPrefixOfTheStreamDecodesUpToTheMomentItWasTaken() throws {
         let sink = MemorySink()
-        let recorder = try Recorder(sources: RecordingSources(camera: .test, microphone: .test), sink: sink)
-        try recorder.start()
+        let recorder = try Recorder(sources: RecordingSources(camera: .test, microphone: .test))
+        try recorder.start(into: sink)
         Thread.sleep(forTimeInterval: 2)
         let prefix = sink.bytes
         let takenAt = recorder.clock.now()
@@ -60,7 +60,7 @@ final class RecorderTests: XCTestCase {
     }
 
     func testStillIsAFullSizeRGBPicture() throws {
-        let recorder = try Recorder(sources: RecordingSources(camera: .test, microphone: .none), sink: MemorySink())
+        let recorder = try Recorder(sources: RecordingSources(camera: .test, microphone: .none))
         let still = try recorder.still()
         XCTAssertEqual(still.width, 640)
         XCTAssertEqual(still.height, 480)
@@ -69,23 +69,21 @@ final class RecorderTests: XCTestCase {
         XCTAssertGreaterThan(Set(still.pixels.prefix(30_000)).count, 20)
     }
 
-    func testMissingCameraIsDeviceUnavailableBeforeAnythingIsWritten() {
-        let sink = MemorySink()
-        XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .v4l2(device: "/dev/video97"), microphone: .test), sink: sink)) { error in
+    func testMissingCameraIsDeviceUnavailableWhenOpened() {
+        XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .v4l2(device: "/dev/video97"), microphone: .test))) { error in
             XCTAssertEqual((error as? EncodeError)?.code, .deviceUnavailable)
             XCTAssertEqual((error as? EncodeError)?.message, "v4l2 device /dev/video97 was not found")
         }
-        XCTAssertEqual(sink.writeCount, 0)
     }
 
     func testMissingMicrophoneAndFileAreReportedWithTheirCodes() {
-        XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .none, microphone: .alsa(pcm: "proctor_no_such_pcm")), sink: MemorySink())) { error in
+        XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .none, microphone: .alsa(pcm: "proctor_no_such_pcm")))) { error in
             XCTAssertEqual((error as? EncodeError)?.code, .deviceUnavailable)
         }
-        XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .file(path: "/nonexistent/cam.mkv"), microphone: .none), sink: MemorySink())) { error in
+        XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .file(path: "/nonexistent/cam.mkv"), microphone: .none))) { error in
             XCTAssertEqual((error as? EncodeError)?.code, .missingInput)
         }
-        XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .none, microphone: .none), sink: MemorySink())) { error in
+        XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .none, microphone: .none))) { error in
             XCTAssertEqual((error as? EncodeError)?.code, .usage)
         }
     }

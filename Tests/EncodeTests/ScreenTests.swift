@@ -12,8 +12,8 @@ final class ScreenTests: XCTestCase {
         settings.screen.framesPerSecond = 2
         let sink = MemorySink()
         let recorder = try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .x11(display: display.name)),
-                                    settings: settings, sink: sink)
-        try recorder.start()
+                                    settings: settings)
+        try recorder.start(into: sink)
         Thread.sleep(forTimeInterval: 3)
         let status = try recorder.finish()
 
@@ -28,8 +28,7 @@ final class ScreenTests: XCTestCase {
     }
 
     func testMissingDisplayIsDeviceUnavailable() {
-        XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .x11(display: ":93")),
-                                          sink: MemorySink())) { error in
+        XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .x11(display: ":93")))) { error in
             XCTAssertEqual((error as? EncodeError)?.code, .deviceUnavailable)
         }
     }

@@ -57,6 +57,9 @@ final class MatroskaMuxer {
     /// Writes one encoded packet of stream `index` (timestamps in its encoder's time base).
     func write(_ packet: Packet, stream index: Int32) throws(EncodeError) {
         packet.pointer.pointee.stream_index = index
+        let timeBase = timeBases[Int(index)]
+        let end = Double(packet.pointer.pointee.pts + packet.pointer.pointee.duration) * Double(timeBase.num) / Double(timeBase.den)
+        io.mediaTime = max(io.mediaTime, end)
         let streamTimeBase = context.pointee.streams[Int(index)]!.pointee.time_base
         av_packet_rescale_ts(packet.pointer, timeBases[Int(index)], streamTimeBase)
         try wrap(av_interleaved_write_frame(context, packet.pointer), "av_interleaved_write_frame")

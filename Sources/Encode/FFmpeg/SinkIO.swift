@@ -9,6 +9,8 @@ final class SinkIO {
     /// The sink's own error, kept because FFmpeg only sees AVERROR(EIO).
     private(set) var sinkError: Error?
     private(set) var bytesWritten: Int64 = 0
+    /// End time of the newest packet handed to the muxer, passed along with each chunk.
+    var mediaTime: Double = 0
 
     init(sink: MediaSink, bufferSize: Int = 64 * 1024) throws(EncodeError) {
         self.sink = sink
@@ -31,7 +33,7 @@ final class SinkIO {
     private func deliver(_ bytes: UnsafeRawBufferPointer) -> Int32 {
         if sinkError != nil { return proctor_averror(EIO) }
         do {
-            try sink.write(bytes)
+            try sink.write(bytes, mediaTime: mediaTime)
             bytesWritten += Int64(bytes.count)
             return Int32(bytes.count)
         } catch {

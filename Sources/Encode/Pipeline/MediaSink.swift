@@ -1,8 +1,10 @@
 /// Where the Matroska bytes go as they are produced: in a session, sealed bundle records.
 /// Called on the pipeline thread, in order; a chunk is a byte range of one Matroska stream,
-/// not an aligned element, so the concatenation of every chunk is the file.
+/// not an aligned element, so the concatenation of every chunk is the file. `mediaTime` is
+/// the session-clock time (seconds) where the newest packet muxed so far ends: what a reader
+/// can play up to once it has this chunk.
 public protocol MediaSink: AnyObject, Sendable {
-    func write(_ bytes: UnsafeRawBufferPointer) throws
+    func write(_ bytes: UnsafeRawBufferPointer, mediaTime: Double) throws
 }
 
 /// Collects the stream in memory: for tests and for small recordings read straight back.
@@ -13,7 +15,7 @@ public final class MemorySink: MediaSink, @unchecked Sendable {
 
     public init() {}
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    public func write(_ bytes: UnsafeRawBufferPointer, mediaTime: Double) throws {
         lock.locked {
             storage.append(contentsOf: bytes)
             writes += 1

@@ -3,8 +3,8 @@ internal import CFFmpeg
 
 /// Records the selected camera, microphone and screen into one Matroska stream written to a
 /// `MediaSink`, live. `init` opens every device, so a missing camera or busy microphone fails
-/// before anything is recorded; `start` begins; `finish` flushes encoders, writes the trailer
-/// and returns what was recorded.
+/// before anything is recorded; `start(into:)` begins; `finish` flushes encoders, writes the
+/// trailer and returns what was recorded.
 ///
 /// Threads: one per capture device (blocking reads), one pipeline thread that encodes and
 /// muxes; the caller's thread only starts, polls and finishes.
@@ -13,12 +13,11 @@ public final class Recorder: @unchecked Sendable {
     public private(set) var clock: MediaClock
     private let startTime: Double
     private let settings: RecordingSettings
-    private let sink: MediaSink
     private let devices: [CaptureDevice]
     private let camera: CaptureDevice?
     private let queue = BoundedQueue(capacity: 32)
     private let analysis: AnalysisFeed?
-    private let onNotice: @Sendable (RecordingNotice) -> Void
+    private var onNotice: @Sendable (RecordingNotice) -> Void = { _ in }
     private var captureThreads: [CaptureThread] = []
     private var pipelineThread: Thread?
     private let pipelineDone = DispatchSemaphore(value: 0)
@@ -32,12 +31,11 @@ public final class Recorder: @unchecked Sendable {
     private var finished = false
 
     /// Opens the sources; throws `.deviceUnavailable`, `.deviceBusy`, `.missingInput` or `.usage`.
-    public init(sources: RecordingSources, settings: RecordingSettings = RecordingSettings(), sink: MediaSink,
-                tap: AnalysisTap? = nil, startTime: Double = 0,
-                onNotice: @escaping @Sendable (RecordingNotice) -> Void = { _ in }) throws(EncodeError) {
+    /// `startTime` is the session-clock time this recording starts at (a resumed part
+    /// continues where the previous one ended).
+    public init(sources: RecordingSources, settings: RecordingSettings = RecordingSettings(),
+                tap: AnalysisTap? = nil, startTime: Double = 0) throws(EncodeError) {
         self.settings = settings
-        self.sink = sink
-        self.onNotice = onNotice
         clock = MediaClock(offset: startTime)
         self.startTime = startTime
         camera = try DeviceResolver.camera(sources.camera, settings: settings)
@@ -67,8 +65,11 @@ public final class Recorder: @unchecked Sendable {
         throw EncodeError(.deviceUnavailable, "the camera delivered no picture")
     }
 
-    /// Writes the Matroska header and starts every capture thread and the pipeline thread.
-    public func start(title: String = "proctor recording") throws(EncodeError) {
+    /// Writes the Matroska header into `sink` and starts every capture thread and the pipeline
+    /// thread. `onNotice` hears device losses, audio gaps and dropped frames as they happen.
+    public func start(into sink: MediaSink, title: String = "proctor recording",
+                      onNotice: @escaping @Sendable (RecordingNotice) -> Void = { _ in }) throws(EncodeError) {
+        self.onNotice = onNotice
         let muxer = try MatroskaMuxer(sink: sink, clusterMilliseconds: settings.clusterMilliseconds)
         for device in devices {
             switch device.role {
