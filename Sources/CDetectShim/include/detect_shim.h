@@ -3,12 +3,57 @@
 // extern "C" face API over dlib and voice API over WebRTC VAD. Swift sees only opaque
 // handles and plain functions: C++ interop mode is not used because it spreads to every
 // dependent target.
+#include <stddef.h>
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /// dlib's version string, e.g. "19.24.0".
 const char *proctor_dlib_version(void);
+
+// MARK: faces (dlib HOG frontal face detector + 68-point shape predictor)
+
+typedef struct proctor_faces proctor_faces;
+
+/// One detected face in image pixels. `score` is the HOG detector's margin (0 at the default
+/// threshold, higher is surer); `filter` names which of dlib's five HOG filters fired
+/// (0 frontal, 1 left-looking, 2 right-looking, 3/4 frontal rotated).
+typedef struct {
+    double left, top, right, bottom;
+    double score;
+    int filter;
+} proctor_face_box;
+
+/// Creates a detector; `landmark_model_path` may be NULL (no landmarks). On failure returns
+/// NULL and writes a one-line reason into `error`.
+proctor_faces *proctor_faces_create(const char *landmark_model_path, char *error, size_t error_size);
+void proctor_faces_free(proctor_faces *faces);
+
+/// Runs the HOG detector on a tightly packed gray8 image. Writes up to `capacity` boxes,
+/// strongest first, and returns how many faces were found (which may exceed `capacity`).
+/// `adjust_threshold` shifts dlib's decision threshold (negative finds more, weaker faces).
+int proctor_faces_detect(proctor_faces *faces, const uint8_t *gray, int width, int height,
+                         double adjust_threshold, proctor_face_box *boxes, int capacity);
+
+/// Fits the 68 landmarks inside `box`; writes 136 floats (x0, y0, x1, y1, ...). Returns 0,
+/// or -1 when the detector was created without a landmark model.
+int proctor_faces_landmarks(proctor_faces *faces, const uint8_t *gray, int width, int height,
+                            const proctor_face_box *box, float *xy);
+
+// MARK: voice activity (WebRTC AudioProcessing's VoiceDetection)
+
+typedef struct proctor_vad proctor_vad;
+
+/// `sample_rate` must be 8000, 16000, 32000 or 48000; `likelihood` 0 (very low: only clear
+/// speech) ... 3 (high: more speech caught, more noise too). NULL on failure.
+proctor_vad *proctor_vad_create(int sample_rate, int likelihood);
+void proctor_vad_free(proctor_vad *vad);
+/// Samples in one 10 ms frame at the rate the VAD was created with.
+int proctor_vad_frame_samples(const proctor_vad *vad);
+/// Judges one 10 ms mono frame: 1 voice, 0 no voice, negative on a library error code.
+int proctor_vad_process(proctor_vad *vad, const int16_t *samples);
 
 #ifdef __cplusplus
 }

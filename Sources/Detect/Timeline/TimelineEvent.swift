@@ -30,10 +30,13 @@ public struct TimelineEvent: Codable, Sendable, Equatable {
     public var thresholds: [String: Double]
     /// One sentence for the reviewer: what was seen and why it is listed.
     public var message: String
+    /// What the event is about when that is a name rather than a number: the forbidden
+    /// program's name, the network interface that changed, the DMI string that betrayed a VM.
+    public var subject: String?
 
     public init(kind: String, detector: String, severity: Severity, start: Double, end: Double? = nil,
                 confidence: Double = 1, evidenceTime: Double? = nil, measured: [String: Double] = [:],
-                thresholds: [String: Double] = [:], message: String) {
+                thresholds: [String: Double] = [:], message: String, subject: String? = nil) {
         self.kind = kind
         self.detector = detector
         self.severity = severity
@@ -44,6 +47,7 @@ public struct TimelineEvent: Codable, Sendable, Equatable {
         self.measured = measured
         self.thresholds = thresholds
         self.message = message
+        self.subject = subject
     }
 
     public var duration: Double { (end ?? start) - start }

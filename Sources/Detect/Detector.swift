@@ -1,0 +1,37 @@
+public import Encode
+
+/// One check over sampled frames or audio, called from the runner's one thread in media-time
+/// order, so it may keep state. A new detector is one new type plus one line in
+/// `DetectorCatalog.detectors(for:)`.
+public protocol Detector {
+    /// Stable name written to the timeline as `TimelineEvent.detector`.
+    static var id: String { get }
+    /// How many frames per second it wants; 0 means it takes no frames. Audio detectors see
+    /// every audio block.
+    var samplesPerSecond: Double { get }
+    mutating func inspect(_ image: AnalysisImage) throws(DetectError) -> [TimelineEvent]
+    mutating func inspect(_ audio: AudioBlock) throws(DetectError) -> [TimelineEvent]
+    /// Closes open intervals at the end of the session.
+    mutating func finish(at time: Double) -> [TimelineEvent]
+    /// Media seconds in which it could actually judge what it is for (fairness: a dark
+    /// picture or a silent microphone is not evaluated time).
+    var evaluatedSeconds: Double { get }
+}
+
+extension Detector {
+    public var samplesPerSecond: Double { 0 }
+    public mutating func inspect(_ image: AnalysisImage) throws(DetectError) -> [TimelineEvent] { [] }
+    public mutating func inspect(_ audio: AudioBlock) throws(DetectError) -> [TimelineEvent] { [] }
+}
+
+/// A check on the machine rather than the media (displays, processes, network, clock), sampled
+/// every few seconds by the runner's timer.
+public protocol SystemCheck {
+    static var id: String { get }
+    mutating func sample(at time: Double) -> [TimelineEvent]
+    mutating func finish(at time: Double) -> [TimelineEvent]
+}
+
+extension SystemCheck {
+    public mutating func finish(at time: Double) -> [TimelineEvent] { [] }
+}

@@ -1,0 +1,182 @@
+public import Encode
+
+/// Faces at a few frames per second: `face.missing`, `face.multiple`, `gaze.away`, and the
+/// fairness guard `light.insufficient` (coverage, never a flag) where the picture is too dark
+/// or flat for "no face" to be believed.
+public struct FaceDetector: Detector {
+    public static let id = "faces"
+
+    /// Documented defaults (docs/detectors.md explains each).
+    public enum Defaults {
+        public static let samplesPerSecond = 2.0
+        /// HOG scans 80x80 windows: a face must be about 80 px tall in this box, i.e. a third
+        /// of the frame height, which a student at a laptop webcam is. 448x288 keeps HOG at
+        /// ~25 ms a sample on one core.
+        public static let box = (width: 448, height: 288)
+        public static let missingSeconds = 5.0
+        public static let multipleSeconds = 3.0
+        public static let gazeSeconds = 5.0
+        public static let lightSeconds = 1.0
+        /// A miss shorter than this (one frame dlib did not see) does not split an interval.
+        public static let gapSeconds = 1.0
+        /// Extra faces must clear dlib's threshold by this margin: a weak second "face" in a
+        /// poster or a shirt pattern must not make a multiple-people flag.
+        public static let secondFaceMargin = 0.3
+        /// Beyond 35° of yaw the student is looking past the screen's edge at a normal distance.
+        public static let yawLimit = 35.0
+        /// Pitch from a generic face model moves up to ±30° with expression (a broad smile
+        /// lifts the mouth corners), so only a head bowed or raised well past that is flagged.
+        public static let pitchLimit = 40.0
+        /// Below these the picture cannot be trusted to show a face (measured with the
+        /// darkened/low-contrast portrait variants in FairnessTests).
+        public static let minimumLuma = 40.0
+        public static let minimumContrast = 48.0
+        /// Mostly black pixels: blackdetect's picture_black_ratio_th.
+        public static let blackShare = 0.98
+    }
+
+    public var samplesPerSecond: Double { Defaults.samplesPerSecond }
+    public var evaluatedSeconds: Double { coverage.seconds }
+
+    private let model: FaceModel
+    private let secondFaceMargin: Double
+    private let yawLimit: Double
+    private let pitchLimit: Double
+    private var missing: ConditionTracker?
+    private var multiple: ConditionTracker?
+    private var gaze: ConditionTracker?
+    private var light: ConditionTracker?
+    private var coverage = CoverageClock(maximumStep: 2 / Defaults.samplesPerSecond)
+
+    /// nil when every face kind is switched off or exempt for this student.
+    public init?(settings: DetectionSettings, model: FaceModel? = nil) throws(DetectError) {
+        let missingConfig = settings.config(for: "face.missing")
+        let multipleConfig = settings.config(for: "face.multiple")
+        let gazeConfig = settings.config(for: "gaze.away")
+        let lightConfig = settings.config(for: "light.insufficient")
+        guard missingConfig != nil || multipleConfig != nil || gazeConfig != nil else { return nil }
+        if let model, gazeConfig == nil || model.hasLandmarks {
+            self.model = model
+        } else {
+            self.model = try FaceModel(landmarkModel: gazeConfig == nil ? nil : FaceModel.defaultLandmarkModel)
+        }
+        secondFaceMargin = multipleConfig?.limit(Defaults.secondFaceMargin) ?? Defaults.secondFaceMargin
+        yawLimit = gazeConfig?.limit(Defaults.yawLimit) ?? Defaults.yawLimit
+        pitchLimit = gazeConfig?.limit(Defaults.pitchLimit) ?? Defaults.pitchLimit
+        let id = Self.id, gap = Defaults.gapSeconds
+        if let config = missingConfig {
+            missing = ConditionTracker(kind: "face.missing", detector: id, minimumSeconds: config.minimum(Defaults.missingSeconds),
+                                       gapSeconds: gap, thresholds: ["minimumLuma": Defaults.minimumLuma, "minimumContrast": Defaults.minimumContrast]) { seconds, _ in
+                "No face was visible for \(format(seconds)) s although the picture was bright and clear enough to show one."
+            }
+        }
+        if let config = multipleConfig {
+            let margin = secondFaceMargin
+            multiple = ConditionTracker(kind: "face.multiple", detector: id, minimumSeconds: config.minimum(Defaults.multipleSeconds),
+                                        gapSeconds: gap, thresholds: ["secondFaceMargin": margin]) { seconds, measured in
+                "\(format(measured["faces"] ?? 2, digits: 0)) faces were visible together for \(format(seconds)) s."
+            }
+        }
+        if let config = gazeConfig {
+            gaze = ConditionTracker(kind: "gaze.away", detector: id, minimumSeconds: config.minimum(Defaults.gazeSeconds),
+                                    gapSeconds: gap, thresholds: ["yawLimit": yawLimit, "pitchLimit": pitchLimit]) { seconds, measured in
+                "The head was turned away (yaw \(format(measured["yaw"] ?? 0, digits: 0))°, pitch \(format(measured["pitch"] ?? 0, digits: 0))°) for \(format(seconds)) s."
+            }
+        }
+        if let config = lightConfig {
+            light = ConditionTracker(kind: "light.insufficient", detector: id, severity: .coverage,
+                                     minimumSeconds: config.minimum(Defaults.lightSeconds), gapSeconds: gap,
+                                     thresholds: ["minimumLuma": Defaults.minimumLuma, "minimumContrast": Defaults.minimumContrast]) { seconds, measured in
+                "For \(format(seconds)) s the picture was too dark or flat (mean luma \(format(measured["meanLuma"] ?? 0, digits: 0)), contrast \(format(measured["contrast"] ?? 0, digits: 0))) to tell whether a face was there; not counted against the student."
+            }
+        }
+    }
+
+    /// What one sample showed, also used by the fairness report in the tests.
+    public struct Observation: Sendable {
+        public var faces: [FaceBox]
+        /// Faces counted: the strongest plus those clearing the second-face margin.
+        public var count: Int
+        public var quality: PictureQuality
+        /// True when the faces were only found after histogram equalisation.
+        public var equalised: Bool
+        public var pose: HeadPose?
+        /// The picture could show a face: bright and contrasty enough, and not black.
+        public var reliable: Bool
+    }
+
+    public func observe(_ image: AnalysisImage) throws(DetectError) -> Observation {
+        let canvas = try Self.canvas(image)
+        let quality = PictureQuality(canvas)
+        var faces = try model.detect(canvas)
+        var equalised = false
+        var analysed = canvas
+        // Equalise only when the light is poor: in good light it cannot help and would double the cost.
+        if faces.isEmpty, quality.blackShare < Defaults.blackShare,
+           quality.meanLuma < 2 * Defaults.minimumLuma || quality.contrast < 2 * Defaults.minimumContrast {
+            analysed = PictureQuality.equalised(canvas)
+            faces = try model.detect(analysed)
+            equalised = !faces.isEmpty
+        }
+        let count = faces.isEmpty ? 0 : 1 + faces.dropFirst().filter { $0.score >= secondFaceMargin }.count
+        var pose: HeadPose?
+        if count == 1, gaze != nil, model.hasLandmarks {
+            pose = HeadPose(landmarks: try model.landmarks(analysed, face: faces[0]))
+        }
+        let reliable = quality.blackShare < Defaults.blackShare
+            && quality.meanLuma >= Defaults.minimumLuma && quality.contrast >= Defaults.minimumContrast
+        return Observation(faces: faces, count: count, quality: quality, equalised: equalised, pose: pose, reliable: reliable)
+    }
+
+    public mutating func inspect(_ image: AnalysisImage) throws(DetectError) -> [TimelineEvent] {
+        let seen = try observe(image)
+        let time = image.time
+        let visible = seen.count > 0
+        coverage.sample(at: time, evaluated: visible || seen.reliable)
+        var measured = ["faces": Double(seen.count), "meanLuma": seen.quality.meanLuma, "contrast": seen.quality.contrast]
+        if let best = seen.faces.first { measured["score"] = best.score }
+        var events: [TimelineEvent] = []
+        func feed(_ tracker: inout ConditionTracker?, _ holds: Bool, _ values: [String: Double]) {
+            if let event = tracker?.update(at: time, holds: holds, measured: values) { events.append(event) }
+        }
+        feed(&missing, !visible && seen.reliable, measured)
+        feed(&light, !visible && !seen.reliable, measured)
+        feed(&multiple, seen.count >= 2, measured)
+        var turned = false
+        if let pose = seen.pose {
+            measured["yaw"] = pose.yaw
+            measured["pitch"] = pose.pitch
+            turned = abs(pose.yaw) > yawLimit || abs(pose.pitch) > pitchLimit
+        }
+        feed(&gaze, turned, measured)
+        return events
+    }
+
+    public mutating func finish(at time: Double) -> [TimelineEvent] {
+        coverage.finish(at: time)
+        return [missing?.finish(at: time), light?.finish(at: time), multiple?.finish(at: time), gaze?.finish(at: time)]
+            .compactMap { $0 }
+    }
+
+    /// Gray, fitted inside `Defaults.box` keeping the aspect ratio (letterboxed, never
+    /// stretched: a squashed face is not a face to HOG). The padding is not materialised
+    /// because HOG scans a picture of any size.
+    static func canvas(_ image: AnalysisImage) throws(DetectError) -> AnalysisImage {
+        let scale = min(Double(Defaults.box.width) / Double(image.width), Double(Defaults.box.height) / Double(image.height))
+        let width = max(16, Int((Double(image.width) * scale).rounded()))
+        let height = max(16, Int((Double(image.height) * scale).rounded()))
+        if image.format == .gray8, image.width == width, image.height == height { return image }
+        do {
+            return try StillImage.resized(image, width: width, height: height, format: .gray8)
+        } catch {
+            throw DetectError(.library, "could not scale a \(image.width)x\(image.height) frame for face detection", detail: error.description)
+        }
+    }
+}
+
+/// Seconds and angles for reviewer sentences: one decimal unless asked otherwise.
+func format(_ value: Double, digits: Int = 1) -> String {
+    let factor = digits == 0 ? 1.0 : 10.0
+    let rounded = (value * factor).rounded() / factor
+    return digits == 0 ? String(Int(rounded)) : String(rounded)
+}

@@ -1,0 +1,67 @@
+internal import CDetectShim
+public import Encode
+import Foundation
+
+/// A face found in a gray picture, in that picture's pixels.
+public struct FaceBox: Sendable, Equatable {
+    public var left, top, right, bottom: Double
+    /// dlib's HOG margin: 0 is its default decision threshold, higher is surer.
+    public var score: Double
+    public var width: Double { right - left }
+}
+
+/// dlib's HOG frontal face detector and (optionally) its 68-point shape predictor. Owns the
+/// C++ objects; one per detector thread, never shared (dlib's detector keeps scratch state).
+public final class FaceModel {
+    /// Debian's `libdlib-data` location of the 68-point model.
+    public static let defaultLandmarkModel = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
+
+    private let handle: OpaquePointer
+    public let hasLandmarks: Bool
+
+    /// Loads the detector, and the landmark model when a path is given (about 1 s: 100 MB).
+    public init(landmarkModel: String?) throws(DetectError) {
+        var message = [CChar](repeating: 0, count: 256)
+        if let landmarkModel {
+            guard FileManager.default.isReadableFile(atPath: landmarkModel) else {
+                throw DetectError(.missingModel, "dlib's face landmark model is not installed at \(landmarkModel); install Debian's libdlib-data")
+            }
+        }
+        guard let handle = proctor_faces_create(landmarkModel, &message, message.count) else {
+            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw DetectError(.missingModel, "could not load dlib's face models", detail: reason)
+        }
+        self.handle = handle
+        self.hasLandmarks = landmarkModel != nil
+    }
+
+    deinit { proctor_faces_free(handle) }
+
+    /// All faces in a gray8 picture, strongest first.
+    public func detect(_ image: AnalysisImage, adjustThreshold: Double = 0) throws(DetectError) -> [FaceBox] {
+        guard image.format == .gray8 else { throw DetectError(.usage, "face detection needs a gray8 picture") }
+        var boxes = [proctor_face_box](repeating: proctor_face_box(), count: 8)
+        let found = image.pixels.withUnsafeBufferPointer { pixels in
+            proctor_faces_detect(handle, pixels.baseAddress, Int32(image.width), Int32(image.height),
+                                 adjustThreshold, &boxes, Int32(boxes.count))
+        }
+        guard found >= 0 else { throw DetectError(.library, "dlib's face detector failed on a \(image.width)x\(image.height) picture") }
+        return boxes.prefix(Int(found)).map {
+            FaceBox(left: $0.left, top: $0.top, right: $0.right, bottom: $0.bottom, score: $0.score)
+        }
+    }
+
+    /// The 68 landmarks (dlib/iBUG numbering) of one face.
+    public func landmarks(_ image: AnalysisImage, face: FaceBox) throws(DetectError) -> [(x: Double, y: Double)] {
+        guard hasLandmarks else { throw DetectError(.usage, "this face model was loaded without landmarks") }
+        guard image.format == .gray8 else { throw DetectError(.usage, "landmarks need a gray8 picture") }
+        var box = proctor_face_box(left: face.left, top: face.top, right: face.right, bottom: face.bottom,
+                                   score: face.score, filter: 0)
+        var xy = [Float](repeating: 0, count: 136)
+        let status = image.pixels.withUnsafeBufferPointer { pixels in
+            proctor_faces_landmarks(handle, pixels.baseAddress, Int32(image.width), Int32(image.height), &box, &xy)
+        }
+        guard status == 0 else { throw DetectError(.library, "dlib's shape predictor failed") }
+        return (0..<68).map { (Double(xy[2 * $0]), Double(xy[2 * $0 + 1])) }
+    }
+}

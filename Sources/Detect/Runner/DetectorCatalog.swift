@@ -1,0 +1,49 @@
+/// The one place detectors are listed. A new detector is one type plus one line here.
+public enum DetectorCatalog {
+    /// Media detectors enabled for these settings, plus a coverage event for any that could
+    /// not start (a missing model never stops a recording).
+    static func detectors(for settings: DetectionSettings) -> (detectors: [any Detector], unavailable: [TimelineEvent]) {
+        let makers: [(String, (DetectionSettings) throws -> (any Detector)?)] = [
+            (FaceDetector.id, { try FaceDetector(settings: $0) }),
+            (CameraDetector.id, { CameraDetector(settings: $0) }),
+            (AudioDetector.id, { AudioDetector(settings: $0) }),
+        ]
+        var detectors: [any Detector] = []
+        var unavailable: [TimelineEvent] = []
+        for (id, make) in makers {
+            do {
+                if let detector = try make(settings) { detectors.append(detector) }
+            } catch {
+                unavailable.append(TimelineEvent(kind: "detector.unavailable", detector: id, severity: .coverage, start: 0,
+                                                 message: "The \(id) detector could not start: \(error)."))
+            }
+        }
+        return (detectors, unavailable)
+    }
+
+    /// System checks enabled for these settings.
+    static func systemChecks(for settings: DetectionSettings, roots: SystemRoots) -> [any SystemCheck] {
+        let checks: [(any SystemCheck)?] = [
+            DisplayCheck(settings: settings, roots: roots),
+            ProgramCheck(settings: settings, roots: roots),
+            VirtualMachineCheck(settings: settings, roots: roots),
+            NetworkCheck(settings: settings, roots: roots),
+            ClockCheck(settings: settings),
+        ]
+        return checks.compactMap { $0 }
+    }
+
+    /// Every event kind the detectors write, with the detector that writes it.
+    public static let kinds: [String: String] = [
+        "face.missing": FaceDetector.id, "face.multiple": FaceDetector.id, "gaze.away": FaceDetector.id,
+        "light.insufficient": FaceDetector.id,
+        "camera.blocked": CameraDetector.id, "camera.frozen": CameraDetector.id, "scene.change": CameraDetector.id,
+        "camera.lost": "recording",
+        "audio.speech": AudioDetector.id, "audio.loud": AudioDetector.id, "mic.silent": AudioDetector.id,
+        "display.extra": "system", "program.forbidden": "system", "vm.detected": "system",
+        "network.changed": "system", "clock.jump": "system",
+    ]
+
+    /// The highest frame rate any media detector samples at; the runner queues no more.
+    static let imageRate = max(FaceDetector.Defaults.samplesPerSecond, CameraDetector.Defaults.samplesPerSecond)
+}

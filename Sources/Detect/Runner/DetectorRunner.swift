@@ -1,0 +1,207 @@
+public import Encode
+import Foundation
+
+/// Runs the detectors on their own thread, fed through a bounded queue: `offer` never blocks
+/// the capture pipeline; when detection lags, frames are dropped, counted and reported as
+/// `detect.lag` info events. System checks run on the same thread every few seconds.
+public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
+    public struct Options: Sendable {
+        /// Analysis frames waiting at most (at 2 fps, 2 s of lag before frames are skipped).
+        public var imageCapacity = 4
+        /// Audio blocks waiting at most (a few seconds of 20 ms blocks).
+        public var audioCapacity = 250
+        /// Seconds between system samples.
+        public var systemInterval = 5.0
+        public var roots = SystemRoots()
+        /// The session's media clock for system samples; default: seconds since the runner started.
+        public var clock: (@Sendable () -> Double)?
+
+        public init(imageCapacity: Int = 4, audioCapacity: Int = 250, systemInterval: Double = 5,
+                    roots: SystemRoots = SystemRoots(), clock: (@Sendable () -> Double)? = nil) {
+            self.imageCapacity = imageCapacity
+            self.audioCapacity = audioCapacity
+            self.systemInterval = systemInterval
+            self.roots = roots
+            self.clock = clock
+        }
+    }
+
+    private enum Item {
+        case image(AnalysisImage)
+        case audio(AudioBlock)
+    }
+
+    private let settings: DetectionSettings
+    private let options: Options
+    private let onEvent: @Sendable (TimelineEvent) -> Void
+    private let clock: @Sendable () -> Double
+
+    // Guarded by `condition`.
+    private let condition = NSCondition()
+    private var images: [AnalysisImage] = []
+    private var audio: [AudioBlock] = []
+    private var lastQueuedImage = -Double.infinity
+    private var skippedImages = 0
+    private var skippedAudio = 0
+    private var lagStart: Double?
+    private var lagFrames = 0
+    private var stopTime: Double?
+    private var closing: [TimelineEvent]?
+
+    public convenience init(settings: DetectionSettings, onEvent: @escaping @Sendable (TimelineEvent) -> Void) {
+        self.init(settings: settings, options: Options(), onEvent: onEvent)
+    }
+
+    public init(settings: DetectionSettings, options: Options, onEvent: @escaping @Sendable (TimelineEvent) -> Void) {
+        self.settings = settings
+        self.options = options
+        self.onEvent = onEvent
+        if let clock = options.clock {
+            self.clock = clock
+        } else {
+            let started = ContinuousClock.now
+            self.clock = { let elapsed = ContinuousClock.now - started
+                return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18 }
+        }
+        let thread = Thread { [self] in run() }
+        thread.name = "proctor.detect"
+        thread.start()
+    }
+
+    /// Frames beyond the detectors' sampling rate are not queued at all (that is sampling,
+    /// not skipping); a frame that finds the queue full is skipped and counted.
+    public func offer(_ image: AnalysisImage) {
+        condition.lock()
+        defer { condition.unlock() }
+        // Half a frame at 30 fps of tolerance, so 2 fps of a 30 fps stream is every 15th frame.
+        guard stopTime == nil, image.time >= lastQueuedImage + 1 / DetectorCatalog.imageRate - 0.017 else { return }
+        lastQueuedImage = image.time
+        if images.count >= options.imageCapacity {
+            skippedImages += 1
+            lagFrames += 1
+            if lagStart == nil { lagStart = image.time }
+            return
+        }
+        images.append(image)
+        condition.signal()
+    }
+
+    public func offer(_ block: AudioBlock) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard stopTime == nil else { return }
+        if audio.count >= options.audioCapacity {
+            skippedAudio += 1
+            return
+        }
+        audio.append(block)
+        condition.signal()
+    }
+
+    /// Frames and audio blocks dropped so far because detection lagged.
+    public var skipped: (frames: Int, audioBlocks: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (skippedImages, skippedAudio)
+    }
+
+    /// Drains the queue, closes every open interval at `mediaTime` and stops the thread.
+    /// Returns the closing events (not also passed to `onEvent`): intervals still open, one
+    /// `detector.coverage` info event per detector and a `detect.skipped` total.
+    public func finish(at mediaTime: Double) -> [TimelineEvent] {
+        condition.lock()
+        defer { condition.unlock() }
+        if stopTime == nil { stopTime = mediaTime }
+        condition.broadcast()
+        while closing == nil { condition.wait() }
+        return closing ?? []
+    }
+
+    // MARK: - The detection thread
+
+    private func run() {
+        var (detectors, unavailable) = DetectorCatalog.detectors(for: settings)
+        var checks = DetectorCatalog.systemChecks(for: settings, roots: options.roots)
+        unavailable.forEach(onEvent)
+        var lastSample = Array(repeating: -Double.infinity, count: detectors.count)
+        var reportedErrors: Set<String> = []
+        var nextSystemSample = 0.0
+
+        func report(_ events: [TimelineEvent]) { events.forEach(onEvent) }
+        func failed(_ id: String, _ error: DetectError, at time: Double) {
+            // One event per detector: a broken detector must not flood the timeline.
+            guard reportedErrors.insert(id).inserted else { return }
+            onEvent(TimelineEvent(kind: "detector.error", detector: id, severity: .coverage, start: time,
+                                  message: "The \(id) detector failed and its results may be incomplete: \(error.message)."))
+        }
+
+        while true {
+            condition.lock()
+            while images.isEmpty && audio.isEmpty && stopTime == nil {
+                if checks.isEmpty {
+                    condition.wait()
+                } else if !condition.wait(until: Date(timeIntervalSinceNow: max(0.05, nextSystemSample - clock()))) {
+                    break
+                }
+            }
+            let image = images.isEmpty ? nil : images.removeFirst()
+            let block = audio.isEmpty ? nil : audio.removeFirst()
+            let stop = stopTime
+            var lag: TimelineEvent?
+            if let start = lagStart, image != nil {
+                lag = TimelineEvent(kind: "detect.lag", detector: "runner", severity: .info, start: start,
+                                    end: image?.time, measured: ["frames": Double(lagFrames)],
+                                    message: "Detection fell behind and skipped \(lagFrames) analysis frame(s); the recording itself was not affected.")
+                lagStart = nil
+                lagFrames = 0
+            }
+            condition.unlock()
+            if let lag { onEvent(lag) }
+
+            if let image {
+                for index in detectors.indices where detectors[index].samplesPerSecond > 0
+                    && image.time >= lastSample[index] + 1 / detectors[index].samplesPerSecond - 0.017 {
+                    lastSample[index] = image.time
+                    do { report(try detectors[index].inspect(image)) } catch { failed(type(of: detectors[index]).id, error, at: image.time) }
+                }
+            }
+            if let block {
+                for index in detectors.indices {
+                    do { report(try detectors[index].inspect(block)) } catch { failed(type(of: detectors[index]).id, error, at: block.time) }
+                }
+            }
+            let now = clock()
+            if !checks.isEmpty, now >= nextSystemSample, stop == nil {
+                for index in checks.indices { report(checks[index].sample(at: now)) }
+                nextSystemSample = now + options.systemInterval
+            }
+            if let stop, image == nil, block == nil {
+                closeAll(&detectors, &checks, at: stop)
+                return
+            }
+        }
+    }
+
+    private func closeAll(_ detectors: inout [any Detector], _ checks: inout [any SystemCheck], at time: Double) {
+        var events: [TimelineEvent] = []
+        for index in detectors.indices {
+            events += detectors[index].finish(at: time)
+            let id = type(of: detectors[index]).id
+            let seconds = detectors[index].evaluatedSeconds
+            events.append(TimelineEvent(kind: "detector.coverage", detector: id, severity: .info, start: 0, end: time,
+                                        measured: ["evaluatedSeconds": seconds, "share": time > 0 ? min(1, seconds / time) : 0],
+                                        message: "The \(id) detector could evaluate \(format(seconds)) of \(format(time)) s."))
+        }
+        for index in checks.indices { events += checks[index].finish(at: time) }
+        condition.lock()
+        let frames = skippedImages, blocks = skippedAudio
+        condition.unlock()
+        events.append(TimelineEvent(kind: "detect.skipped", detector: "runner", severity: .info, start: 0, end: time,
+                                    measured: ["frames": Double(frames), "audioBlocks": Double(blocks)],
+                                    message: "Detection skipped \(frames) analysis frame(s) and \(blocks) audio block(s) because it lagged."))
+        condition.lock()
+        closing = events
+        condition.broadcast()
+        condition.unlock()
+    }
+}
