@@ -34,7 +34,7 @@ release:
 	$(MAKE) build CONFIG=release
 
 test: setup
-	$(SWIFT) test $(BUILD_FLAGS)
+	$(SWIFT) test --disable-swift-testing $(BUILD_FLAGS)
 
 demo: setup
 	$(SWIFT) build -c $(CONFIG) $(BUILD_FLAGS)
