@@ -140,6 +140,24 @@ final class DeliveryWebTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: nginx.file("dav/\(bundle.name)")), bundle.bytes)
     }
 
+    func testCollectRefusesACorruptedSegment() async throws {
+        let bundle = try makeBundle(size: 5 * Self.mebibyte / 2)
+        let destination = try DeliveryDestination(parsing: nginx.url("dav/").absoluteString)
+        _ = try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: options(segment: Self.mebibyte))
+        let parts = nginx.file("dav/\(bundle.name).parts")
+        let second = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: parts.path).first { $0.hasPrefix("part-00001-") })
+        var bytes = try Data(contentsOf: parts.appendingPathComponent(second))
+        bytes[500] ^= 0x01
+        try bytes.write(to: parts.appendingPathComponent(second))
+
+        XCTAssertThrowsError(try SegmentAssembler.collect(in: nginx.file("dav"))) { error in
+            XCTAssertEqual((error as? SessionError)?.code, .verification)
+            XCTAssertTrue((error as? SessionError)?.message.contains(second) ?? false)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: nginx.file("dav").path), [bundle.name + ".parts"],
+                       "neither the bundle nor a partial assembly is left behind")
+    }
+
     func testForbiddenIsAPermissionError() async throws {
         let bundle = try makeBundle(size: 300_000)
         let destination = try DeliveryDestination(parsing: nginx.url("forbidden/").absoluteString)

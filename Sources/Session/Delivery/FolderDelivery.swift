@@ -35,6 +35,20 @@ struct FolderDelivery {
             onEvent(.resumed(alreadyThere: digest.size, total: digest.size))
             return Outcome(location: finalURL, bytesWritten: 0, bytesSkipped: digest.size)
         }
+        let (start, end) = try writeTemporaryCopy()
+        onEvent(.verifying)
+        guard try sha256(ofFileAt: temporaryURL, limit: nil) == digest.sha256 else {
+            try? FileManager.default.removeItem(at: temporaryURL)
+            throw SessionError(.verification, "the copy in \(folder.path) does not match the bundle after writing; run `proctor submit` again")
+        }
+        guard rename(temporaryURL.path, finalURL.path) == 0 else { throw failure(errno, "cannot rename the copy in", written: end) }
+        syncFolder()
+        return Outcome(location: finalURL, bytesWritten: end - start, bytesSkipped: start)
+    }
+
+    /// Writes the temporary copy, continuing a partial one, and closes it before anything is
+    /// renamed, so that no write or close ever happens under the final name.
+    private func writeTemporaryCopy() throws(SessionError) -> (start: Int64, end: Int64) {
         let descriptor = open(temporaryURL.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw failure(errno, "cannot create a file in", written: 0) }
         defer { close(descriptor) }
@@ -56,14 +70,7 @@ struct FolderDelivery {
         }
         // Data must be on the share before the name says the file is complete.
         guard fsync(descriptor) == 0 else { throw failure(errno, "cannot flush the copy in", written: position) }
-        onEvent(.verifying)
-        guard try sha256(ofFileAt: temporaryURL, limit: nil) == digest.sha256 else {
-            try? FileManager.default.removeItem(at: temporaryURL)
-            throw SessionError(.verification, "the copy in \(folder.path) does not match the bundle after writing; run `proctor submit` again")
-        }
-        guard rename(temporaryURL.path, finalURL.path) == 0 else { throw failure(errno, "cannot rename the copy in", written: position) }
-        syncFolder()
-        return Outcome(location: finalURL, bytesWritten: position - start, bytesSkipped: start)
+        return (start, position)
     }
 
     /// A partial copy left by an interrupted run is continued only if it is a true prefix of
