@@ -29,14 +29,15 @@ final class PlaybackTests: XCTestCase {
         XCTAssertEqual(reader.streams[1].sampleRate, 48000)
         let index = try reader.keyframeIndex()
         // ffmpeg shifts the whole file by Opus's 312-sample pre-skip (6.5 ms, stored as 7 ms).
-        XCTAssertEqual(index.times.count, 10)
-        for (n, time) in index.times.enumerated() { XCTAssertEqual(time, Double(n) * 2 + Self.t0, accuracy: 1e-9) }
+        XCTAssertEqual(index.times(stream: 0).count, 10)
+        XCTAssertEqual(index.times(stream: 1), [], "audio has no keyframe entries")
+        for (n, time) in index.times(stream: 0).enumerated() { XCTAssertEqual(time, Double(n) * 2 + Self.t0, accuracy: 1e-9) }
         XCTAssertEqual(try XCTUnwrap(index.streamEnds[0]), 20 + Self.t0, accuracy: 0.001)
         XCTAssertEqual(try XCTUnwrap(index.streamEnds[1]), 20, accuracy: 0.03)
         XCTAssertEqual(reader.lastDecodeCount, 0, "indexing decodes nothing")
-        XCTAssertEqual(try XCTUnwrap(index.keyframe(atOrBefore: 7.05)), 6 + Self.t0, accuracy: 1e-9)
-        XCTAssertEqual(try XCTUnwrap(index.keyframe(atOrBefore: 8.5)), 8 + Self.t0, accuracy: 1e-9)
-        XCTAssertEqual(try XCTUnwrap(index.keyframe(atOrBefore: -1)), Self.t0, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(index.keyframe(atOrBefore: 7.05, stream: 0)), 6 + Self.t0, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(index.keyframe(atOrBefore: 8.5, stream: 0)), 8 + Self.t0, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(index.keyframe(atOrBefore: -1, stream: 0)), Self.t0, accuracy: 1e-9)
     }
 
     func testFrameAtTimeIsDecodedFromTheNearestKeyframeOnly() throws {

@@ -103,3 +103,27 @@ enum Tool {
         }
     }
 }
+
+/// A session-shaped recording like the recorder writes: one live Matroska stream with "camera"
+/// (320x240, 10 fps, keyframe every 2 s), "screen" (640x360, 2 fps, keyframe every 2 s) and
+/// "microphone" (Opus) tracks, 30 s, written to a pipe so it has no cues. Encoded by ffmpeg's
+/// libx264 and libopus; the first video frame is at 7 ms (Opus pre-skip shifts the file).
+enum SessionRecordingFixture {
+    static let firstFrame = 0.007
+
+    static let bytes: [UInt8] = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-session-\(UUID().uuidString).mkv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try? Tool.run("bash", ["-c", """
+            ffmpeg -nostdin -loglevel error \
+              -f lavfi -i testsrc=size=320x240:rate=10:duration=30 \
+              -f lavfi -i testsrc2=size=640x360:rate=2:duration=30 \
+              -f lavfi -i sine=frequency=440:sample_rate=48000:duration=30 \
+              -map 0:v -map 1:v -map 2:a -c:v libx264 -preset ultrafast -bf 0 -sc_threshold 0 -pix_fmt yuv420p \
+              -g:v:0 20 -g:v:1 4 -c:a libopus -b:a 32k \
+              -metadata:s:v:0 title=camera -metadata:s:v:1 title=screen -metadata:s:a:0 title=microphone \
+              -live 1 -f matroska pipe:1 > \(path)
+            """])
+        return (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))) ?? []
+    }()
+}

@@ -3,18 +3,22 @@
 /// T and decoding forward, so the cost of one evidence frame is at most one GOP, however long
 /// the recording.
 public struct KeyframeIndex: Sendable, Equatable {
-    /// Keyframe presentation times in seconds, ascending.
-    public let times: [Double]
-    /// Last presentation time seen per stream index, for durations.
+    /// Keyframe presentation times in seconds, ascending, per video stream index.
+    public let keyframes: [Int: [Double]]
+    /// Last presentation time (plus that packet's duration) per stream index, for durations.
     public let streamEnds: [Int: Double]
 
-    public init(times: [Double], streamEnds: [Int: Double]) {
-        self.times = times.sorted()
+    public init(keyframes: [Int: [Double]], streamEnds: [Int: Double]) {
+        self.keyframes = keyframes.mapValues { $0.sorted() }
         self.streamEnds = streamEnds
     }
 
-    /// The last keyframe at or before `time` (the first keyframe when `time` precedes it).
-    public func keyframe(atOrBefore time: Double) -> Double? {
+    public func times(stream: Int) -> [Double] { keyframes[stream] ?? [] }
+
+    /// The last keyframe of `stream` at or before `time` (the first keyframe when `time`
+    /// precedes it).
+    public func keyframe(atOrBefore time: Double, stream: Int) -> Double? {
+        let times = self.times(stream: stream)
         guard let first = times.first else { return nil }
         // Binary search: the index of the first keyframe after `time`.
         var low = 0, high = times.count

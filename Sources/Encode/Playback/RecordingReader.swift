@@ -1,12 +1,15 @@
 internal import CFFmpeg
 
-/// Reads a recorded Matroska stream back for review: what streams it has, a keyframe index,
-/// and single frames at given times decoded from the nearest keyframe before them.
+/// Reads a recorded Matroska stream back for review: what streams it has (a session's stream
+/// carries "camera" and "screen" video and "microphone" audio, named by their titles), a
+/// keyframe index, and single frames at given times decoded from the nearest keyframe before them.
 public final class RecordingReader {
     public struct Stream: Sendable, Equatable {
         public enum Kind: String, Sendable { case video, audio, other }
         public let index: Int
         public let kind: Kind
+        /// The stream's title tag ("camera", "screen", "microphone"), empty when it has none.
+        public let title: String
         public let codec: String
         public let width: Int
         public let height: Int
@@ -18,7 +21,7 @@ public final class RecordingReader {
     public private(set) var lastDecodeCount = 0
     private let input: DemuxInput
     private var index: KeyframeIndex?
-    private var decoder: StillImage.Codec?
+    private var decoders: [Int: StillImage.Codec] = [:]
 
     public init(_ source: MediaByteSource) throws(EncodeError) {
         let input = try DemuxInput(source)
@@ -30,22 +33,25 @@ public final class RecordingReader {
             case AVMEDIA_TYPE_AUDIO: .audio
             default: .other
             }
-            return Stream(index: i, kind: kind, codec: String(cString: avcodec_get_name(parameters.codec_id)),
+            let title = av_dict_get(input.stream(i).pointee.metadata, "title", nil, 0).map { String(cString: $0.pointee.value) } ?? ""
+            return Stream(index: i, kind: kind, title: title, codec: String(cString: avcodec_get_name(parameters.codec_id)),
                           width: Int(parameters.width), height: Int(parameters.height), sampleRate: Int(parameters.sample_rate))
         }
     }
 
     public var videoStream: Stream? { streams.first { $0.kind == .video } }
 
-    /// One pass over every packet, decoding none: keyframe times of the video stream and the
+    public var videoStreams: [Stream] { streams.filter { $0.kind == .video } }
+
+    /// One pass over every packet, decoding none: keyframe times of each video stream and the
     /// end time of every stream. The demuxer keeps its own copy of the keyframe positions,
     /// which is what makes the later seeks land on a keyframe without scanning.
     public func keyframeIndex() throws(EncodeError) -> KeyframeIndex {
         if let index { return index }
         // Called once, straight after opening: the demuxer is still at the first packet (the
         // packets avformat_find_stream_info read are buffered and come back first).
-        let video = videoStream?.index
-        var times: [Double] = [], ends: [Int: Double] = [:]
+        let videos = Set(videoStreams.map(\.index))
+        var times: [Int: [Double]] = [:], ends: [Int: Double] = [:]
         let packet = try StillImage.Packet()
         while try input.read(into: packet.pointer) {
             let p = packet.pointer.pointee
@@ -53,21 +59,24 @@ public final class RecordingReader {
             if let start = seconds(p.pts, stream: stream) {
                 let length = seconds(p.duration, stream: stream) ?? 0
                 ends[stream] = max(ends[stream] ?? 0, start + length)
-                if stream == video, p.flags & AV_PKT_FLAG_KEY != 0 { times.append(start) }
+                if videos.contains(stream), p.flags & AV_PKT_FLAG_KEY != 0 { times[stream, default: []].append(start) }
             }
             av_packet_unref(packet.pointer)
         }
-        let built = KeyframeIndex(times: times, streamEnds: ends)
+        let built = KeyframeIndex(keyframes: times, streamEnds: ends)
         index = built
         return built
     }
 
-    /// The video frame shown at `time` (the first frame whose time is at or after it, or the
-    /// last frame when `time` is past the end), as packed RGB no larger than `maxWidth` wide.
-    public func frame(at time: Double, maxWidth: Int = 640) throws(EncodeError) -> AnalysisImage {
-        guard let video = videoStream else { throw EncodeError(.badData, "the recording has no video stream") }
+    /// The frame of video stream `stream` (default: the first) shown at `time` (the first frame
+    /// whose time is at or after it, or the last frame when `time` is past the end), as packed
+    /// RGB no larger than `maxWidth` wide.
+    public func frame(at time: Double, stream: Int? = nil, maxWidth: Int = 640) throws(EncodeError) -> AnalysisImage {
+        guard let video = stream.flatMap({ s in videoStreams.first { $0.index == s } }) ?? videoStream else {
+            throw EncodeError(.badData, "the recording has no video stream")
+        }
         let index = try keyframeIndex()
-        guard let keyframe = index.keyframe(atOrBefore: time) else {
+        guard let keyframe = index.keyframe(atOrBefore: time, stream: video.index) else {
             throw EncodeError(.badData, "the recording has no video keyframe")
         }
         let decoder = try openDecoder(video.index)
@@ -117,8 +126,9 @@ public final class RecordingReader {
     }
 
     /// `frame(at:)` encoded as a JPEG for a report.
-    public func evidenceJPEG(at time: Double, maxWidth: Int = 640, quality: Int = 80) throws(EncodeError) -> (time: Double, jpeg: [UInt8]) {
-        let image = try frame(at: time, maxWidth: maxWidth)
+    public func evidenceJPEG(at time: Double, stream: Int? = nil, maxWidth: Int = 640,
+                             quality: Int = 80) throws(EncodeError) -> (time: Double, jpeg: [UInt8]) {
+        let image = try frame(at: time, stream: stream, maxWidth: maxWidth)
         return (image.time, try StillImage.encodeJPEG(image, quality: quality))
     }
 
@@ -131,7 +141,7 @@ public final class RecordingReader {
     }
 
     private func openDecoder(_ stream: Int) throws(EncodeError) -> StillImage.Codec {
-        if let decoder { return decoder }
+        if let decoder = decoders[stream] { return decoder }
         let parameters = input.stream(stream).pointee.codecpar!
         let codec = try StillImage.Codec(decoder: parameters.pointee.codec_id)
         try FFmpegCall.check(avcodec_parameters_to_context(codec.context, parameters), "avcodec_parameters_to_context",
@@ -141,7 +151,7 @@ public final class RecordingReader {
         codec.context.pointee.thread_count = 1
         codec.context.pointee.pkt_timebase = input.stream(stream).pointee.time_base
         try FFmpegCall.check(avcodec_open2(codec.context, codec.codec, nil), "avcodec_open2", "cannot open the video decoder")
-        decoder = codec
+        decoders[stream] = codec
         return codec
     }
 

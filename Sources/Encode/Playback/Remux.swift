@@ -16,10 +16,11 @@ public struct Chapter: Sendable, Equatable {
 /// Copies a recorded stream, packet for packet (no re-encoding), into a standalone seekable
 /// Matroska file with a duration, cues and chapters: the file a reviewer opens in a player.
 public enum Remux {
-    /// Writes every audio and video stream of `source` to `path`; returns the streams written.
+    /// Writes the audio and video streams of `source` that `include` accepts (all by default;
+    /// it sees each stream's title, e.g. "camera") to `path`; returns the streams written.
     @discardableResult
-    public static func write(_ source: MediaByteSource, to path: String, chapters: [Chapter] = [],
-                             title: String? = nil) throws(EncodeError) -> [RecordingReader.Stream] {
+    public static func write(_ source: MediaByteSource, to path: String, chapters: [Chapter] = [], title: String? = nil,
+                             include: (RecordingReader.Stream) -> Bool = { _ in true }) throws(EncodeError) -> [RecordingReader.Stream] {
         let input = try DemuxInput(source)
         let output = try MuxOutput(path: path)
         var mapping = [Int: Int32]()
@@ -28,17 +29,21 @@ public enum Remux {
             let parameters = input.stream(i).pointee.codecpar!
             let type = parameters.pointee.codec_type
             guard type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO else { continue }
+            let streamTitle = av_dict_get(input.stream(i).pointee.metadata, "title", nil, 0).map { String(cString: $0.pointee.value) } ?? ""
+            let described = RecordingReader.Stream(index: i, kind: type == AVMEDIA_TYPE_VIDEO ? .video : .audio, title: streamTitle,
+                                                   codec: String(cString: avcodec_get_name(parameters.pointee.codec_id)),
+                                                   width: Int(parameters.pointee.width), height: Int(parameters.pointee.height),
+                                                   sampleRate: Int(parameters.pointee.sample_rate))
+            guard include(described) else { continue }
             guard let stream = avformat_new_stream(output.context, nil) else { throw EncodeError(.library, "out of memory for a stream") }
             try FFmpegCall.check(avcodec_parameters_copy(stream.pointee.codecpar!, parameters), "avcodec_parameters_copy",
                                  "cannot copy the stream parameters")
             // The tag belongs to the source container; Matroska chooses its own codec id.
             stream.pointee.codecpar!.pointee.codec_tag = 0
             stream.pointee.time_base = input.stream(i).pointee.time_base
+            av_dict_copy(&stream.pointee.metadata, input.stream(i).pointee.metadata, 0)
             mapping[i] = stream.pointee.index
-            written.append(.init(index: Int(stream.pointee.index), kind: type == AVMEDIA_TYPE_VIDEO ? .video : .audio,
-                                 codec: String(cString: avcodec_get_name(parameters.pointee.codec_id)),
-                                 width: Int(parameters.pointee.width), height: Int(parameters.pointee.height),
-                                 sampleRate: Int(parameters.pointee.sample_rate)))
+            written.append(described)
         }
         guard !mapping.isEmpty else { throw EncodeError(.badData, "the recording has no audio or video stream") }
         for (n, chapter) in chapters.sorted(by: { $0.start < $1.start }).enumerated() {

@@ -9,9 +9,10 @@ enum ReportFormat {
         return String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
     }
 
-    /// Media time with tenths, for event tables where a second is too coarse.
+    /// Media time with tenths, for event tables where a second is too coarse. Truncated, not
+    /// rounded: seeking a player to the printed time must land at or before the event.
     static func preciseClock(_ seconds: Double) -> String {
-        let tenths = Int((max(0, seconds) * 10).rounded())
+        let tenths = Int((max(0, seconds) * 10 + 1e-6).rounded(.down))
         return clock(Double(tenths / 10)) + ".\(tenths % 10)"
     }
 

@@ -1,0 +1,31 @@
+import Foundation
+
+/// What `proctor export` writes and where.
+public struct ExportOptions: Sendable {
+    public var pdf: Bool
+    public var json: Bool
+    public var csv: Bool
+    public var media: Bool
+    public var outputDirectory: URL
+    /// Evidence frames per flagged event and source (camera, screen): the frame at the event's
+    /// evidence time, or at its start when the detector chose none.
+    public var evidenceWidth = 480
+
+    /// With no format chosen, export writes the PDF, JSON and CSV reports (media is opt-in:
+    /// it is large and is the raw recording).
+    public init(pdf: Bool = false, json: Bool = false, csv: Bool = false, media: Bool = false, outputDirectory: URL) {
+        let none = !(pdf || json || csv || media)
+        self.pdf = pdf || none
+        self.json = json || none
+        self.csv = csv || none
+        self.media = media
+        self.outputDirectory = outputDirectory
+    }
+
+    /// File name stem for one session: student and exam, made safe for any file system.
+    static func stem(student: String, exam: String) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        let clean = { (text: String) in String(text.map { allowed.contains($0) ? $0 : "_" }) }
+        return "\(clean(student))-\(clean(exam))"
+    }
+}

@@ -1,0 +1,133 @@
+import Detect
+import Encode
+import Foundation
+
+/// Turns one collected session into the files the reviewer asked for: the report model with
+/// evidence frames, then PDF, JSON, CSV and the `--media` Matroska files.
+struct SessionExport {
+    /// Scores a timeline: the detectors' `SessionSummary` for the exam's settings.
+    typealias Scorer = @Sendable (_ events: [TimelineEvent], _ duration: Double) -> (ReportModel.Suspicion, [ReportModel.Coverage])
+
+    let collector: SessionCollector
+    let integrity: ReportModel.Integrity
+    let options: ExportOptions
+    let scorer: Scorer
+
+    struct Written: Sendable {
+        var model: ReportModel
+        var pages: ReportPDF.Pages?
+        var files: [URL]
+    }
+
+    func run() throws(SessionError) -> Written {
+        let evidence = EvidenceExtractor(collector.spools)
+        var model = buildModel(evidence)
+        for (index, event) in model.timeline.enumerated() where event.severity == .flag {
+            let frames = evidence.frames(for: event, maxWidth: options.evidenceWidth)
+            if !frames.isEmpty { model.evidence[index] = frames }
+        }
+        // Unreadable media does not stop the report; it is stated with the integrity result.
+        model.integrity.problems += evidence.problems
+
+        let stem = ExportOptions.stem(student: model.student.id, exam: model.exam.id)
+        let directory = options.outputDirectory
+        var files: [URL] = [], pages: ReportPDF.Pages?
+        if options.pdf {
+            let url = directory.appendingPathComponent(stem + ".pdf")
+            pages = try ReportPDF.write(model, to: url.path)
+            files.append(url)
+        }
+        if options.json {
+            let url = directory.appendingPathComponent(stem + ".json")
+            try write(Array(try ReportJSON.encode(model)), to: url)
+            files.append(url)
+        }
+        if options.csv {
+            let url = directory.appendingPathComponent(stem + ".csv")
+            try write(Array((ReportCSV.headerLine() + ReportCSV.rows(model)).utf8), to: url)
+            files.append(url)
+        }
+        if options.media { files += try writeMedia(model, stem: stem) }
+        // The evidence JPEGs are in the PDF now; keep the returned model small for the class pass.
+        model.evidence = [:]
+        model.idPhoto = nil
+        model.facePhoto = nil
+        return Written(model: model, pages: pages, files: files)
+    }
+
+    private func buildModel(_ evidence: EvidenceExtractor) -> ReportModel {
+        let facts = collector.facts
+        let timeline = collector.timeline
+        var parts = facts.parts
+        if parts.isEmpty {
+            // No part times in the metadata: take them from the recordings themselves.
+            parts = evidence.partRanges.enumerated().map {
+                ReportModel.Part(index: $0.offset + 1, start: $0.element.start, end: $0.element.end)
+            }
+        }
+        let duration = parts.isEmpty ? (timeline.map { $0.end ?? $0.start }.max() ?? 0) : parts.map(\.duration).reduce(0, +)
+        let (suspicion, coverage) = scorer(timeline, duration)
+        return ReportModel(student: .init(id: facts.studentID, name: facts.studentName),
+                           exam: .init(id: facts.examID, title: facts.examTitle),
+                           startedAt: facts.startedAt, endedAt: facts.endedAt, duration: duration, parts: parts,
+                           integrity: integrity, suspicion: suspicion, coverage: coverage, settings: facts.settings,
+                           accommodations: facts.accommodations, idPhoto: collector.idPhoto, facePhoto: collector.facePhoto,
+                           timeline: timeline, audioLevels: audioLevels(timeline))
+    }
+
+    /// The microphone trace: the audio detector's level samples when it wrote them to the timeline.
+    private func audioLevels(_ timeline: [TimelineEvent]) -> [ReportModel.AudioLevel] {
+        timeline.compactMap { event in
+            guard event.kind == "audio.level", let dbfs = event.measured["dbfs"] ?? event.measured["rmsDbfs"] else { return nil }
+            return .init(time: event.start, dbfs: dbfs)
+        }
+    }
+
+    /// Per part, the camera with the microphone and the screen as standalone .mkv files, with
+    /// the flags as chapters: ffplay and VLC play the first video of a file, so the two videos
+    /// are split rather than left as alternative tracks a player would hide.
+    private func writeMedia(_ model: ReportModel, stem: String) throws(SessionError) -> [URL] {
+        var files: [URL] = []
+        let multipart = collector.spools.count > 1
+        for (part, spool) in collector.spools.sorted(by: { $0.key < $1.key }) where spool.size > 0 {
+            // Flags keep the numbers the PDF gives them; a part's file carries the flags inside it.
+            let range = model.parts.first { $0.index == part }.map { $0.start...$0.end }
+            let chapters = model.flagged.enumerated().compactMap { n, item -> Chapter? in
+                guard !multipart || range?.contains(item.event.start) != false else { return nil }
+                return Chapter(start: item.event.start, end: item.event.end ?? item.event.start,
+                               title: "Flag \(n + 1): \(item.event.kind) at \(ReportFormat.clock(item.event.start))")
+            }
+            let source = try spool.source()
+            let streams: RecordingReader
+            do { streams = try RecordingReader(source) } catch {
+                throw SessionError(.badData, "the recording of part \(part) cannot be read: \(error.message)", detail: error.detail)
+            }
+            let videos = streams.videoStreams
+            let screen = videos.first { $0.title == "screen" }
+            let groups: [(String, (RecordingReader.Stream) -> Bool)] = [
+                ("camera", { $0.kind == .audio || ($0.kind == .video && $0.index != screen?.index) }),
+                ("screen", { $0.index == screen?.index }),
+            ]
+            for (name, include) in groups where streams.streams.contains(where: include) {
+                let file = stem + "-" + name + (multipart ? "-part\(part)" : "") + ".mkv"
+                let url = options.outputDirectory.appendingPathComponent(file)
+                do {
+                    try Remux.write(source, to: url.path, chapters: chapters,
+                                    title: "\(model.student.id) · \(model.exam.id) · \(name)", include: include)
+                } catch {
+                    throw SessionError(error.code == .io ? .io : .badData, "writing \(file) failed: \(error.message)", detail: error.detail)
+                }
+                files.append(url)
+            }
+        }
+        return files
+    }
+
+    private func write(_ bytes: [UInt8], to url: URL) throws(SessionError) {
+        do {
+            try Data(bytes).write(to: url, options: .atomic)
+        } catch {
+            throw SessionError(.io, "cannot write \(url.path)", detail: "\(error)")
+        }
+    }
+}
