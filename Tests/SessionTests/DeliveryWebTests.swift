@@ -1,4 +1,5 @@
 import Foundation
+import NginxTestServer
 @testable import Session
 import XCTest
 

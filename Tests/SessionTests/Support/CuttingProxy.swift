@@ -1,4 +1,5 @@
 import Foundation
+import NginxTestServer
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -9,13 +9,13 @@ import Glibc
 /// Locations: `/dav/` takes PUT/MKCOL/DELETE/MOVE, `/forbidden/` refuses writes with 403
 /// (`limit_except`), `/small/` takes bodies up to 1 MiB and answers 413 beyond
 /// (`client_max_body_size`).
-final class NginxServer {
-    let prefix: URL
-    let root: URL
-    let port: UInt16
+public final class NginxServer {
+    public let prefix: URL
+    public let root: URL
+    public let port: UInt16
     private var process: Process?
 
-    init() throws {
+    public init() throws {
         prefix = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-nginx-\(UUID().uuidString)")
         root = prefix.appendingPathComponent("root")
         for folder in ["logs", "tmp", "root/dav", "root/forbidden", "root/small"] {
@@ -31,17 +31,17 @@ final class NginxServer {
         try? FileManager.default.removeItem(at: prefix)
     }
 
-    func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)/\(path)")! }
+    public func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)/\(path)")! }
 
-    func file(_ path: String) -> URL { root.appendingPathComponent(path) }
+    public func file(_ path: String) -> URL { root.appendingPathComponent(path) }
 
     /// `METHOD URI STATUS REQUEST_LENGTH` per request, in order.
-    func accessLog() -> [String] {
+    public func accessLog() -> [String] {
         let text = (try? String(contentsOf: prefix.appendingPathComponent("logs/access.log"), encoding: .utf8)) ?? ""
         return text.split(separator: "\n").map(String.init)
     }
 
-    func start() throws {
+    public func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
         process.arguments = ["-p", prefix.path + "/", "-c", "nginx.conf"]
@@ -61,7 +61,7 @@ final class NginxServer {
     }
 
     /// SIGTERM is nginx's fast shutdown: in-flight requests are cut, as when a server dies.
-    func stop() {
+    public func stop() {
         guard let process, process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
@@ -100,9 +100,9 @@ final class NginxServer {
     }
 }
 
-enum LoopbackPort {
+public enum LoopbackPort {
     /// Asks the kernel for an unused port on 127.0.0.1.
-    static func free() throws -> UInt16 {
+    public static func free() throws -> UInt16 {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
         var address = loopback(port: 0)
@@ -117,7 +117,7 @@ enum LoopbackPort {
         return UInt16(bigEndian: address.sin_port)
     }
 
-    static func accepts(_ port: UInt16) -> Bool {
+    public static func accepts(_ port: UInt16) -> Bool {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
         var address = loopback(port: port)
@@ -126,7 +126,7 @@ enum LoopbackPort {
         } == 0
     }
 
-    static func loopback(port: UInt16) -> sockaddr_in {
+    public static func loopback(port: UInt16) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
