@@ -27,7 +27,7 @@ final class ExportSessionTests: XCTestCase {
         var offset = 0
         while offset < media.count {
             let end = min(media.count, offset + 7_919)
-            try collector.addMedia(part: 1, bytes: media[offset..<end])
+            try collector.addMedia(part: 0, bytes: media[offset..<end])
             offset = end
         }
         return collector
@@ -91,7 +91,7 @@ final class ExportSessionTests: XCTestCase {
     func testUnreadableMediaIsReportedNotFatal() throws {
         let dir = try ExportFixtures.temporaryDirectory()
         let collector = try collectedSession(in: dir)
-        try collector.addMedia(part: 2, bytes: [UInt8](repeating: 7, count: 5000))
+        try collector.addMedia(part: 1, bytes: [UInt8](repeating: 7, count: 5000))
         let written = try SessionExport(collector: collector, integrity: .init(verified: true, recordsVerified: 99),
                                         options: ExportOptions(pdf: true, outputDirectory: dir), scorer: scorer).run()
         XCTAssertTrue(written.model.integrity.problems.contains { $0.contains("the recording of part 2 cannot be read") },

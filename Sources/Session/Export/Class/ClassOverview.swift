@@ -13,6 +13,7 @@ public struct ClassOverview: Sendable {
         public var flaggedEvents: Int
         public var flaggedMinutes: Double
         public var integrityVerified: Bool
+        public var integrityStatus: ReportModel.Integrity.Status
         public var integrityLine: String
         /// The student's report file name (relative to the overview) and its page layout.
         public var reportFile: String?
@@ -25,6 +26,7 @@ public struct ClassOverview: Sendable {
             flaggedEvents = model.flagged.count
             flaggedMinutes = model.flaggedMinutes
             integrityVerified = model.integrity.verified
+            integrityStatus = model.integrity.status
             integrityLine = model.integrity.line
             self.reportFile = reportFile
             self.pages = pages
@@ -52,7 +54,7 @@ public struct ClassOverview: Sendable {
                            subject: "\(rows.count) sessions", creator: "proctor export")
         let flow = PageFlow(canvas: canvas, footer: "proctor class overview · \(exams)")
         flow.advance(canvas.text("Class overview", x: flow.left, y: flow.y, font: .title) + 4)
-        let failed = rows.filter { !$0.entry.integrityVerified }.count
+        let failed = rows.filter { $0.entry.integrityStatus == .failed }.count
         flow.paragraph("\(rows.count) sessions of \(exams). Sorted by suspicion score, highest first. "
                        + "z is the score's distance from the class mean in standard deviations; percentile is the share "
                        + "of the class scoring lower (ties count half). Scores are prompts for review, not verdicts.",
@@ -66,7 +68,7 @@ public struct ClassOverview: Sendable {
             return ["\(s.rank)", e.student.name.map { "\(e.student.id)\n\($0)" } ?? e.student.id,
                     String(format: "%.0f", e.score), s.zScore.map { String(format: "%+.2f", $0) } ?? "–",
                     String(format: "%.0f", s.percentile), "\(e.flaggedEvents)",
-                    String(format: "%.1f min", e.flaggedMinutes), e.integrityVerified ? "verified" : "FAILED",
+                    String(format: "%.1f min", e.flaggedMinutes), e.integrityStatus == .failed ? "FAILED" : e.integrityStatus.rawValue,
                     pageReference(e)]
         }
         flow.table([header] + body, columns: [0.04, 0.18, 0.08, 0.08, 0.06, 0.07, 0.1, 0.1, 0.29], font: .small, headerFont: .smallBold)

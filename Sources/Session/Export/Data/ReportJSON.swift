@@ -46,7 +46,7 @@ public enum ReportJSON {
             parts = m.parts.map { Part(index: $0.index, startSeconds: $0.start, endSeconds: $0.end,
                                       startedAt: ReportFormat.iso($0.startedAt), endedAt: ReportFormat.iso($0.endedAt)) }
             gaps = m.gaps.map { Gap(afterPart: $0.afterPart, seconds: $0.seconds) }
-            integrity = Integrity(verified: m.integrity.verified, recordsVerified: m.integrity.recordsVerified,
+            integrity = Integrity(status: m.integrity.status.rawValue, verified: m.integrity.verified, recordsVerified: m.integrity.recordsVerified,
                                   recordsRejected: m.integrity.recordsRejected, problems: m.integrity.problems, line: m.integrity.line)
             suspicion = Suspicion(score: m.suspicion.score, flaggedEvents: m.flagged.count, flaggedMinutes: m.flaggedMinutes,
                                   contributions: m.suspicion.contributions)
@@ -74,6 +74,7 @@ public enum ReportJSON {
     }
 
     struct Integrity: Encodable {
+        let status: String
         let verified: Bool
         let recordsVerified: Int
         let recordsRejected: Int

@@ -63,7 +63,11 @@ struct SummaryPage {
         if !integrity.verified {
             lines += integrity.problems.prefix(4).map { "• " + $0 }
             if integrity.problems.count > 4 { lines.append("• … and \(integrity.problems.count - 4) more (see the JSON report)") }
-            lines.append("This report shows only what verified. Treat everything else as untrustworthy.")
+            lines.append(integrity.status == .failed
+                         ? "This report shows only what verified before the failure. Treat anything else as untrustworthy."
+                         : "Everything shown verified; what happened after the last record cannot be vouched for.")
+        } else if !integrity.problems.isEmpty {
+            lines += integrity.problems.prefix(4).map { "• note: " + $0 }
         }
         let text = lines.joined(separator: "\n")
         let height = canvas.measure(text, width: flow.contentWidth - 24, font: .bold).height + 14

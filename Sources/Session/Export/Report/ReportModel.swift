@@ -84,25 +84,47 @@ public struct ReportModel: Sendable, Equatable {
     /// What verification found. A report is still produced for a bundle that fails, from what
     /// verified, and says so on page 1.
     public struct Integrity: Sendable, Codable, Equatable {
-        public var verified: Bool
+        public enum Status: String, Sendable, Codable {
+            /// Every record authentic, every part ended, the signed final record matches.
+            case verified
+            /// Every record read is authentic, but the recording stopped before it was finished
+            /// (a crash without `submit`): its end cannot be vouched for.
+            case incomplete
+            /// A record, header or signature does not match: something was changed or damaged.
+            case failed
+        }
+
+        public var status: Status
         public var recordsVerified: Int
         public var recordsRejected: Int
         /// One sentence per problem (which record, what failed).
         public var problems: [String]
-        public init(verified: Bool, recordsVerified: Int, recordsRejected: Int = 0, problems: [String] = []) {
-            self.verified = verified
+
+        public init(status: Status, recordsVerified: Int, recordsRejected: Int = 0, problems: [String] = []) {
+            self.status = status
             self.recordsVerified = recordsVerified
             self.recordsRejected = recordsRejected
             self.problems = problems
         }
 
+        public init(verified: Bool, recordsVerified: Int, recordsRejected: Int = 0, problems: [String] = []) {
+            self.init(status: verified ? .verified : .failed, recordsVerified: recordsVerified,
+                      recordsRejected: recordsRejected, problems: problems)
+        }
+
+        public var verified: Bool { status == .verified }
+
         /// The one line the report, the CSV and the class overview all print.
         public var line: String {
-            if verified {
-                return "INTEGRITY VERIFIED: all \(recordsVerified) records authentic and complete"
-            }
             let first = problems.first.map { ": \($0)" } ?? ""
-            return "INTEGRITY FAILED: \(recordsRejected) record(s) rejected, \(recordsVerified) verified\(first)"
+            switch status {
+            case .verified:
+                return "INTEGRITY VERIFIED: all \(recordsVerified) records authentic and complete"
+            case .incomplete:
+                return "INTEGRITY INCOMPLETE: \(recordsVerified) records authentic, but the recording was not finished\(first)"
+            case .failed:
+                return "INTEGRITY FAILED: \(recordsRejected) record(s) rejected, \(recordsVerified) verified\(first)"
+            }
         }
     }
 

@@ -8,6 +8,7 @@ final class EvidenceExtractor {
     /// One video stream of one part's recording.
     private struct Recording {
         let source: String
+        let part: Int
         let reader: RecordingReader
         let stream: Int
         /// Media time range the recording's video covers.
@@ -29,15 +30,15 @@ final class EvidenceExtractor {
                 for (n, video) in reader.videoStreams.enumerated() {
                     guard let first = index.times(stream: video.index).first else { continue }
                     let name = video.title.isEmpty ? (n == 0 ? "camera" : "video\(n + 1)") : video.title
-                    recordings.append(Recording(source: name, reader: reader, stream: video.index, start: first,
+                    recordings.append(Recording(source: name, part: part, reader: reader, stream: video.index, start: first,
                                                 end: index.streamEnds[video.index] ?? first))
                 }
             } catch let error as EncodeError {
-                problems.append("the recording of part \(part) cannot be read: \(error.message)")
+                problems.append("the recording of part \(part + 1) cannot be read: \(error.message)")
             } catch let error as SessionError {
-                problems.append("the recording of part \(part) cannot be read: \(error.message)")
+                problems.append("the recording of part \(part + 1) cannot be read: \(error.message)")
             } catch {
-                problems.append("the recording of part \(part) cannot be read: \(error)")
+                problems.append("the recording of part \(part + 1) cannot be read: \(error)")
             }
         }
     }
@@ -63,11 +64,10 @@ final class EvidenceExtractor {
         return frames
     }
 
-    /// The video time range of each part's recording, for sessions whose metadata gives no
-    /// part times.
-    var partRanges: [(start: Double, end: Double)] {
-        Dictionary(grouping: recordings, by: { ObjectIdentifier($0.reader) }).values.map { streams in
+    /// The media time range each part's video covers, by bundle part.
+    var partRanges: [Int: (start: Double, end: Double)] {
+        Dictionary(grouping: recordings, by: \.part).mapValues { streams in
             (streams.map(\.start).min()!, streams.map(\.end).max()!)
-        }.sorted { $0.start < $1.start }
+        }
     }
 }

@@ -44,8 +44,8 @@ struct SessionFacts: Sendable {
     var examTitle: String?
     var startedAt: Date?
     var endedAt: Date?
-    /// Media time range of each part, when the metadata gives it.
-    var parts: [ReportModel.Part] = []
+    /// Per bundle part: the media time it starts at and its wall-clock start, from its metadata.
+    var partStarts: [Int: (media: Double, wall: Date)] = [:]
     var settings: [ReportModel.Setting] = []
     var accommodations: [String] = []
     var retentionDays: Int?
