@@ -43,8 +43,8 @@ public struct AudioDetector: Detector {
         loudLimit = loudConfig?.decibels(Defaults.loudLUFS) ?? Defaults.loudLUFS
         if let config = vadConfig {
             speech = ConditionTracker(kind: "audio.speech", detector: Self.id, minimumSeconds: config.minimum(Defaults.speechSeconds),
-                                      gapSeconds: Defaults.speechGapSeconds, thresholds: ["likelihood": Double(Self.likelihood(config))]) { seconds, measured in
-                "Someone spoke for \(format(seconds)) s (voice in \(format((measured["voiced"] ?? 1) * 100, digits: 0))% of 10 ms frames)."
+                                      gapSeconds: Defaults.speechGapSeconds, thresholds: ["likelihood": Double(Self.likelihood(config))]) { seconds, _ in
+                "Someone spoke for \(format(seconds)) s (WebRTC voice detection; pauses under \(format(Defaults.speechGapSeconds)) s bridged)."
             }
         }
         if let config = loudConfig {
@@ -87,7 +87,7 @@ public struct AudioDetector: Detector {
             if let event = silent?.update(at: time, holds: isSilent) { events.append(event) }
             if let vad, speech != nil {
                 let voiced = try vad.hasVoice(slice)
-                if let event = speech?.update(at: time, holds: voiced, measured: ["voiced": voiced ? 1 : 0]) { events.append(event) }
+                if let event = speech?.update(at: time, holds: voiced) { events.append(event) }
             }
             used += frame
         }
@@ -101,8 +101,8 @@ public struct AudioDetector: Detector {
                 measured.append((audio.time + Double(offset + 1) / Double(audio.sampleRate), lufs))
             }
             for (end, lufs) in measured {
-                // The 400 ms window ending here is what was loud: date the judgement at its start.
-                if let event = loud?.update(at: end - 0.4, holds: lufs > loudLimit, measured: ["lufs": lufs]) { events.append(event) }
+                // Date the 400 ms window's judgement at its middle, so edges are off by at most 0.2 s.
+                if let event = loud?.update(at: end - 0.2, holds: lufs > loudLimit, measured: ["lufs": lufs]) { events.append(event) }
             }
         }
         return events
