@@ -44,6 +44,16 @@ bench: setup
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 	PROCTOR=.build/release/proctor bash scripts/bench.sh
 
+# Long fault campaigns, by hand (a short version of each runs in `make test`): docs/benchmarks.md.
+faults: setup
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+	PROCTOR=.build/release/proctor bash scripts/faults/all.sh
+
+# libFuzzer + AddressSanitizer over every Sources/fuzz-* target, in .build-fuzz; FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 20
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/faults/fuzz.sh
+
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 .build/release/proctor $(DESTDIR)$(PREFIX)/bin/proctor

@@ -47,6 +47,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Fuzzers (`make fuzz`, docs/benchmarks.md): one executable per parser of untrusted bytes.
+        // A plain build makes them replay inputs instead, so they never need libFuzzer.
+        .systemLibrary(name: "CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
+        .executableTarget(name: "fuzz-settings", dependencies: ["Session", "FuzzSupport"]),
+        .executableTarget(name: "fuzz-exam-file", dependencies: ["Session", "FuzzSupport"]),
+
         .testTarget(name: "EncodeTests", dependencies: ["Encode"], path: "Tests/EncodeTests"),
         .testTarget(name: "DetectTests", dependencies: ["Detect", "Encode"], path: "Tests/DetectTests"),
         .testTarget(name: "SessionTests", dependencies: ["Session", "Encode", "Detect", "NginxTestServer"], path: "Tests/SessionTests"),
