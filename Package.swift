@@ -51,6 +51,7 @@ let package = Package(
         // A plain build makes them replay inputs instead, so they never need libFuzzer.
         .systemLibrary(name: "CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
+        .executableTarget(name: "fuzz-bundle-reader", dependencies: ["Session", "FuzzSupport"]),
         .executableTarget(name: "fuzz-settings", dependencies: ["Session", "FuzzSupport"]),
         .executableTarget(name: "fuzz-exam-file", dependencies: ["Session", "FuzzSupport"]),
 
