@@ -42,7 +42,7 @@ extension Proctor {
                 throw SessionError(.usage, "--attempts and --segment-kib must be at least 1, --retry-delay not negative")
             }
             let bundleURL = try bundle.map { URL(fileURLWithPath: $0) } ?? BundleLocator.newestBundle()
-            let destination = try DeliveryDestination(parsing: try destinationText())
+            let destination = try self.destination()
             var options = DeliveryOptions()
             options.segmentSize = segmentKib * 1024
             options.retry = RetryPolicy(maxAttempts: attempts, initialDelay: retryDelay, maxDelay: max(retryDelay, 30))
@@ -62,16 +62,12 @@ extension Proctor {
             }
         }
 
-        private func destinationText() throws -> String {
-            if let to { return to }
+        private func destination() throws -> DeliveryDestination {
+            if let to { return try DeliveryDestination(parsing: to) }
             guard let exam else {
                 throw SessionError(.usage, "no destination: pass --to FOLDER-OR-URL, or --exam ID to use the exam's submission address")
             }
-            let settings = try ExamFile.load(try ExamLocator.resolve(exam)).settings
-            guard let submission = settings.submission else {
-                throw SessionError(.usage, "exam '\(settings.id)' names no submission address: pass --to FOLDER-OR-URL")
-            }
-            return submission
+            return try DeliveryDestination.forExam(exam)
         }
 
         static func describe(_ receipt: DeliveryReceipt, receiptAt url: URL) -> String {

@@ -48,3 +48,15 @@ public enum DeliveryDestination: Sendable, Equatable, CustomStringConvertible {
         return (parts.string ?? "(unprintable URL)") + (signed ? "?…" : "")
     }
 }
+
+extension DeliveryDestination {
+    /// The `submission` address of an exam (an id or an exam file's path). The exam file's
+    /// signature is checked on loading, so a student cannot be pointed elsewhere by an edit.
+    public static func forExam(_ idOrPath: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(SessionError) -> DeliveryDestination {
+        let settings = try ExamFile.load(try ExamLocator.resolve(idOrPath, environment: environment)).settings
+        guard let submission = settings.submission else {
+            throw SessionError(.usage, "exam '\(settings.id)' names no submission address: pass --to FOLDER-OR-URL")
+        }
+        return try DeliveryDestination(parsing: submission)
+    }
+}
