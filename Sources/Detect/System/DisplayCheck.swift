@@ -28,8 +28,10 @@ struct DisplayCheck: SystemCheck {
 
     mutating func sample(at time: Double) -> [TimelineEvent] {
         let names = connected()
-        tracker.subject = names.joined(separator: ", ")
-        return [tracker.update(at: time, holds: names.count > allowed, measured: ["displays": Double(names.count)])].compactMap { $0 }
+        let extra = names.count > allowed
+        // Name the displays seen while the condition held, not the ones left when it ended.
+        if extra { tracker.subject = names.joined(separator: ", ") }
+        return [tracker.update(at: time, holds: extra, measured: ["displays": Double(names.count)])].compactMap { $0 }
     }
 
     mutating func finish(at time: Double) -> [TimelineEvent] { [tracker.finish(at: time)].compactMap { $0 } }

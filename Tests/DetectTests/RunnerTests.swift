@@ -1,0 +1,58 @@
+@testable import Detect
+import Encode
+import Foundation
+import XCTest
+
+final class RunnerTests: XCTestCase {
+    /// Frames offered faster than dlib can look at them are skipped, counted, reported as
+    /// `detect.lag` while running and totalled by `finish`; offering never waits.
+    func testLaggingDetectionSkipsAndCountsFrames() throws {
+        let collected = Collected()
+        let runner = DetectorRunner(settings: DetectionSettings(exemptKinds: ["audio.speech", "audio.loud", "mic.silent"]),
+                                    options: .init(imageCapacity: 1, systemInterval: 3600, clock: { 0 }),
+                                    onEvent: { collected.append($0) })
+        var clip = Clip()
+        clip.add("one", seconds: 20, try Scenes.oneFace())
+        let frames = clip.frames()
+        for frame in frames { runner.offer(frame) }
+        let skippedWhileOffering = runner.skipped.frames
+        let closing = runner.finish(at: clip.duration)
+        let events = collected.events + closing
+
+        // The model takes a second to load; in that time the one-frame queue overflows.
+        XCTAssertGreaterThan(skippedWhileOffering, 0)
+        XCTAssertLessThan(skippedWhileOffering, frames.count)
+        let total = try XCTUnwrap(closing.first { $0.kind == "detect.skipped" })
+        XCTAssertEqual(total.measured["frames"], Double(runner.skipped.frames))
+        XCTAssertEqual(runner.skipped.frames, skippedWhileOffering, "nothing offered after the loop")
+        let lagged = events.filter { $0.kind == "detect.lag" }.reduce(0) { $0 + ($1.measured["frames"] ?? 0) }
+        XCTAssertLessThanOrEqual(lagged, Double(skippedWhileOffering))
+        XCTAssertEqual(SessionSummary.compute(events: events, duration: clip.duration, settings: DetectionSettings()).framesSkipped,
+                       skippedWhileOffering)
+        // One coverage record per media detector that ran.
+        XCTAssertEqual(Set(closing.filter { $0.kind == "detector.coverage" }.map(\.detector)), ["faces", "camera"])
+        XCTAssertFalse(events.contains { $0.severity == .flag }, "one steady face flags nothing: \(events.filter { $0.severity == .flag })")
+    }
+
+    /// Audio through the runner's thread reaches the timeline with the same times.
+    func testRunnerReportsSpeechThroughOnEvent() throws {
+        let collected = Collected()
+        let media: Set<String> = ["face.missing", "face.multiple", "gaze.away", "camera.blocked", "camera.frozen", "scene.change"]
+        let runner = DetectorRunner(settings: DetectionSettings(exemptKinds: media),
+                                    options: .init(audioCapacity: 10_000, systemInterval: 3600, clock: { 0 }),
+                                    onEvent: { collected.append($0) })
+        var clip = SoundClip(sampleRate: 48000)
+        clip.room(2)
+        let start = clip.voice(try SoundClip.wav("speech_en.wav"))
+        clip.room(3)
+        for block in clip.blocks() { runner.offer(block) }
+        let closing = runner.finish(at: clip.duration)
+        let speech = (collected.events + closing).filter { $0.kind == "audio.speech" }
+        XCTAssertEqual(speech.count, 1)
+        XCTAssertEqual(speech.first?.start ?? -1, start + 0.04, accuracy: 0.5)
+        XCTAssertEqual(speech.first?.end ?? -1, start + 4.66, accuracy: 0.5)
+        XCTAssertEqual(closing.first { $0.kind == "detect.skipped" }?.measured["audioBlocks"], 0)
+        let coverage = try XCTUnwrap(closing.first { $0.kind == "detector.coverage" && $0.detector == "audio" })
+        XCTAssertEqual(coverage.measured["share"] ?? 0, 1, accuracy: 0.01)
+    }
+}
