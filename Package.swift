@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "EncodeTests", dependencies: ["Encode"], path: "Tests/EncodeTests"),
         .testTarget(name: "DetectTests", dependencies: ["Detect", "Encode"], path: "Tests/DetectTests"),
         .testTarget(name: "SessionTests", dependencies: ["Session", "Encode", "Detect", "NginxTestServer"], path: "Tests/SessionTests"),
-        .testTarget(name: "CLITests", dependencies: ["proctor-cli", "NginxTestServer"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["proctor-cli", "Session", "NginxTestServer"], path: "Tests/CLITests"),
         // A real nginx WebDAV server on loopback for delivery tests, shared by both test targets.
         .target(name: "NginxTestServer", path: "Tests/Support/Nginx"),
     ],

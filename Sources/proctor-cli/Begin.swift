@@ -1,13 +1,36 @@
 import ArgumentParser
+import Encode
+import Foundation
 import Session
 
 extension Proctor {
     struct Begin: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Start a proctored exam session.")
+        static let configuration = CommandConfiguration(
+            abstract: "Start a proctored exam session.",
+            discussion: """
+            Shows what is recorded and flagged, takes the photos the exam asks for, then records \
+            camera, microphone and screen into a sealed bundle in $PROCTOR_DATA_DIR \
+            (default ~/.local/share/proctor/sessions) until the time limit, Ctrl-C, or \
+            `proctor submit` from another terminal. See docs/recording.md.
+            """)
         @OptionGroup var global: GlobalOptions
+        @Option(help: "Exam ID or path to a signed exam file.") var exam: String
+        @Option(help: "Your student ID.") var student: String
+        @Option(help: "auto, none, test, v4l2:/dev/videoN or file:PATH.") var camera = "auto"
+        @Option(help: "auto, none, test, alsa:PCM or file:PATH.") var mic = "auto"
+        @Option(help: "auto, none, test or x11:DISPLAY.") var screen = "auto"
+        @Option(help: "End after this many seconds (scripted runs).") var duration: Double?
+        @Flag(help: "Accept the disclosure and agreement without asking (scripted runs).") var accept = false
+        @Flag(help: "Continue this exam's interrupted session in a new part.") var resume = false
+        @Flag(help: "Print the status as JSON lines on stdout.") var json = false
 
         mutating func run() async throws {
-            throw SessionError(.internalFailure, "'proctor begin' is not built yet")
+            let sources = RecordingSources(camera: try SourceSpec(parsing: camera, for: .camera),
+                                           microphone: try SourceSpec(parsing: mic, for: .microphone),
+                                           screen: try SourceSpec(parsing: screen, for: .screen))
+            let request = SessionRequest(exam: exam, student: student, sources: sources, duration: duration, accept: accept,
+                                         resume: resume, json: json, verbose: global.verbose)
+            try await ExamSession.begin(request)
         }
     }
 }

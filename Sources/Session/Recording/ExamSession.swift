@@ -1,0 +1,138 @@
+import Detect
+import Encode
+import Foundation
+
+/// `proctor begin`: loads the exam, opens the devices (failing before anything is recorded),
+/// shows the disclosure, takes the photos, then records into a sealed bundle until the time
+/// limit, `--duration`, Ctrl-C or `proctor submit`, and seals the end.
+public final class ExamSession {
+    let request: SessionRequest
+    let exam: ExamFile
+    let settings: ExamSettings
+    let console: Console
+    let stops = StopRequests()
+
+    private init(request: SessionRequest, exam: ExamFile) {
+        self.request = request
+        self.exam = exam
+        settings = exam.settings
+        console = Console(json: request.json)
+    }
+
+    @discardableResult
+    public static func begin(_ request: SessionRequest) async throws -> SessionOutcome {
+        LibraryLogging.configure(verbose: request.verbose)
+        guard !request.student.isEmpty else { throw SessionError(.usage, "--student needs your student id") }
+        if let duration = request.duration, !(duration > 0) { throw SessionError(.usage, "--duration must be a positive number of seconds") }
+        let exam = try ExamFile.load(try ExamLocator.resolve(request.exam, environment: request.environment))
+        return try await ExamSession(request: request, exam: exam).run()
+    }
+
+    private func run() async throws -> SessionOutcome {
+        let directory = request.directory
+        try directory.create()
+        let previous = request.resume ? try resumable(in: directory) : nil
+        let offset = previous?.mediaTime ?? 0
+        let exempt = settings.isFullyExempt(request.student)
+        // Devices first: a missing camera or a busy microphone fails here, with nothing recorded.
+        let sources = exempt ? RecordingSources(camera: .none, microphone: .none) : effectiveSources()
+        let recorder = try makeRecorder(sources, startTime: offset)
+        if previous == nil {
+            try PreExamSteps.disclose(settings, student: request.student, accept: request.accept, console: console)
+        }
+        let writer: BundleWriter
+        if let previous {
+            writer = try BundleWriter.resume(at: previous.bundleURL)
+        } else {
+            let header = try BundleHeader(examId: settings.id, examFileSHA256: exam.sha256, studentId: request.student,
+                                          sessionId: UUID().uuidString.lowercased(), startTime: Date(),
+                                          recipients: settings.recipients.map(BundleRecipient.init))
+            writer = try BundleWriter(creating: directory.newBundleURL(student: request.student, examId: settings.id, at: Date()), header: header)
+        }
+        let sealed = SealedRecording(writer: writer)
+        var state = SessionState(bundlePath: writer.url.path, pid: getpid(), phase: .recording, examId: settings.id,
+                                 examFilePath: "", studentId: request.student, startedAt: previous?.startedAt ?? Date(),
+                                 mediaTime: offset, timeLimit: settings.timeLimit(for: request.student), duration: request.duration)
+        try state.save()
+        stops.install()
+        defer { stops.uninstall() }
+        try sealed.append(metadata(part: writer.partNumber, offset: offset, sources: sources))
+        console.log("\(previous == nil ? "recording" : "resuming") into \(writer.url.path)")
+
+        if previous == nil, let recorder { try PreExamSteps.photos(settings.verification, recorder: recorder, sealed: sealed, time: offset, console: console) }
+        let detection = settings.detectionSettings(for: request.student)
+        try recorder?.start(into: sealed, title: "\(settings.id) \(request.student)") { notice in
+            try? sealed.flushMedia()
+            try? sealed.append(SessionEvents.event(from: notice, detection: detection))
+        }
+        let clock = recorder?.clock ?? MediaClock(offset: offset)
+        if let previous {
+            try sealed.append(SessionEvents.info("session.resumed", at: offset, measured: ["part": Double(writer.partNumber)],
+                                                 "The recording was interrupted and continues in part \(writer.partNumber)."))
+        } else {
+            try sealed.append(SessionEvents.info("session.start", at: 0, exempt ? "The student is exempt from proctoring; nothing is recorded." : "Recording started."))
+        }
+        let roomScan = settings.verification.roomScanSeconds
+        if previous == nil, roomScan > 0, sources.camera != .none {
+            try sealed.append(SessionEvents.info("session.roomScan", at: 0, end: roomScan, "Room scan: the student shows the room to the camera."))
+            console.log("room scan: turn your camera slowly around the room for \(Int(roomScan)) s")
+        }
+
+        // The time limit runs on the session clock after the room scan, across parts.
+        let deadline = (sources.camera != .none ? roomScan : 0) + max(state.timeLimit, 0)
+        let reason = await recordUntilEnd(recorder: recorder, sealed: sealed, clock: clock, state: &state,
+                                          deadline: deadline, durationEnd: request.duration.map { offset + $0 })
+        return try end(reason: reason, recorder: recorder, sealed: sealed, clock: clock, state: &state, part: writer.partNumber)
+    }
+
+    private func effectiveSources() -> RecordingSources {
+        let recording = settings.recording
+        return RecordingSources(camera: recording.camera.enabled ? request.sources.camera : .none,
+                                microphone: recording.microphone.enabled ? request.sources.microphone : .none,
+                                screen: recording.screen.enabled ? request.sources.screen : .none)
+    }
+
+    private func makeRecorder(_ sources: RecordingSources, startTime: Double) throws -> Recorder? {
+        guard sources.camera != .none || sources.microphone != .none || sources.screen != .none else { return nil }
+        var recording = RecordingSettings()
+        let exam = settings.recording
+        recording.camera = .init(width: exam.camera.width, height: exam.camera.height, framesPerSecond: exam.camera.fps,
+                                 bitsPerSecond: exam.camera.bitrateKbps * 1000)
+        recording.screen = .init(width: exam.screen.width, height: exam.screen.height, framesPerSecond: exam.screen.fps,
+                                 bitsPerSecond: exam.screen.bitrateKbps * 1000)
+        recording.audioSampleRate = exam.microphone.sampleRate
+        recording.audioBitsPerSecond = exam.microphone.bitrateKbps * 1000
+        return try Recorder(sources: sources, settings: recording, tap: nil, startTime: startTime)
+    }
+
+    private func metadata(part: UInt32, offset: Double, sources: RecordingSources) -> SessionMetadata {
+        let recording = settings.recording
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, host.count)
+        return SessionMetadata(
+            software: "proctor \(SessionMetadata.softwareVersion)", examId: settings.id, examTitle: settings.title,
+            studentId: request.student, part: part, mediaOffset: offset, startedAt: Date(),
+            sources: ["camera": sources.camera.description, "mic": sources.microphone.description, "screen": sources.screen.description],
+            camera: sources.camera == .none ? nil : "h264 \(recording.camera.width)x\(recording.camera.height)@\(recording.camera.fps) \(recording.camera.bitrateKbps) kbit/s",
+            screen: sources.screen == .none ? nil : "h264 \(recording.screen.width)x\(recording.screen.height)@\(recording.screen.fps) \(recording.screen.bitrateKbps) kbit/s",
+            microphone: sources.microphone == .none ? nil : "opus mono \(recording.microphone.sampleRate) Hz \(recording.microphone.bitrateKbps) kbit/s",
+            timeLimitSeconds: settings.timeLimit(for: request.student),
+            hostname: String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
+    /// The interrupted session of this exam and student, if its process is gone.
+    private func resumable(in directory: SessionDirectory) throws(SessionError) -> SessionState {
+        let candidates = directory.sessions().filter { $0.examId == settings.id && $0.studentId == request.student && $0.phase == .recording }
+        if let running = candidates.first(where: \.processIsRunning) {
+            throw SessionError(.usage, "this session is still recording (process \(running.pid)); end it with `proctor submit` first")
+        }
+        guard let state = candidates.first else {
+            throw SessionError(.missingInput, "no interrupted session of exam \(settings.id) for \(request.student) in \(directory.url.path) to resume")
+        }
+        return state
+    }
+}
+
+extension SessionMetadata {
+    public static let softwareVersion = "0.1.0"
+}
