@@ -195,6 +195,21 @@ final class DeliveryWebTests: XCTestCase {
         XCTAssertTrue(error?.message.contains("cannot reach") ?? false, error?.message ?? "")
     }
 
+    /// A certificate the machine does not trust is refused at once, not retried: waiting cannot fix it.
+    func testUntrustedCertificateIsUnavailableWithoutRetries() async throws {
+        let https = try NginxServer(tls: true)
+        let bundle = try makeBundle(size: 100_000)
+        let destination = try DeliveryDestination(parsing: https.url("dav/").absoluteString)
+        let retries = RetryCount()
+        let error = await deliveryError { () async throws(SessionError) in
+            try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: self.options(attempts: 4), onEvent: retries.note)
+        }
+        XCTAssertEqual(retries.value, 0)
+        XCTAssertEqual(error?.code, .unavailable)
+        XCTAssertTrue(error?.message.contains("TLS certificate was not accepted") ?? false, error?.message ?? "")
+        XCTAssertEqual(https.accessLog(), [], "the handshake failed, so no request reached nginx")
+    }
+
     func testCredentialsAndSignaturesStayOutOfReceipts() throws {
         let destination = try DeliveryDestination(parsing: "https://student:secret@dav.example.edu/exams/x.proctor?X-Amz-Signature=abc")
         XCTAssertEqual(destination.description, "https://dav.example.edu/exams/x.proctor?…")
@@ -203,5 +218,17 @@ final class DeliveryWebTests: XCTestCase {
         XCTAssertThrowsError(try DeliveryDestination(parsing: "ftp://host/x")) { error in
             XCTAssertEqual((error as? SessionError)?.code, .usage)
         }
+    }
+}
+
+/// Counts `.retrying` events, which arrive on URLSession's delegate thread.
+private final class RetryCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    var value: Int { lock.withLock { count } }
+
+    func note(_ event: DeliveryEvent) {
+        if case .retrying = event { lock.withLock { count += 1 } }
     }
 }

@@ -129,6 +129,10 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         guard let error = error as? URLError else {
             return NetworkFault(reason: String(describing: error), retryable: true)
         }
+        // libcurl's "SSL certificate problem" reaches us under varying codes; waiting never fixes it.
+        if error.code == .secureConnectionFailed || error.localizedDescription.localizedCaseInsensitiveContains("certificate") {
+            return NetworkFault(reason: "the server's TLS certificate was not accepted (\(error.localizedDescription))", retryable: false)
+        }
         switch error.code {
         case .cannotConnectToHost: return NetworkFault(reason: "connection refused", retryable: true)
         case .networkConnectionLost: return NetworkFault(reason: "connection lost", retryable: true)

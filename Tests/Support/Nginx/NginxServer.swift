@@ -13,15 +13,19 @@ public final class NginxServer {
     public let prefix: URL
     public let root: URL
     public let port: UInt16
+    /// Serves https with a fresh self-signed certificate (which clients rightly refuse).
+    public let tls: Bool
     private var process: Process?
 
-    public init() throws {
+    public init(tls: Bool = false) throws {
+        self.tls = tls
         prefix = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-nginx-\(UUID().uuidString)")
         root = prefix.appendingPathComponent("root")
         for folder in ["logs", "tmp", "root/dav", "root/forbidden", "root/small"] {
             try FileManager.default.createDirectory(at: prefix.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
         port = try LoopbackPort.free()
+        if tls { try makeCertificate() }
         try configuration.write(to: prefix.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
         try start()
     }
@@ -31,7 +35,7 @@ public final class NginxServer {
         try? FileManager.default.removeItem(at: prefix)
     }
 
-    public func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)/\(path)")! }
+    public func url(_ path: String) -> URL { URL(string: "\(tls ? "https" : "http")://127.0.0.1:\(port)/\(path)")! }
 
     public func file(_ path: String) -> URL { root.appendingPathComponent(path) }
 
@@ -68,6 +72,21 @@ public final class NginxServer {
         self.process = nil
     }
 
+    private func makeCertificate() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "key.pem", "-out", "cert.pem"]
+        process.currentDirectoryURL = prefix
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw NSError(domain: "NginxServer", code: 2, userInfo: [NSLocalizedDescriptionKey: "openssl could not make a test certificate"])
+        }
+    }
+
     private var configuration: String {
         // Run as root (CI containers), nginx would switch workers to `nobody`, who cannot
         // write into our private temporary folders.
@@ -88,7 +107,8 @@ public final class NginxServer {
             uwsgi_temp_path tmp;
             scgi_temp_path tmp;
             server {
-                listen 127.0.0.1:\(port);
+                listen 127.0.0.1:\(port)\(tls ? " ssl" : "");
+                \(tls ? "ssl_certificate cert.pem; ssl_certificate_key key.pem;" : "")
                 root root;
                 client_max_body_size 0;
                 location /dav/ { dav_methods PUT DELETE MKCOL MOVE; }
