@@ -21,15 +21,13 @@ public final class BundleWriter: @unchecked Sendable {
 
     private let file: BundleAppendFile
     private let entropy: any BundleEntropy
-    private var hasher = SHA256.Incremental()
+    private let pipeline: FramePipeline
     private var manifest = BundleManifest()
     private var cipher: ContentCipher?
     private var signingSecret: SecretBytes?
     private var partHash: [UInt8] = []
     private var nextIndex: UInt64 = 0
     private var isFinished = false
-    /// Frame header + sealed record, reused so 1 MiB records cost no allocation each.
-    private var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 16)
 
     /// Creates `url` (which must not exist), writes the session header and opens part 0.
     public convenience init(creating url: URL, header: BundleHeader, options: Options = Options()) throws(SessionError) {
@@ -42,6 +40,7 @@ public final class BundleWriter: @unchecked Sendable {
         self.header = header
         self.entropy = entropy
         file = try BundleAppendFile.create(path: url.path)
+        pipeline = FramePipeline(file: file)
         try write(sessionHeader)
         try startPart(number: 0)
         file.startSyncing(every: options.syncInterval)
@@ -52,8 +51,8 @@ public final class BundleWriter: @unchecked Sendable {
         entropy = SystemEntropy()
         self.file = file
         manifest = scan.manifest
-        hasher = scan.takeHasher()
         try file.truncate(to: scan.validLength)
+        pipeline = FramePipeline(file: file, continuing: scan.takeHasher())
         try startPart(number: UInt32(scan.manifest.parts.count))
         file.startSyncing(every: options.syncInterval)
     }
@@ -83,6 +82,7 @@ public final class BundleWriter: @unchecked Sendable {
 
     /// Forces everything written so far to disk now.
     public func sync() throws(SessionError) {
+        try pipeline.flush()
         try file.sync()
     }
 
@@ -96,7 +96,7 @@ public final class BundleWriter: @unchecked Sendable {
         manifest.parts[manifest.parts.count - 1].ended = true
         cipher?.wipe()
         cipher = nil
-        try file.sync()
+        try sync()
     }
 
     /// Ends the part if needed, writes the final manifest signed with this part's key, flushes
@@ -107,7 +107,7 @@ public final class BundleWriter: @unchecked Sendable {
         try finishPart()
         guard let signingSecret else { throw SessionError(.internalFailure, "the part signing key is gone") }
         manifest.mediaDuration = mediaDuration
-        manifest.fileSHA256 = hasher.copy().finalize()
+        manifest.fileSHA256 = try pipeline.digest()
         let manifestBytes = manifest.encoded()
         let signature = Signing.sign(BundleFormat.finalSignatureDomain + partHash + manifestBytes, secretKey: signingSecret)
         let body = manifestBytes + signature
@@ -115,6 +115,7 @@ public final class BundleWriter: @unchecked Sendable {
         signingSecret.wipe()
         self.signingSecret = nil
         isFinished = true
+        try pipeline.flush()
         try file.close()
         return manifest
     }
@@ -126,7 +127,7 @@ public final class BundleWriter: @unchecked Sendable {
         part.append(BundleFormat.partMagic)
         part.append(number)
         part.append(signingPublic)
-        part.append(hasher.copy().finalize())
+        part.append(try pipeline.digest())
         for recipient in header.recipients {
             part.append(try SealedBox.seal(contentKey, to: recipient.publicKey, ephemeralSeed: entropy.ephemeralSeed()))
         }
@@ -153,25 +154,22 @@ public final class BundleWriter: @unchecked Sendable {
         }
         let sealedLength = payload.count + BundleCipher.tagByteCount
         let frameLength = BundleFormat.frameHeaderByteCount + sealedLength
-        if buffer.count < frameLength {
-            buffer.deallocate()
-            buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: frameLength, alignment: 16)
-        }
-        let frameHeader = BundleFormat.frameHeader(type: type, flags: flags, sealedLength: sealedLength)
-        buffer.copyBytes(from: frameHeader)
+        // Reused buffers: a 1 MiB record costs no allocation, and the pipeline writes and hashes
+        // it while the next record is being sealed.
+        let frame = try pipeline.checkout(capacity: frameLength)
+        let buffer = frame.storage
+        buffer.copyBytes(from: BundleFormat.frameHeader(type: type, flags: flags, sealedLength: sealedLength))
         let additionalData = BundleFormat.additionalData(partHash: partHash, part: partNumber, index: nextIndex, type: type, flags: flags)
         cipher.seal(payload, nonce: BundleFormat.nonce(record: nextIndex, cipher: header.cipher),
                     additionalData: additionalData, into: buffer.baseAddress! + BundleFormat.frameHeaderByteCount)
-        let frame = UnsafeRawBufferPointer(rebasing: buffer[0..<frameLength])
-        try file.append(frame)
-        hasher.update(frame)
+        frame.count = frameLength
+        pipeline.submit(frame)
         manifest.count(type, sealedLength: sealedLength)
         nextIndex += 1
     }
 
     private func write(_ bytes: [UInt8]) throws(SessionError) {
-        try withSessionErrors { try bytes.withUnsafeBytes { try file.append($0) } }
-        hasher.update(bytes)
+        try pipeline.submit(copying: bytes)
     }
 
     /// `withUnsafeBytes` rethrows untyped; everything thrown inside is a SessionError.
@@ -182,6 +180,6 @@ public final class BundleWriter: @unchecked Sendable {
     }
 
     deinit {
-        buffer.deallocate()
+        pipeline.stop()
     }
 }
