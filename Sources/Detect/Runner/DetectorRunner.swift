@@ -26,10 +26,8 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
         }
     }
 
-    private enum Item {
-        case image(AnalysisImage)
-        case audio(AudioBlock)
-    }
+    /// The frame rate the detectors sample at: a capture pipeline need not offer more.
+    public static let analysisFramesPerSecond = DetectorCatalog.imageRate
 
     private let settings: DetectionSettings
     private let options: Options
