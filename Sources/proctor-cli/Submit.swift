@@ -19,7 +19,7 @@ extension Proctor {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
 
-        @Option(help: "The sealed bundle (default: the newest in $PROCTOR_DATA_DIR or ~/.local/share/proctor/sessions).")
+        @Option(help: "The sealed bundle (default: the running, unfinished or newest session in $PROCTOR_DATA_DIR or ~/.local/share/proctor/sessions).")
         var bundle: String?
 
         @Option(help: "Destination folder or http(s):// URL (default: the exam's submission address).")
@@ -41,7 +41,8 @@ extension Proctor {
             guard attempts >= 1, segmentKib >= 1, retryDelay >= 0 else {
                 throw SessionError(.usage, "--attempts and --segment-kib must be at least 1, --retry-delay not negative")
             }
-            let bundleURL = try bundle.map { URL(fileURLWithPath: $0) } ?? BundleLocator.newestBundle()
+            // A session still recording, or one whose recorder crashed, is sealed before it is sent.
+            let bundleURL = try await BundleLocator.finishedBundle(bundle.map { URL(fileURLWithPath: $0) })
             let destination = try self.destination()
             var options = DeliveryOptions()
             options.segmentSize = segmentKib * 1024

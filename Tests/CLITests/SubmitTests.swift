@@ -9,7 +9,7 @@ final class SubmitTests: XCTestCase {
     override func setUpWithError() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-submit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("share"), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("sessions/s1"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("sessions"), withIntermediateDirectories: true)
     }
 
     override func tearDown() {
@@ -23,9 +23,9 @@ final class SubmitTests: XCTestCase {
     }
 
     func testDeliversTheNewestSessionBundleToAFolder() throws {
-        let older = try writeBundle("sessions/s1/older.proctor", size: 1000)
+        let older = try writeBundle("sessions/older.proctor", size: 1000)
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: older.path)
-        let newest = try writeBundle("sessions/s1/newest.proctor", size: 300_000)
+        let newest = try writeBundle("sessions/newest.proctor", size: 300_000)
         let share = folder.appendingPathComponent("share")
 
         let run = try ProctorBinary.run(["submit", "--to", share.path, "--json"],
@@ -36,7 +36,7 @@ final class SubmitTests: XCTestCase {
         let printed = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(printed["size"] as? Int, 300_000)
         XCTAssertEqual(printed["verification"] as? String, "sha256")
-        let stored = try Data(contentsOf: folder.appendingPathComponent("sessions/s1/newest.proctor.receipt.json"))
+        let stored = try Data(contentsOf: folder.appendingPathComponent("sessions/newest.proctor.receipt.json"))
         XCTAssertEqual(Data(run.stdout.utf8).count, stored.count + 1, "the printed receipt is the stored one")
     }
 
@@ -49,14 +49,14 @@ final class SubmitTests: XCTestCase {
     }
 
     func testNoDestinationIsAUsageError() throws {
-        let bundle = try writeBundle("sessions/s1/a.proctor", size: 10)
+        let bundle = try writeBundle("sessions/a.proctor", size: 10)
         let run = try ProctorBinary.run(["submit", "--bundle", bundle.path])
         XCTAssertEqual(run.status, 64)
         XCTAssertTrue(run.stderr.contains("--to"), run.stderr)
     }
 
     func testUnreachableServerExits69AndKeepsTheBundle() throws {
-        let bundle = try writeBundle("sessions/s1/a.proctor", size: 50_000)
+        let bundle = try writeBundle("sessions/a.proctor", size: 50_000)
         // Port 9 (discard) on loopback: nothing listens there in a test machine.
         let run = try ProctorBinary.run(["submit", "--bundle", bundle.path, "--to", "http://127.0.0.1:9/dav/", "--attempts", "2", "--retry-delay", "0.05"])
         XCTAssertEqual(run.status, 69, run.stderr)

@@ -1,40 +1,38 @@
 import Foundation
 
-/// Finds the bundle `proctor submit` delivers when none is named: the newest `*.proctor` in
-/// the session folder (`$PROCTOR_DATA_DIR`, else `~/.local/share/proctor/sessions`) or one
-/// level below it, where each session may keep its own folder.
+/// Decides which finished bundle `proctor submit` delivers, finishing the session first when
+/// it is still recording or crashed (`ExamSession.finishRunning`): a bundle without its final
+/// record would not verify, and the recorder may still be writing to it.
 public enum BundleLocator {
-    public static let environmentVariable = "PROCTOR_DATA_DIR"
-
-    public static func sessionsFolder(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        if let folder = environment[environmentVariable], !folder.isEmpty { return URL(fileURLWithPath: folder, isDirectory: true) }
-        let home = environment["HOME"].map { URL(fileURLWithPath: $0) } ?? FileManager.default.homeDirectoryForCurrentUser
-        return home.appendingPathComponent(".local/share/proctor/sessions", isDirectory: true)
+    /// `named` is `--bundle`; nil means the session folder (`$PROCTOR_DATA_DIR`, else
+    /// `~/.local/share/proctor/sessions`).
+    public static func finishedBundle(_ named: URL?, environment: [String: String] = ProcessInfo.processInfo.environment,
+                                      finishTimeout: Double = 60) async throws(SessionError) -> URL {
+        if let named {
+            // Only bundles recorded on this computer have a state file; a copied bundle is sent as it is.
+            guard FileManager.default.fileExists(atPath: named.path + ".state") else { return named }
+            return try await ExamSession.finishRunning(named, timeout: finishTimeout)
+        }
+        let folder = SessionDirectory(environment: environment).url
+        do {
+            return try await ExamSession.finishRunning(folder, timeout: finishTimeout)
+        } catch where error.code == .missingInput {
+            // Nothing running or unfinished: deliver the newest bundle (e.g. a second attempt).
+            return try newestBundle(in: folder)
+        }
     }
 
-    public static func newestBundle(environment: [String: String] = ProcessInfo.processInfo.environment) throws(SessionError) -> URL {
-        let folder = sessionsFolder(environment: environment)
+    static func newestBundle(in folder: URL) throws(SessionError) -> URL {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         var newest: (url: URL, modified: Date)?
-        for candidate in bundles(in: folder) + subfolders(of: folder).flatMap(bundles(in:)) {
+        for name in names where name.hasSuffix(".proctor") && !name.hasPrefix(".") {
+            let candidate = folder.appendingPathComponent(name)
             let modified = (try? candidate.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) ?? .distantPast
-            if newest == nil || modified > newest!.modified { newest = (candidate, modified) }
+            if newest.map({ modified > $0.modified }) ?? true { newest = (candidate, modified) }
         }
         guard let newest else {
-            throw SessionError(.missingInput, "no bundle to submit in \(folder.path): pass --bundle PATH, or set \(environmentVariable) to the session folder")
+            throw SessionError(.missingInput, "no bundle to submit in \(folder.path): pass --bundle PATH, or set \(SessionDirectory.environmentVariable) to the session folder")
         }
         return newest.url
-    }
-
-    private static func bundles(in folder: URL) -> [URL] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return names.filter { $0.hasSuffix(".proctor") && !$0.hasPrefix(".") }.map { folder.appendingPathComponent($0) }
-    }
-
-    private static func subfolders(of folder: URL) -> [URL] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return names.map { folder.appendingPathComponent($0, isDirectory: true) }.filter {
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: $0.path, isDirectory: &isDirectory) && isDirectory.boolValue
-        }
     }
 }
