@@ -131,4 +131,38 @@ final class BundleRoundTripTests: XCTestCase {
         try writer.finish(mediaDuration: 0)
         XCTAssertEqual(BundleReader.verify(contentsOf: url, key: Kit.bob.key).status, .intact)
     }
+
+    func testWrittenRecordsAreFsyncedWithinTheSyncInterval() throws {
+        let directory = Kit.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let writer = try BundleWriter(creating: directory.appendingPathComponent("sync.proctor"), header: Kit.header(),
+                                      options: .init(syncInterval: .milliseconds(100)), entropy: SystemEntropy())
+        try writer.append(.media, [1, 2, 3])
+        let deadline = Date().addingTimeInterval(2)
+        while writer.timedSyncs == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        XCTAssertEqual(writer.timedSyncs, 1, "the timer flushes a written record within the interval")
+        Thread.sleep(forTimeInterval: 0.35)
+        XCTAssertEqual(writer.timedSyncs, 1, "nothing new was written, so nothing more is flushed")
+        try writer.finish(mediaDuration: 0)
+    }
+
+    func testResumeAfterAnEndedPartWithoutFinalRecord() throws {
+        let directory = Kit.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("ended.proctor")
+        do {
+            let writer = try BundleWriter(creating: url, header: Kit.header([Kit.alice], cipher: .xChaCha20Poly1305))
+            try writer.append(.photo, [9, 9])
+            try writer.finishPart()
+        }
+        let unfinished = BundleReader.verify(contentsOf: url)
+        XCTAssertEqual(unfinished.abruptEnds, [])
+        XCTAssertFalse(unfinished.isFinished)
+        let writer = try BundleWriter.resume(at: url)
+        try writer.append(.media, [1])
+        try writer.finish(mediaDuration: 1)
+        let verification = BundleReader.verify(contentsOf: url, key: Kit.alice.key)
+        XCTAssertEqual(verification.status, .intact)
+        XCTAssertEqual(verification.parts, [.init(records: 2, ended: true), .init(records: 2, ended: true)])
+    }
 }

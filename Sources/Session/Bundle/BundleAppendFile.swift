@@ -10,6 +10,9 @@ final class BundleAppendFile: @unchecked Sendable {
     private var dirty = false
     private var syncFailure: SessionError?
     private var timer: DispatchSourceTimer?
+    /// fsyncs done by the timer (tests check the durability window with it).
+    private var syncsByTimer = 0
+    var timedSyncs: Int { lock.withLock { syncsByTimer } }
 
     private init(path: String, descriptor: Int32) {
         self.path = path
@@ -92,6 +95,8 @@ final class BundleAppendFile: @unchecked Sendable {
         if fsync(fd) != 0 {
             let failure = Self.error(errno, "could not flush the bundle \(path) to disk")
             lock.withLock { syncFailure = failure }
+        } else {
+            lock.withLock { syncsByTimer += 1 }
         }
         _ = Foundation.close(fd)
     }

@@ -22,6 +22,7 @@ public final class BundleWriter: @unchecked Sendable {
     private let file: BundleAppendFile
     private let entropy: any BundleEntropy
     private let pipeline: FramePipeline
+    var timedSyncs: Int { file.timedSyncs }
     private var manifest = BundleManifest()
     private var cipher: ContentCipher?
     private var signingSecret: SecretBytes?
