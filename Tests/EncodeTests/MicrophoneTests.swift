@@ -12,8 +12,8 @@ final class MicrophoneTests: XCTestCase {
         let sink = MemorySink()
         let tap = CollectingTap()
         let recorder = try Recorder(sources: RecordingSources(camera: .none, microphone: .alsa(pcm: "speech")),
-                                    settings: settings, tap: tap)
-        try recorder.start(into: sink)
+                                    settings: settings)
+        try recorder.start(into: sink, tap: tap)
         Thread.sleep(forTimeInterval: Fixtures.speechSeconds + 1)
         let recorded = recorder.clock.now()
         try recorder.finish()

@@ -8,8 +8,8 @@ final class RecorderTests: XCTestCase {
     func testTestSourcesRecordThreeSecondsOfVideoAndAudio() throws {
         let sink = MemorySink()
         let tap = CollectingTap()
-        let recorder = try Recorder(sources: RecordingSources(camera: .test, microphone: .test), tap: tap)
-        try recorder.start(into: sink)
+        let recorder = try Recorder(sources: RecordingSources(camera: .test, microphone: .test))
+        try recorder.start(into: sink, tap: tap)
         Thread.sleep(forTimeInterval: 3)
         let status = try recorder.finish()
 

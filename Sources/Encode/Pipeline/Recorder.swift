@@ -10,13 +10,15 @@ internal import CFFmpeg
 /// muxes; the caller's thread only starts, polls and finishes.
 public final class Recorder: @unchecked Sendable {
     /// The session clock; it starts at `start`, so opening devices takes no media time.
-    public private(set) var clock: MediaClock
+    /// Read from any thread (the detectors stamp system checks with it).
+    public var clock: MediaClock { state.locked { currentClock } }
+    private var currentClock: MediaClock
     private let startTime: Double
     private let settings: RecordingSettings
     private let devices: [CaptureDevice]
     private let camera: CaptureDevice?
     private let queue = BoundedQueue(capacity: 32)
-    private let analysis: AnalysisFeed?
+    private var analysis: AnalysisFeed?
     private var onNotice: @Sendable (RecordingNotice) -> Void = { _ in }
     private var captureThreads: [CaptureThread] = []
     private var pipelineThread: Thread?
@@ -34,9 +36,9 @@ public final class Recorder: @unchecked Sendable {
     /// `startTime` is the session-clock time this recording starts at (a resumed part
     /// continues where the previous one ended).
     public init(sources: RecordingSources, settings: RecordingSettings = RecordingSettings(),
-                tap: AnalysisTap? = nil, startTime: Double = 0) throws(EncodeError) {
+                startTime: Double = 0) throws(EncodeError) {
         self.settings = settings
-        clock = MediaClock(offset: startTime)
+        currentClock = MediaClock(offset: startTime)
         self.startTime = startTime
         camera = try DeviceResolver.camera(sources.camera, settings: settings)
         let mic = try DeviceResolver.microphone(sources.microphone, settings: settings)
@@ -45,7 +47,6 @@ public final class Recorder: @unchecked Sendable {
         guard !devices.isEmpty else { throw EncodeError(.usage, "nothing to record: camera, microphone and screen are all 'none'") }
         for device in devices { try device.open() }
         counters.recording = devices.map(\.role)
-        analysis = tap.map { AnalysisFeed(tap: $0, settings: settings) }
     }
 
     /// A full-size RGB picture from the camera, for the ID and face photos before recording.
@@ -66,10 +67,12 @@ public final class Recorder: @unchecked Sendable {
     }
 
     /// Writes the Matroska header into `sink` and starts every capture thread and the pipeline
-    /// thread. `onNotice` hears device losses, audio gaps and dropped frames as they happen.
-    public func start(into sink: MediaSink, title: String = "proctor recording",
+    /// thread. `tap` (the detectors) is offered downscaled camera pictures and every audio
+    /// block; `onNotice` hears device losses, audio gaps and dropped frames as they happen.
+    public func start(into sink: MediaSink, title: String = "proctor recording", tap: AnalysisTap? = nil,
                       onNotice: @escaping @Sendable (RecordingNotice) -> Void = { _ in }) throws(EncodeError) {
         self.onNotice = onNotice
+        analysis = tap.map { AnalysisFeed(tap: $0, settings: settings) }
         let muxer = try MatroskaMuxer(sink: sink, clusterMilliseconds: settings.clusterMilliseconds)
         for device in devices {
             switch device.role {
@@ -80,7 +83,7 @@ public final class Recorder: @unchecked Sendable {
         }
         try muxer.start(title: title)
         self.muxer = muxer
-        clock = MediaClock(offset: startTime)
+        state.locked { currentClock = MediaClock(offset: startTime) }
         for device in devices {
             device.resetPacing()
             let thread = CaptureThread(device: device, queue: queue, clock: clock)

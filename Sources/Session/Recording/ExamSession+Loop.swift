@@ -70,7 +70,7 @@ extension ExamSession {
     }
 
     /// Flushes the encoders, writes the trailer, the end event, part-end and final records.
-    func end(reason: EndReason, recorder: Recorder?, sealed: SealedRecording, clock: MediaClock,
+    func end(reason: EndReason, recorder: Recorder?, detectors: DetectorRunner?, sealed: SealedRecording, clock: MediaClock,
              state: inout SessionState, part: UInt32) throws -> SessionOutcome {
         console.endStatusLine()
         var recordingError: Error?
@@ -80,6 +80,8 @@ extension ExamSession {
             recordingError = error
         }
         let endTime = max(clock.now(), sealed.mediaEnd)
+        // Intervals still open (a face missing at the end) close at the end of the media.
+        for event in detectors?.finish(at: endTime) ?? [] { try? sealed.append(event) }
         let messages: [EndReason: String] = [
             .timeLimit: "The time limit was reached.", .duration: "The requested duration was reached.",
             .interrupted: "The student ended the exam.", .submitted: "The exam was submitted.",

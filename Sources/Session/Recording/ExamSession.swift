@@ -61,7 +61,15 @@ public final class ExamSession {
 
         if previous == nil, let recorder { try PreExamSteps.photos(settings.verification, recorder: recorder, sealed: sealed, time: offset, console: console) }
         let detection = settings.detectionSettings(for: request.student)
-        try recorder?.start(into: sealed, title: "\(settings.id) \(request.student)") { notice in
+        // Detectors run on their own thread and seal each event as it is decided, after the
+        // media gathered so far, so a crash keeps every event next to the media it refers to.
+        let detectors = recorder.map { recorder in
+            DetectorRunner(settings: detection, options: .init(clock: { recorder.clock.now() })) { event in
+                try? sealed.flushMedia()
+                try? sealed.append(event)
+            }
+        }
+        try recorder?.start(into: sealed, title: "\(settings.id) \(request.student)", tap: detectors) { notice in
             try? sealed.flushMedia()
             try? sealed.append(SessionEvents.event(from: notice, detection: detection))
         }
@@ -82,7 +90,8 @@ public final class ExamSession {
         let deadline = (sources.camera != .none ? roomScan : 0) + max(state.timeLimit, 0)
         let reason = await recordUntilEnd(recorder: recorder, sealed: sealed, clock: clock, state: &state,
                                           deadline: deadline, durationEnd: request.duration.map { offset + $0 })
-        return try end(reason: reason, recorder: recorder, sealed: sealed, clock: clock, state: &state, part: writer.partNumber)
+        return try end(reason: reason, recorder: recorder, detectors: detectors, sealed: sealed, clock: clock, state: &state,
+                       part: writer.partNumber)
     }
 
     private func effectiveSources() -> RecordingSources {
@@ -102,7 +111,7 @@ public final class ExamSession {
                                  bitsPerSecond: exam.screen.bitrateKbps * 1000)
         recording.audioSampleRate = exam.microphone.sampleRate
         recording.audioBitsPerSecond = exam.microphone.bitrateKbps * 1000
-        return try Recorder(sources: sources, settings: recording, tap: nil, startTime: startTime)
+        return try Recorder(sources: sources, settings: recording, startTime: startTime)
     }
 
     private func metadata(part: UInt32, offset: Double, sources: RecordingSources) -> SessionMetadata {

@@ -15,7 +15,8 @@ enum SessionEvents {
         if notice.kind.hasSuffix(".lost") {
             severity = notice.kind == "camera.lost" && detection.config(for: "camera.lost") != nil ? .flag : .coverage
         }
-        return TimelineEvent(kind: notice.kind, detector: "session", severity: severity, start: notice.time, end: notice.end,
+        // "recording" is the writer Detect's catalog names for camera.lost.
+        return TimelineEvent(kind: notice.kind, detector: "recording", severity: severity, start: notice.time, end: notice.end,
                              evidenceTime: notice.kind == "camera.lost" ? notice.time : nil, measured: notice.measured,
                              message: notice.message)
     }
