@@ -46,7 +46,7 @@ public enum RecordingRecords {
     }
 
     public static func decodeTimeline(_ payload: [UInt8]) throws(SessionError) -> TimelineEvent {
-        do { return try JSONDecoder().decode(TimelineEvent.self, from: Data(payload)) } catch { throw malformed("timeline") }
+        do { return try decoder.decode(TimelineEvent.self, from: Data(payload)) } catch { throw malformed("timeline") }
     }
 
     /// `SessionMetadata` as UTF-8 JSON, one record at the start of each part.
@@ -55,7 +55,7 @@ public enum RecordingRecords {
     }
 
     public static func decodeMetadata(_ payload: [UInt8]) throws(SessionError) -> SessionMetadata {
-        do { return try JSONDecoder().decode(SessionMetadata.self, from: Data(payload)) } catch { throw malformed("metadata") }
+        do { return try decoder.decode(SessionMetadata.self, from: Data(payload)) } catch { throw malformed("metadata") }
     }
 
     /// For `BundleReader.mediaClock`: the media time a record's plaintext ends at, if any.
@@ -70,7 +70,14 @@ public enum RecordingRecords {
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
         return encoder
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
     }()
 
     private static func header(time: Double) -> [UInt8] {
