@@ -50,17 +50,23 @@ struct GrayFrame {
     /// spread) so switching a lamp on is not a scene change but moving the camera is.
     func signature() -> [Double]? {
         let columns = 32, rows = 24
-        var cells = [Double](repeating: 0, count: columns * rows)
+        var sums = [Int](repeating: 0, count: columns * rows)
         var counts = [Int](repeating: 0, count: columns * rows)
-        for y in 0..<height {
-            let row = y * rows / height
-            for x in 0..<width {
-                let cell = row * columns + x * columns / width
-                cells[cell] += Double(luma[y * width + x])
-                counts[cell] += 1
+        let cellOfColumn = (0..<width).map { $0 * columns / width }
+        luma.withUnsafeBufferPointer { pixels in
+            sums.withUnsafeMutableBufferPointer { sums in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    for y in 0..<height {
+                        let rowCell = (y * rows / height) * columns, rowStart = y * width
+                        for x in 0..<width {
+                            sums[rowCell + cellOfColumn[x]] += Int(pixels[rowStart + x])
+                            counts[rowCell + cellOfColumn[x]] += 1
+                        }
+                    }
+                }
             }
         }
-        for i in cells.indices { cells[i] /= Double(max(1, counts[i])) }
+        let cells = (0..<sums.count).map { Double(sums[$0]) / Double(max(1, counts[$0])) }
         let mean = cells.reduce(0, +) / Double(cells.count)
         let spread = (cells.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(cells.count)).squareRoot()
         // A flat thumbnail (black, covered) has no structure to compare.

@@ -40,7 +40,11 @@ public struct PictureQuality: Sendable, Equatable {
 
     static func histogram(_ pixels: [UInt8]) -> [Int] {
         var histogram = [Int](repeating: 0, count: 256)
-        for value in pixels { histogram[Int(value)] += 1 }
+        histogram.withUnsafeMutableBufferPointer { counts in
+            pixels.withUnsafeBufferPointer { values in
+                for value in values { counts[Int(value)] += 1 }
+            }
+        }
         return histogram
     }
 
