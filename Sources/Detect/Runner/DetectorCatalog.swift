@@ -38,7 +38,7 @@ public enum DetectorCatalog {
         "face.missing": FaceDetector.id, "face.multiple": FaceDetector.id, "gaze.away": FaceDetector.id,
         "light.insufficient": FaceDetector.id,
         "camera.blocked": CameraDetector.id, "camera.frozen": CameraDetector.id, "scene.change": CameraDetector.id,
-        "camera.lost": "recording",
+        "camera.lost": "session",
         "audio.speech": AudioDetector.id, "audio.loud": AudioDetector.id, "mic.silent": AudioDetector.id,
         "display.extra": "system", "program.forbidden": "system", "vm.detected": "system",
         "network.changed": "system", "clock.jump": "system",
