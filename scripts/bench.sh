@@ -107,7 +107,7 @@ generate_bundle() {
         -metadata:s:v:0 title=camera -metadata:s:a:0 title=microphone -y "$WORK/minute.mkv"
     ffmpeg -nostdin -hide_banner -loglevel error -stream_loop $(( (seconds + 59) / 60 - 1 )) \
         -i "$WORK/minute.mkv" -t "$seconds" -c copy -y "$WORK/media-$seconds.mkv"
-    "$PROCTOR" bench-bundle --exam "$EXAM" --key "$KEY" --media "$WORK/media-$seconds.mkv" --output "$out"
+    "$PROCTOR" bench-bundle --exam "$EXAM" --media "$WORK/media-$seconds.mkv" --seconds "$seconds" --output "$out"
 }
 
 bench_export() {

@@ -43,39 +43,55 @@ setup_exam() {
     local dir=$1 detectors=${2:-on}
     mkdir -p "$dir/sessions"
     KEY=$dir/bench.key PUB=$dir/bench.pub SETUP_ERROR=
-    if [ ! -f "$KEY" ] && ! "$PROCTOR" keygen --name bench --no-passphrase --output "$dir" >"$dir/keygen.log" 2>&1; then
+    if [ ! -f "$KEY" ] && ! "$PROCTOR" keygen --name bench --no-passphrase --out "$dir" >"$dir/keygen.log" 2>&1; then
         SETUP_ERROR="proctor keygen: $(first_error "$dir/keygen.log")"
         return 1
     fi
     EXAM_ID=bench-$detectors
     EXAM=$dir/$EXAM_ID.exam
     write_settings "$dir/$EXAM_ID.toml" "$EXAM_ID" "$detectors"
-    if ! "$PROCTOR" exam create "$dir/$EXAM_ID.toml" --key "$KEY" --output "$EXAM" >"$dir/exam.log" 2>&1; then
+    if ! "$PROCTOR" exam create --settings "$dir/$EXAM_ID.toml" --key "$KEY" --out "$EXAM" --force >"$dir/exam.log" 2>&1; then
         SETUP_ERROR="proctor exam create: $(first_error "$dir/exam.log")"
         return 1
     fi
     export PROCTOR_EXAM_DIR=$dir PROCTOR_DATA_DIR=$dir/sessions
 }
 
-# write_settings FILE ID on|off: exam settings for scripted sessions. No photos and no room scan,
-# so that a recording's CPU and media time are the steady state being measured.
+# write_settings FILE ID on|off: exam settings for scripted sessions (docs/exam-settings.md):
+# the camera at the size, rate and bitrate the ffmpeg baseline uses, no screen, no photos and no
+# room scan, so that a recording's CPU and media time are the steady state being measured.
+# "off" disables every detector.
+DETECTOR_SETTINGS="face_missing face_multiple gaze_away camera_blocked camera_frozen camera_lost scene_change
+light_insufficient audio_speech audio_loud mic_silent display_extra program_forbidden vm_detected network_changed clock_jump"
 write_settings() {
-    local file=$1 id=$2 detectors=$3 enabled=true
-    [ "$detectors" = off ] && enabled=false
+    local file=$1 id=$2 detectors=$3
     cat >"$file" <<EOF
+[exam]
 id = "$id"
 title = "Benchmark and fault-campaign exam"
 time_limit_minutes = 180
-recipients = ["$(cat "$PUB")"]
+
+[recording.camera]
+width = ${CAMERA_SIZE%x*}
+height = ${CAMERA_SIZE#*x}
+fps = $CAMERA_FPS
+bitrate_kbps = 500
+
+[recording.microphone]
+sample_rate = 48000
+bitrate_kbps = 32
+
+[recording.screen]
+enabled = false
 
 [verification]
 id_photo = false
 face_photo = false
 room_scan_seconds = 0
-
-[detectors]
-enabled = $enabled
 EOF
+    if [ "$detectors" = off ]; then
+        for name in $DETECTOR_SETTINGS; do printf '\n[detectors.%s]\nenabled = false\n' "$name" >>"$file"; done
+    fi
 }
 
 # record_command SECONDS [extra begin args...]: sets RECORD to the argv of one scripted session
@@ -83,7 +99,7 @@ EOF
 # Needs setup_exam first.
 record_command() {
     local seconds=$1; shift
-    RECORD=("$PROCTOR" begin --exam "$EXAM_ID" --student "${STUDENT:-s1}" --camera test --mic test
+    RECORD=("$PROCTOR" begin --exam "$EXAM_ID" --student "${STUDENT:-s1}" --camera test --mic test --screen none
         --duration "$seconds" --accept "$@")
 }
 
