@@ -100,9 +100,7 @@ struct SyntheticSession {
             }
             consumed += bytes.count
             let mediaEnd = mediaSeconds * Double(consumed) / Double(mediaBytes)
-            try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws(SessionError) in
-                try append(.media, RecordingRecords.media(raw, mediaEnd: mediaEnd))
-            }
+            try append(.media, bytes.withUnsafeBytes { RecordingRecords.media($0, mediaEnd: mediaEnd) })
             summary.mediaBytes += bytes.count
             while let event = events.first, (event.end ?? event.start) <= mediaEnd {
                 try append(.timeline, RecordingRecords.timeline(event))
