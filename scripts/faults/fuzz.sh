@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${FUZZ_SECONDS:-20}
 TARGETS=${FUZZ_TARGETS:-$(cd Sources && ls -d fuzz-* | tr '\n' ' ')}
-SCRATCH=.build-fuzz
+SCRATCH=.build-fuzz ROOT=$PWD
 # -DFUZZING makes FuzzDriver hand `main` to libFuzzer (Sources/FuzzSupport/FuzzDriver.swift).
 FLAGS=(-c debug --scratch-path "$SCRATCH" -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING)
 
@@ -29,10 +29,12 @@ for target in $TARGETS; do
     # the input; with it off, libFuzzer writes crash-*/timeout-*/oom-* under $artifacts.
     status=0 started=$SCRATCH/$target.started
     touch "$started"
-    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=1 "$BIN/$target" -max_total_time="$SECONDS_EACH" \
-        -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
-        -jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" \
-        -artifact_prefix="$artifacts" "$corpus" >"$log" 2>&1 || status=$?
+    jobs=()
+    [ "${FUZZ_JOBS:-1}" -gt 1 ] && jobs=(-jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS")
+    # From inside the scratch path: with -jobs, libFuzzer writes fuzz-N.log into the current folder.
+    (cd "$SCRATCH" && SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=1 "$BIN/$target" -max_total_time="$SECONDS_EACH" \
+        -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 "${jobs[@]}" \
+        -artifact_prefix="$ROOT/$artifacts" "$ROOT/$corpus") >"$log" 2>&1 || status=$?
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{ s += $2 } END { print s + 0 }')
     crashes=$(find "$artifacts" -type f -newer "$started" | wc -l)
     echo "fuzz $target: runs=$runs seconds=$SECONDS_EACH corpus=$(ls "$corpus" | wc -l) crashes=$crashes exit=$status"
