@@ -4,7 +4,7 @@ public enum DetectorCatalog {
     /// not start (a missing model never stops a recording).
     static func detectors(for settings: DetectionSettings) -> (detectors: [any Detector], unavailable: [TimelineEvent]) {
         let makers: [(String, (DetectionSettings) throws -> (any Detector)?)] = [
-            (FaceDetector.id, { try FaceDetector(settings: $0) }),
+            (FaceDetector.id, { try faces($0) }),
             (CameraDetector.id, { CameraDetector(settings: $0) }),
             (AudioDetector.id, { AudioDetector(settings: $0) }),
         ]
@@ -13,12 +13,37 @@ public enum DetectorCatalog {
         for (id, make) in makers {
             do {
                 if let detector = try make(settings) { detectors.append(detector) }
+            } catch let partly as PartlyAvailable {
+                detectors.append(partly.detector)
+                unavailable.append(TimelineEvent(kind: "detector.unavailable", detector: id, severity: .coverage, start: 0,
+                                                 message: "Head pose (gaze.away) is not evaluated: \(partly.reason.message).", subject: "gaze.away"))
             } catch {
                 unavailable.append(TimelineEvent(kind: "detector.unavailable", detector: id, severity: .coverage, start: 0,
                                                  message: "The \(id) detector could not start: \(error)."))
             }
         }
         return (detectors, unavailable)
+    }
+
+    /// Without dlib's landmark model only `gaze.away` is lost: the face counts still run.
+    private static func faces(_ settings: DetectionSettings) throws -> (any Detector)? {
+        let failure: DetectError
+        do {
+            return try FaceDetector(settings: settings)
+        } catch {
+            failure = error
+        }
+        guard failure.code == .missingModel, settings.config(for: "gaze.away") != nil else { throw failure }
+        var withoutGaze = settings
+        withoutGaze.exemptKinds.insert("gaze.away")
+        guard let detector = try FaceDetector(settings: withoutGaze) else { throw failure }
+        throw PartlyAvailable(detector: detector, reason: failure)
+    }
+
+    /// A detector that runs with one of its kinds missing.
+    struct PartlyAvailable: Error {
+        let detector: any Detector
+        let reason: DetectError
     }
 
     /// System checks enabled for these settings.

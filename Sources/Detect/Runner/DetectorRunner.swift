@@ -63,6 +63,8 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
         }
         let thread = Thread { [self] in run() }
         thread.name = "proctor.detect"
+        // Capture and encoding come first: the scheduler should prefer them when cores are short.
+        thread.qualityOfService = .utility
         thread.start()
     }
 
