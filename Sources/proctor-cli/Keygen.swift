@@ -1,13 +1,43 @@
 import ArgumentParser
+import Foundation
 import Session
 
 extension Proctor {
     struct Keygen: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an instructor identity: a key to open bundles and to sign exam files.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create an instructor identity: a key to open bundles and to sign exam files.",
+            discussion: """
+            Writes NAME.key (secret: keep it private and backed up; without it no recording can be opened) \
+            and NAME.pub (one line: share it, paste it into your course page, list it as an exam recipient).
+            The secret file is encrypted with a passphrase read from PROCTOR_PASSPHRASE or asked on the terminal.
+            """
+        )
         @OptionGroup var global: GlobalOptions
 
+        @Option(help: ArgumentHelp("Your name as recipients will see it (letters, digits, '.', '_', '-').", valueName: "name"))
+        var name: String
+
+        @Option(help: ArgumentHelp("Folder to write NAME.key and NAME.pub into.", valueName: "dir"))
+        var out: String = "."
+
+        @Flag(help: "Store the secret key unencrypted (anyone who copies the file can open every recording).")
+        var noPassphrase = false
+
         mutating func run() async throws {
-            throw SessionError(.internalFailure, "'proctor keygen' is not built yet")
+            let directory = URL(fileURLWithPath: out, isDirectory: true)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw SessionError(.missingInput, "the folder \(directory.path) does not exist; create it or choose another --out")
+            }
+            let identity = try InstructorIdentity.generate(name: name)
+            let passphrase = noPassphrase ? nil : try PassphraseSource.interactive.newPassphrase(for: "\(name).key")
+            if noPassphrase {
+                FileHandle.standardError.write(Data("proctor: warning: \(name).key is not encrypted; anyone who copies it can open every recording sealed to you\n".utf8))
+            }
+            let written = try identity.write(to: directory, passphrase: passphrase)
+            print("Wrote \(written.key.path) (secret, mode 0600) and \(written.pub.path)")
+            print("Fingerprint: \(identity.recipientKey.fingerprint)")
+            print(identity.recipientKey.line)
         }
     }
 }

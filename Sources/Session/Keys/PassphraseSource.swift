@@ -24,7 +24,7 @@ public enum PassphraseSource: Sendable {
     }
 
     /// A new passphrase for a key being created: typed twice when it comes from the terminal.
-    func newPassphrase(for keyName: String) throws(SessionError) -> SecretBytes {
+    public func newPassphrase(for keyName: String) throws(SessionError) -> SecretBytes {
         let first: SecretBytes
         switch self {
         case .text, .interactive where ProcessInfo.processInfo.environment[Self.environmentVariable] != nil:

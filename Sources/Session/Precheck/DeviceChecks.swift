@@ -1,0 +1,139 @@
+import Encode
+import Foundation
+
+/// The camera asked for with --camera exists and offers the exam's size and rate.
+struct CameraCheck: PrecheckCheck {
+    let id = "camera"
+    let title = "Camera"
+    let mode = PrecheckMode.device
+
+    func run(_ context: PrecheckContext) -> PrecheckResult {
+        let wanted = context.recording.camera
+        if let skip = SourceRequirement.skipReason(context, enabled: wanted.enabled, spec: context.camera, noun: "camera", option: "--camera") {
+            return skip
+        }
+        switch context.camera {
+        case .test: return PrecheckResult(.pass, "built-in test picture (lavfi testsrc2)")
+        case .file(let path): return SourceRequirement.file(path, noun: "camera")
+        case .v4l2(let device): return probe(device, wanted)
+        case .auto:
+            guard let first = VideoDeviceProbe.devices().first else {
+                return PrecheckResult(.fail, "no camera found (no /dev/video* device)",
+                                      hint: "Connect a webcam (or enable the built-in one) and run precheck again")
+            }
+            return probe(first, wanted)
+        default: return PrecheckResult(.fail, "\(context.camera) is not a camera source", hint: "Use --camera auto, test, v4l2:/dev/videoN or file:PATH")
+        }
+    }
+
+    private func probe(_ device: String, _ wanted: ExamSettings.Video) -> PrecheckResult {
+        let probe: VideoDeviceProbe
+        do {
+            probe = try VideoDeviceProbe.probe(device)
+        } catch {
+            let others = VideoDeviceProbe.devices().filter { $0 != device }
+            switch error.code {
+            case .deviceBusy:
+                return PrecheckResult(.fail, error.message, hint: "Quit programs that use the camera (video calls, browsers) and run precheck again")
+            case .unsupported:
+                return PrecheckResult(.fail, error.message, hint: others.isEmpty ? "Choose a camera with --camera v4l2:/dev/videoN"
+                                      : "Try another camera: \(others.map { "--camera v4l2:\($0)" }.joined(separator: " or "))")
+            default:
+                return PrecheckResult(.fail, error.message, hint: others.isEmpty
+                    ? "Plug the camera in (check that it appears as /dev/video*), or choose one with --camera v4l2:/dev/videoN"
+                    : "Plug it in, or choose one that exists: \(others.map { "--camera v4l2:\($0)" }.joined(separator: " or "))")
+            }
+        }
+        let name = probe.card.isEmpty ? device : "\(probe.card) (\(device))"
+        guard !probe.modes.isEmpty else {
+            return PrecheckResult(.warn, "\(name) lists no capture formats", hint: "It may still work; if recording fails, try another camera")
+        }
+        guard probe.supports(width: wanted.width, height: wanted.height, fps: wanted.fps) else {
+            let best = probe.modes.max { $0.width * $0.height < $1.width * $1.height }!
+            return PrecheckResult(.warn, "\(name) offers at most \(best); the exam asks for \(wanted.width)x\(wanted.height) at \(wanted.fps) fps",
+                                  hint: "Recording will scale the picture up; a better camera gives a clearer record")
+        }
+        return PrecheckResult(.pass, "\(name) offers \(wanted.width)x\(wanted.height) at \(wanted.fps) fps or better")
+    }
+}
+
+/// The microphone asked for with --mic opens for capture (missing vs busy told apart).
+struct MicrophoneCheck: PrecheckCheck {
+    let id = "microphone"
+    let title = "Microphone"
+    let mode = PrecheckMode.device
+
+    func run(_ context: PrecheckContext) -> PrecheckResult {
+        if let skip = SourceRequirement.skipReason(context, enabled: context.recording.microphone.enabled, spec: context.microphone,
+                                                   noun: "microphone", option: "--mic") {
+            return skip
+        }
+        let pcm: String
+        switch context.microphone {
+        case .test: return PrecheckResult(.pass, "built-in test tone (lavfi sine)")
+        case .file(let path): return SourceRequirement.file(path, noun: "microphone")
+        case .alsa(let name): pcm = name
+        case .auto: pcm = "default"
+        default: return PrecheckResult(.fail, "\(context.microphone) is not a microphone source", hint: "Use --mic auto, test, alsa:PCM or file:PATH")
+        }
+        do {
+            try AudioDeviceProbe.probe(pcm)
+            return PrecheckResult(.pass, "ALSA PCM '\(pcm)' opens for capture")
+        } catch {
+            if error.code == .deviceBusy {
+                return PrecheckResult(.fail, error.message, hint: "Quit programs that use the microphone (video calls, recorders) and run precheck again")
+            }
+            return PrecheckResult(.fail, error.message, hint: "Plug in or enable a microphone (see `arecord -l`), or choose one with --mic alsa:NAME")
+        }
+    }
+}
+
+/// The X display asked for with --screen is reachable.
+struct ScreenCheck: PrecheckCheck {
+    let id = "screen"
+    let title = "Screen"
+    let mode = PrecheckMode.device
+
+    func run(_ context: PrecheckContext) -> PrecheckResult {
+        if let skip = SourceRequirement.skipReason(context, enabled: context.recording.screen.enabled, spec: context.screen,
+                                                   noun: "screen", option: "--screen") {
+            return skip
+        }
+        let display: String
+        switch context.screen {
+        case .test: return PrecheckResult(.pass, "built-in test picture (lavfi testsrc2)")
+        case .x11(let name): display = name
+        case .auto:
+            guard let name = context.environment["DISPLAY"], !name.isEmpty else {
+                return PrecheckResult(.fail, "no X display to record (DISPLAY is not set)",
+                                      hint: "Run proctor from a terminal inside your desktop session, or name it with --screen x11:DISPLAY")
+            }
+            display = name
+        default: return PrecheckResult(.fail, "\(context.screen) is not a screen source", hint: "Use --screen auto, test or x11:DISPLAY")
+        }
+        guard DisplayProbe.x11DisplayExists(display) else {
+            return PrecheckResult(.fail, "X display \(display) was not found", hint: "Check the display name (echo $DISPLAY) and pass it with --screen x11:DISPLAY")
+        }
+        return PrecheckResult(.pass, "X display \(display) is running")
+    }
+}
+
+/// What the source checks share: when a check does not apply, and file sources.
+enum SourceRequirement {
+    static func skipReason(_ context: PrecheckContext, enabled: Bool, spec: SourceSpec, noun: String, option: String) -> PrecheckResult? {
+        if context.recordsNothing { return PrecheckResult(.skip, "you are exempt from proctoring") }
+        if !enabled { return PrecheckResult(.skip, "this exam does not record the \(noun)") }
+        if spec == .none {
+            return context.exam == nil
+                ? PrecheckResult(.skip, "\(option) none")
+                : PrecheckResult(.fail, "this exam records the \(noun), but \(option) none was given", hint: "Leave out \(option) none")
+        }
+        return nil
+    }
+
+    static func file(_ path: String, noun: String) -> PrecheckResult {
+        FileManager.default.isReadableFile(atPath: path)
+            ? PrecheckResult(.pass, "\(noun) from file \(path)")
+            : PrecheckResult(.fail, "\(noun) file \(path) was not found or is not readable", hint: "Check the path given after file:")
+    }
+}

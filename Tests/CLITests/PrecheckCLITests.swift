@@ -1,0 +1,101 @@
+import Foundation
+import XCTest
+
+/// `proctor precheck` exit statuses and messages, through the built binary.
+final class PrecheckCLITests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-precheck-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func checks(_ run: ProctorRun) throws -> [String: [String: Any]] {
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stdout)
+        let list = try XCTUnwrap(object["checks"] as? [[String: Any]])
+        return Dictionary(uniqueKeysWithValues: list.map { ($0["id"] as! String, $0) })
+    }
+
+    func testHeadlessJSONWithExamIsReadyAndEveryCheckPasses() throws {
+        _ = try KeygenExamCLITests.makeExam(in: directory)
+        // Found by id through $PROCTOR_EXAM_DIR, the way a student's setup would find it.
+        let run = try ProctorBinary.run(["precheck", "--headless", "--json", "--exam", "chem101-midterm", "--out", directory.path],
+                                        environment: ["PROCTOR_EXAM_DIR": directory.path])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        let results = try checks(run)
+        XCTAssertEqual(Set(results.keys), ["exam.signature", "libraries", "encoders", "crypto.aes256gcm", "programs", "disk"])
+        for (id, check) in results {
+            XCTAssertEqual(check["status"] as? String, "pass", "\(id): \(check)")
+        }
+        XCTAssertTrue((results["encoders"]?["message"] as? String)?.contains("Opus") == true)
+        XCTAssertEqual(run.stderr, "", "probes must not leak library logging")
+    }
+
+    func testHeadlessJSONWithoutExamExitsZero() throws {
+        let run = try ProctorBinary.run(["precheck", "--headless", "--json"])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        let results = try checks(run)
+        XCTAssertEqual(results["exam.signature"]?["status"] as? String, "skip")
+        XCTAssertFalse(results.values.contains { $0["status"] as? String == "fail" })
+        XCTAssertNil(results["camera"], "--headless skips device checks")
+    }
+
+    func testMissingCameraExits69AndSaysWhatToDo() throws {
+        let run = try ProctorBinary.run(["precheck", "--camera", "v4l2:/dev/video9", "--mic", "none", "--screen", "none"])
+        XCTAssertEqual(run.status, 69)
+        let line = try XCTUnwrap(run.stdout.split(separator: "\n").first { $0.hasPrefix("FAIL  Camera") })
+        XCTAssertTrue(line.hasSuffix("camera /dev/video9 was not found"), String(line))
+        XCTAssertTrue(run.stdout.contains("-> Plug the camera in"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("Not ready"))
+    }
+
+    func testDeviceThatIsNotACameraIsReported() throws {
+        let run = try ProctorBinary.run(["precheck", "--json", "--camera", "v4l2:/dev/null", "--mic", "none", "--screen", "none"])
+        XCTAssertEqual(run.status, 69)
+        XCTAssertEqual(try checks(run)["camera"]?["message"] as? String, "/dev/null is not a camera (not a V4L2 video device)")
+    }
+
+    /// ALSA's `file` plugin over the null PCM makes a real capture PCM from a raw file.
+    func testMicrophoneOpensThroughALSAAndAMissingOneFails() throws {
+        let raw = directory.appendingPathComponent("in.raw")
+        try Data(count: 9600).write(to: raw)
+        try """
+        pcm.exammic {
+            type file
+            slave.pcm "null"
+            file "/dev/null"
+            infile "\(raw.path)"
+            format "raw"
+        }
+        """.write(to: directory.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
+        let env = ["HOME": directory.path]
+        let good = try ProctorBinary.run(["precheck", "--json", "--camera", "test", "--mic", "alsa:exammic", "--screen", "test"], environment: env)
+        XCTAssertEqual(try checks(good)["microphone"]?["status"] as? String, "pass", good.stdout)
+        // No displays or camera devices exist on CI machines; test sources keep this run ready.
+        XCTAssertEqual(good.status, 0, good.stdout)
+
+        let bad = try ProctorBinary.run(["precheck", "--json", "--camera", "test", "--mic", "alsa:nosuchmic", "--screen", "test"], environment: env)
+        XCTAssertEqual(bad.status, 69)
+        let mic = try XCTUnwrap(try checks(bad)["microphone"])
+        XCTAssertEqual(mic["message"] as? String, "microphone 'nosuchmic' was not found")
+        XCTAssertNotNil(mic["hint"])
+        XCTAssertEqual(bad.stderr, "", "ALSA's own error printing must be silenced during the probe")
+    }
+
+    func testBadSourceSpecIsUsageError() throws {
+        let run = try ProctorBinary.run(["precheck", "--camera", "webcam"])
+        XCTAssertEqual(run.status, 64)
+        XCTAssertTrue(run.stderr.contains("--camera 'webcam' is not a source"), run.stderr)
+    }
+
+    func testUnknownExamExits66() throws {
+        let run = try ProctorBinary.run(["precheck", "--headless", "--exam", "no-such-exam"], environment: ["PROCTOR_EXAM_DIR": directory.path],
+                                        in: directory)
+        XCTAssertEqual(run.status, 66)
+        XCTAssertTrue(run.stderr.hasPrefix("proctor: no exam 'no-such-exam': looked for no-such-exam.exam in \(directory.path)"), run.stderr)
+    }
+}
