@@ -7,7 +7,8 @@ extension Proctor {
         static let configuration = CommandConfiguration(
             abstract: "Check that this computer is ready for the exam.",
             discussion: """
-            Checks the camera, microphone, screen, displays, free disk space, forbidden programs and the exam file. \
+            Checks the camera, microphone, screen, displays, free disk space where sessions are recorded \
+            ($PROCTOR_DATA_DIR, default ~/.local/share/proctor/sessions), forbidden programs and the exam file. \
             Exit status: 0 ready, 69 not ready, 65 the exam file is damaged or was edited, 66 the exam was not found.
             """
         )
@@ -19,13 +20,10 @@ extension Proctor {
         @Flag(help: "Skip device checks and run a self-test instead (for servers and CI).")
         var headless = false
 
-        @Option(help: ArgumentHelp("Folder the recording will be written to (free space is measured there).", valueName: "dir"))
-        var out: String = "."
-
         mutating func run() async throws {
             var context = PrecheckContext(camera: sources.camera, microphone: sources.mic, screen: sources.screen,
                                           headless: headless, examName: examOptions.exam, student: examOptions.student,
-                                          outputDirectory: URL(fileURLWithPath: out, isDirectory: true))
+                                          outputDirectory: SessionDirectory().url)
             if let name = examOptions.exam {
                 switch Self.loadExam(name) {
                 case .success(let exam): context.exam = exam

@@ -23,8 +23,9 @@ final class PrecheckCLITests: XCTestCase {
     func testHeadlessJSONWithExamIsReadyAndEveryCheckPasses() throws {
         _ = try KeygenExamCLITests.makeExam(in: directory)
         // Found by id through $PROCTOR_EXAM_DIR, the way a student's setup would find it.
-        let run = try ProctorBinary.run(["precheck", "--headless", "--json", "--exam", "chem101-midterm", "--out", directory.path],
-                                        environment: ["PROCTOR_EXAM_DIR": directory.path])
+        let sessions = directory.appendingPathComponent("sessions-not-yet-created")
+        let run = try ProctorBinary.run(["precheck", "--headless", "--json", "--exam", "chem101-midterm"],
+                                        environment: ["PROCTOR_EXAM_DIR": directory.path, "PROCTOR_DATA_DIR": sessions.path])
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
         let results = try checks(run)
         XCTAssertEqual(Set(results.keys), ["exam.signature", "libraries", "encoders", "crypto.aes256gcm", "programs", "disk"])
@@ -32,6 +33,7 @@ final class PrecheckCLITests: XCTestCase {
             XCTAssertEqual(check["status"] as? String, "pass", "\(id): \(check)")
         }
         XCTAssertTrue((results["encoders"]?["message"] as? String)?.contains("Opus") == true)
+        XCTAssertTrue((results["disk"]?["message"] as? String)?.contains("free in \(sessions.path)") == true, "\(results["disk"]!)")
         XCTAssertEqual(run.stderr, "", "probes must not leak library logging")
     }
 

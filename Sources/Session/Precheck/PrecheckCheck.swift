@@ -59,13 +59,13 @@ public struct PrecheckContext: Sendable {
     public var examError: SessionError?
     public var examName: String?
     public var student: String?
-    /// Where the recording will be written (free disk is measured there).
+    /// The session folder recordings are written to (free disk is measured there).
     public var outputDirectory: URL
     public var environment: [String: String]
 
     public init(camera: SourceSpec = .auto, microphone: SourceSpec = .auto, screen: SourceSpec = .auto,
                 headless: Bool = false, exam: ExamFile? = nil, examError: SessionError? = nil, examName: String? = nil,
-                student: String? = nil, outputDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                student: String? = nil, outputDirectory: URL = SessionDirectory().url,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.camera = camera
         self.microphone = microphone

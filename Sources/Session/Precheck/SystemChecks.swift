@@ -147,10 +147,14 @@ struct DiskSpaceCheck: PrecheckCheck {
     static let reserveBytes: Double = 50 * 1_000_000
 
     func run(_ context: PrecheckContext) -> PrecheckResult {
+        // The session folder is created at `begin`; before that, its nearest existing parent
+        // is on the same filesystem.
+        var existing = context.outputDirectory.standardizedFileURL
+        while !FileManager.default.fileExists(atPath: existing.path), existing.path != "/" { existing.deleteLastPathComponent() }
         var stats = statvfs()
-        guard statvfs(context.outputDirectory.path, &stats) == 0 else {
-            return PrecheckResult(.fail, "cannot read free space of \(context.outputDirectory.path): \(String(cString: strerror(errno)))",
-                                  hint: "Run precheck from the folder you will record in, or pass --out DIR")
+        guard statvfs(existing.path, &stats) == 0 else {
+            return PrecheckResult(.fail, "cannot read free space of \(existing.path): \(String(cString: strerror(errno)))",
+                                  hint: "Set PROCTOR_DATA_DIR to a folder you can write to")
         }
         let free = Double(stats.f_bavail) * Double(stats.f_frsize)
         guard let exam = context.exam else {
@@ -159,7 +163,7 @@ struct DiskSpaceCheck: PrecheckCheck {
         let needed = Self.bytesNeeded(exam.settings, student: context.student)
         let summary = "\(Self.format(free)) free in \(context.outputDirectory.path); the exam needs about \(Self.format(needed))"
         if free < needed {
-            return PrecheckResult(.fail, summary, hint: "Free at least \(Self.format(needed - free)) (delete or move files), or record to another disk with --out DIR")
+            return PrecheckResult(.fail, summary, hint: "Free at least \(Self.format(needed - free)) (delete or move files), or record to another disk by setting PROCTOR_DATA_DIR")
         }
         if free < 2 * needed {
             return PrecheckResult(.warn, summary, hint: "Space is tight: other programs writing files could fill the disk during the exam")
