@@ -31,6 +31,9 @@ public final class Recorder: @unchecked Sendable {
     private var failure: EncodeError?
     private var counters = RecordingStatus()
     private var finished = false
+    /// Media time at which `finish` was called: what capture threads deliver after it (a
+    /// blocking read that returns late) is not recorded, so every stream ends together.
+    private var stopTime = Double.infinity
 
     /// Opens the sources; throws `.deviceUnavailable`, `.deviceBusy`, `.missingInput` or `.usage`.
     /// `startTime` is the session-clock time this recording starts at (a resumed part
@@ -74,12 +77,17 @@ public final class Recorder: @unchecked Sendable {
         self.onNotice = onNotice
         analysis = tap.map { AnalysisFeed(tap: $0, settings: settings) }
         let muxer = try MatroskaMuxer(sink: sink, clusterMilliseconds: settings.clusterMilliseconds)
-        for device in devices {
-            switch device.role {
-            case "camera": cameraEncoder = try VideoEncoder(settings.camera, preset: settings.x264Preset, muxer: muxer, title: "camera")
-            case "screen": screenEncoder = try VideoEncoder(settings.screen, preset: settings.x264Preset, muxer: muxer, title: "screen")
-            default: audioEncoder = try AudioEncoder(rate: settings.audioSampleRate, bitsPerSecond: settings.audioBitsPerSecond, muxer: muxer, title: "microphone")
-            }
+        // Track order is part of the format (docs/bundle-format.md): camera, screen, microphone.
+        let roles = Set(devices.map(\.role))
+        if roles.contains("camera") {
+            cameraEncoder = try VideoEncoder(settings.camera, preset: settings.x264Preset, muxer: muxer, title: "camera")
+        }
+        if roles.contains("screen") {
+            screenEncoder = try VideoEncoder(settings.screen, preset: settings.x264Preset, muxer: muxer, title: "screen")
+        }
+        if roles.contains("mic") {
+            audioEncoder = try AudioEncoder(rate: settings.audioSampleRate, bitsPerSecond: settings.audioBitsPerSecond,
+                                            muxer: muxer, title: "microphone")
         }
         try muxer.start(title: title)
         self.muxer = muxer
@@ -124,7 +132,10 @@ public final class Recorder: @unchecked Sendable {
     }
 
     private func handle(_ item: Captured) throws(EncodeError) {
+        let stopTime = state.locked { self.stopTime }
         switch item {
+        case .video(_, let time, _) where time >= stopTime, .audio(_, let time) where time >= stopTime:
+            return
         case .video(let frame, let time, let screen):
             try encodeVideo(frame, time: time, screen: screen)
         case .audio(let samples, let time):
@@ -162,6 +173,8 @@ public final class Recorder: @unchecked Sendable {
     public func finish() throws(EncodeError) -> RecordingStatus {
         guard !finished else { return status }
         finished = true
+        let now = clock.now()
+        state.locked { stopTime = now }
         for thread in captureThreads { thread.stop() }
         queue.close()
         if pipelineThread != nil { pipelineDone.wait() }
