@@ -1,13 +1,107 @@
 import ArgumentParser
+import Foundation
 import Session
 
 extension Proctor {
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Decrypt bundles and write PDF reports, data and media for review.")
+        static let configuration = CommandConfiguration(
+            abstract: "Decrypt bundles and write PDF reports, data and media for review.",
+            discussion: """
+            Every record is verified before it is used. A bundle that fails verification is still
+            exported from what verified, the failure is stated on page 1, and the command exits 65.
+            With no format flag, --pdf --json --csv are written. Several bundles are exported in
+            parallel and also get class-overview.pdf, class-overview.json and class-events.csv.
+            """)
         @OptionGroup var global: GlobalOptions
 
+        @Argument(help: "Sealed bundles (.proctor files).")
+        var bundles: [String]
+
+        @Option(help: "Your instructor key file (NAME.key); its passphrase comes from PROCTOR_PASSPHRASE or the terminal.")
+        var key: String
+
+        @Flag(help: "Write a PDF report per bundle.") var pdf = false
+        @Flag(help: "Write a JSON report per bundle (docs/report-schema.md).") var json = false
+        @Flag(help: "Write a CSV of events per bundle.") var csv = false
+        @Flag(help: "Write the camera and screen recordings as .mkv files, flags as chapters.") var media = false
+
+        @Option(name: [.short, .customLong("output")], help: "Folder for the files (created if needed).")
+        var output = "."
+
         mutating func run() async throws {
-            throw SessionError(.internalFailure, "'proctor export' is not built yet")
+            let directory = URL(fileURLWithPath: output)
+            try ExportCommand.prepare(directory)
+            let identity = try InstructorIdentity.load(from: URL(fileURLWithPath: key), passphrase: .interactive)
+            let options = ExportOptions(pdf: pdf, json: json, csv: csv, media: media, outputDirectory: directory)
+            let urls = bundles.map { URL(fileURLWithPath: $0) }
+            let bar = ProgressBar(total: urls.count)
+            let result = await Exporter.run(urls, key: BundleKey(identity), options: options) { bar.update($0) }
+            bar.finish()
+            try ExportCommand.report(result)
         }
+    }
+}
+
+/// Printing the outcome and choosing the exit status.
+enum ExportCommand {
+    static func prepare(_ directory: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw SessionError(.io, "cannot create the output folder \(directory.path)", detail: "\(error)")
+        }
+    }
+
+    /// Files written go to stdout, one per line; problems to stderr. A bundle that could not be
+    /// read at all decides the exit status (wrong key 77, missing 66, ...); otherwise a failed
+    /// verification exits 65 after everything that verified was written.
+    static func report(_ result: Exporter.Result) throws {
+        for bundle in result.bundles {
+            for file in bundle.files { print(file.path) }
+            if let integrity = bundle.integrity, !integrity.verified {
+                FileHandle.standardError.write(Data("proctor: \(bundle.bundle.lastPathComponent): \(integrity.line)\n".utf8))
+            }
+        }
+        for file in result.classFiles { print(file.path) }
+        let unreadable = result.bundles.filter { $0.error != nil }
+        for bundle in unreadable.dropFirst() {
+            FileHandle.standardError.write(Data("proctor: \(bundle.bundle.lastPathComponent): \(bundle.error!.message)\n".utf8))
+        }
+        if let first = unreadable.first, let error = first.error {
+            throw SessionError(error.code, "\(first.bundle.lastPathComponent): \(error.message)", detail: error.detail)
+        }
+        let failed = result.bundles.filter { $0.integrity?.status == .failed }.count
+        if failed > 0 {
+            throw SessionError(.verification, "\(failed) of \(result.bundles.count) bundle(s) failed verification; "
+                               + "their reports state it on page 1 and show only what verified")
+        }
+    }
+}
+
+/// A one-line progress bar on stderr when it is a terminal; silent otherwise (scripts read stdout).
+final class ProgressBar: @unchecked Sendable {
+    private let total: Int
+    private let enabled = isatty(STDERR_FILENO) == 1
+    private let lock = NSLock()
+    private var done = 0
+    private var current = ""
+
+    init(total: Int) { self.total = total }
+
+    func update(_ progress: Exporter.Progress) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        switch progress {
+        case .started(let bundle): current = bundle.lastPathComponent
+        case .finished(_, let finished, _): done = finished
+        }
+        let width = 30, filled = total > 0 ? width * done / total : width
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(done)/\(total) \(current)".utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }

@@ -5,7 +5,8 @@ import XCTest
 /// Reads back a real Matroska recording (H.264 + Opus from libavcodec, written to a pipe so it
 /// has no cues or duration, like a live recording) through the custom AVIOContext.
 final class PlaybackTests: XCTestCase {
-    /// 20 s, 10 fps, a keyframe every 2 s (frames 0, 20, 40, ...), 440 Hz tone.
+    /// 20 s, 10 fps, a keyframe every 2 s (frames 0, 20, 40, ...), 440 Hz tone at lavfi's
+    /// amplitude 1/8 (RMS -21.1 dBFS) muted from 10 s to 15 s.
     static let recording: [UInt8] = {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-playback-\(UUID().uuidString).mkv").path
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -13,7 +14,7 @@ final class PlaybackTests: XCTestCase {
             ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=320x240:rate=10:duration=20 \
               -f lavfi -i sine=frequency=440:sample_rate=48000:duration=20 \
               -c:v libx264 -preset ultrafast -g 20 -keyint_min 20 -sc_threshold 0 -bf 0 -pix_fmt yuv420p \
-              -c:a libopus -b:a 48k -f matroska pipe:1 > \(path)
+              -af "volume=enable='between(t,10,15)':volume=0" -c:a libopus -b:a 48k -f matroska pipe:1 > \(path)
             """])
         return (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))) ?? []
     }()
@@ -38,6 +39,21 @@ final class PlaybackTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(index.keyframe(atOrBefore: 7.05, stream: 0)), 6 + Self.t0, accuracy: 1e-9)
         XCTAssertEqual(try XCTUnwrap(index.keyframe(atOrBefore: 8.5, stream: 0)), 8 + Self.t0, accuracy: 1e-9)
         XCTAssertEqual(try XCTUnwrap(index.keyframe(atOrBefore: -1, stream: 0)), Self.t0, accuracy: 1e-9)
+    }
+
+    func testAudioLevelIsSampledOncePerSecondInTheIndexPass() throws {
+        let reader = try RecordingReader(MemoryByteSource(Self.recording))
+        let index = try reader.scan(audioLevelInterval: 1)
+        XCTAssertEqual(index.times(stream: 0).count, 10)
+        let levels = reader.audioLevels
+        XCTAssertEqual(levels.count, 20, "\(levels.map(\.time))")
+        for (n, level) in levels.enumerated() { XCTAssertEqual(level.time, Double(n), accuracy: 0.03) }
+        for level in levels where level.time < 9.9 || level.time > 15.1 {
+            XCTAssertEqual(level.dbfs, -21.1, accuracy: 0.5, "tone at \(level.time) s")
+        }
+        for level in levels where level.time > 10.1 && level.time < 14.9 {
+            XCTAssertLessThan(level.dbfs, -60, "muted at \(level.time) s")
+        }
     }
 
     func testFrameAtTimeIsDecodedFromTheNearestKeyframeOnly() throws {

@@ -51,6 +51,9 @@ final class ExportSessionTests: XCTestCase {
         XCTAssertEqual(written.model.parts.count, 1)
         XCTAssertEqual(written.model.duration, 30, accuracy: 0.02)
         XCTAssertEqual(written.model.timeline.map(\.kind), ["session.start", "face.missing", "audio.speech"])
+        // The microphone trace, read from the recorded Opus track every 2 s: lavfi's sine is -21.1 dBFS RMS.
+        XCTAssertEqual(written.model.audioLevels.count, 15)
+        for level in written.model.audioLevels { XCTAssertEqual(level.dbfs, -21.1, accuracy: 0.5) }
 
         // Evidence: camera and screen for both flags, as JPEG streams in the PDF.
         let pdf = dir.appendingPathComponent("s7654321-chem101-midterm.pdf").path

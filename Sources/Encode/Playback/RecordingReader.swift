@@ -43,15 +43,31 @@ public final class RecordingReader {
 
     public var videoStreams: [Stream] { streams.filter { $0.kind == .video } }
 
-    /// One pass over every packet, decoding none: keyframe times of each video stream and the
-    /// end time of every stream. The demuxer keeps its own copy of the keyframe positions,
+    /// One pass over every packet, decoding no video: keyframe times of each video stream and
+    /// the end time of every stream. The demuxer keeps its own copy of the keyframe positions,
     /// which is what makes the later seeks land on a keyframe without scanning.
     public func keyframeIndex() throws(EncodeError) -> KeyframeIndex {
+        try scan(audioLevelInterval: nil)
+    }
+
+    /// Microphone level samples taken during `scan(audioLevelInterval:)`.
+    public private(set) var audioLevels: [AudioLevelSample] = []
+
+    /// `keyframeIndex()`, and in the same pass the audio level every `audioLevelInterval`
+    /// seconds. Decoding a whole 2-hour Opus track costs over 6 CPU seconds, so each sample
+    /// decodes only the 20 ms packet at that time, after a decoder reset and four warm-up
+    /// packets: 5 of every 50 packets at one sample per second. Only the first call scans;
+    /// later calls return the index.
+    public func scan(audioLevelInterval: Double?) throws(EncodeError) -> KeyframeIndex {
         if let index { return index }
         // Called once, straight after opening: the demuxer is still at the first packet (the
         // packets avformat_find_stream_info read are buffered and come back first).
         let videos = Set(videoStreams.map(\.index))
         var times: [Int: [Double]] = [:], ends: [Int: Double] = [:]
+        var sampler: LevelSampler?
+        if let interval = audioLevelInterval, let audio = streams.first(where: { $0.kind == .audio }) {
+            sampler = try LevelSampler(stream: audio.index, input: input, interval: interval)
+        }
         let packet = try StillImage.Packet()
         while try input.read(into: packet.pointer) {
             let p = packet.pointer.pointee
@@ -60,9 +76,11 @@ public final class RecordingReader {
                 let length = seconds(p.duration, stream: stream) ?? 0
                 ends[stream] = max(ends[stream] ?? 0, start + length)
                 if videos.contains(stream), p.flags & AV_PKT_FLAG_KEY != 0 { times[stream, default: []].append(start) }
+                if stream == sampler?.stream { try sampler?.offer(packet.pointer, time: start, length: length) }
             }
             av_packet_unref(packet.pointer)
         }
+        audioLevels = sampler?.samples ?? []
         let built = KeyframeIndex(keyframes: times, streamEnds: ends)
         index = built
         return built

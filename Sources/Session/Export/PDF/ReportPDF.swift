@@ -61,8 +61,10 @@ struct SummaryPage {
         let canvas = flow.canvas, integrity = model.integrity
         var lines = [integrity.line]
         if !integrity.verified {
-            lines += integrity.problems.prefix(4).map { "• " + $0 }
-            if integrity.problems.count > 4 { lines.append("• … and \(integrity.problems.count - 4) more (see the JSON report)") }
+            // The integrity line already quotes the first problem.
+            let more = integrity.problems.dropFirst()
+            lines += more.prefix(4).map { "• " + $0 }
+            if more.count > 4 { lines.append("• … and \(more.count - 4) more (see the JSON report)") }
             lines.append(integrity.status == .failed
                          ? "This report shows only what verified before the failure. Treat anything else as untrustworthy."
                          : "Everything shown verified; what happened after the last record cannot be vouched for.")

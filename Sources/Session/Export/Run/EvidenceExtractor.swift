@@ -17,6 +17,11 @@ final class EvidenceExtractor {
     }
 
     private var recordings: [Recording] = []
+    /// The microphone level, read in the same pass as the keyframe index.
+    private(set) var levels: [ReportModel.AudioLevel] = []
+    /// Seconds between level readings: the timeline chart of a 2-hour session has one
+    /// column per ~9 s, so 2 s loses nothing visible and keeps the cost near 0.3 CPU s.
+    static let levelInterval = 2.0
     /// Recordings that could not be read; reported on page 1 rather than failing the export.
     private(set) var problems: [String] = []
     /// Frames decoded in total, to show the index did its job (bench and tests read it).
@@ -26,7 +31,8 @@ final class EvidenceExtractor {
         for (part, spool) in spools.sorted(by: { $0.key < $1.key }) where spool.size > 0 {
             do {
                 let reader = try RecordingReader(try spool.source())
-                let index = try reader.keyframeIndex()
+                let index = try reader.scan(audioLevelInterval: Self.levelInterval)
+                levels += reader.audioLevels.map { ReportModel.AudioLevel(time: $0.time, dbfs: $0.dbfs) }
                 for (n, video) in reader.videoStreams.enumerated() {
                     guard let first = index.times(stream: video.index).first else { continue }
                     let name = video.title.isEmpty ? (n == 0 ? "camera" : "video\(n + 1)") : video.title

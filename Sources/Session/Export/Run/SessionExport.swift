@@ -75,15 +75,17 @@ struct SessionExport {
                            startedAt: facts.startedAt, endedAt: parts.last?.endedAt ?? facts.endedAt, duration: duration, parts: parts,
                            integrity: integrity, suspicion: suspicion, coverage: coverage, settings: facts.settings,
                            accommodations: facts.accommodations, idPhoto: collector.idPhoto, facePhoto: collector.facePhoto,
-                           timeline: timeline, audioLevels: audioLevels(timeline))
+                           timeline: timeline, audioLevels: audioLevels(timeline, fallback: evidence.levels))
     }
 
-    /// The microphone trace: the audio detector's level samples when it wrote them to the timeline.
-    private func audioLevels(_ timeline: [TimelineEvent]) -> [ReportModel.AudioLevel] {
-        timeline.compactMap { event in
-            guard event.kind == "audio.level", let dbfs = event.measured["dbfs"] ?? event.measured["rmsDbfs"] else { return nil }
+    /// The microphone trace: level events when the session wrote them (`audio.level`, measured
+    /// `dbfs`), otherwise the levels read from the recorded audio.
+    private func audioLevels(_ timeline: [TimelineEvent], fallback: [ReportModel.AudioLevel]) -> [ReportModel.AudioLevel] {
+        let recorded = timeline.compactMap { event -> ReportModel.AudioLevel? in
+            guard event.kind == "audio.level", let dbfs = event.measured["dbfs"] else { return nil }
             return .init(time: event.start, dbfs: dbfs)
         }
+        return recorded.isEmpty ? fallback : recorded
     }
 
     /// Per part, the camera with the microphone and the screen as standalone .mkv files, with

@@ -1,0 +1,174 @@
+import Detect
+import Foundation
+@testable import Session
+import XCTest
+
+/// `proctor export` on real sealed bundles: written with BundleWriter and the recording payload
+/// layouts, opened with a real instructor key file, verified record by record.
+final class ExportCommandTests: XCTestCase {
+    struct Setup {
+        let dir: URL
+        let keyFile: URL
+        let identity: InstructorIdentity
+    }
+
+    private func makeSetup(_ name: String = "prof") throws -> Setup {
+        let dir = try ExportFixtures.temporaryDirectory()
+        let identity = try InstructorIdentity.generate(name: name)
+        let keyFile = try identity.write(to: dir, passphrase: nil).key
+        return Setup(dir: dir, keyFile: keyFile, identity: identity)
+    }
+
+    /// A finished one-part bundle: metadata, ID and face photos, the 30 s session recording in
+    /// 8 KiB media records, and two flags and a coverage gap interleaved as they would be sealed.
+    private func writeBundle(_ setup: Setup, student: String, flags: [(Double, Double, String)]) throws -> URL {
+        let url = setup.dir.appendingPathComponent("\(student)-chem101-midterm-20261121T100000.proctor")
+        let header = BundleHeader(examId: "chem101-midterm", examFileSHA256: SHA256.hash(Array("no exam file".utf8)),
+                                  studentId: student, sessionId: UUID().uuidString, startTime: Date(timeIntervalSince1970: 1_795_000_000),
+                                  recipients: [BundleRecipient(setup.identity.recipientKey)], cipher: .aes256GCM)
+        let writer = try BundleWriter(creating: url, header: header)
+        let metadata = SessionMetadata(software: "proctor test", examId: "chem101-midterm", examTitle: "Chemistry midterm",
+                                       studentId: student, part: 0, mediaOffset: 0, startedAt: header.startTime, sources: [:],
+                                       camera: nil, screen: nil, microphone: nil, timeLimitSeconds: 3600, hostname: "test")
+        try writer.append(.metadata, RecordingRecords.metadata(metadata))
+        try writer.append(.photo, RecordingRecords.photo(kind: "id", time: 0, jpeg: try ExportFixtures.bytes("grace_hopper.jpg")))
+        try writer.append(.photo, RecordingRecords.photo(kind: "face", time: 0, jpeg: try ExportFixtures.bytes("astronaut.jpg")))
+        var pending = flags.map { start, end, kind in
+            TimelineEvent(kind: kind, detector: "test", severity: .flag, start: start, end: end, measured: ["seconds": end - start],
+                          thresholds: ["seconds": 2], message: "\(kind) for \(end - start) s.")
+        }
+        pending.append(TimelineEvent(kind: "light.insufficient", detector: "faces", severity: .coverage, start: 2, end: 4, message: "Too dark."))
+        let media = SessionRecordingFixture.bytes
+        var offset = 0
+        while offset < media.count {
+            let end = min(media.count, offset + 8192)
+            let mediaEnd = 30 * Double(end) / Double(media.count)
+            try media[offset..<end].withUnsafeBytes { try writer.append(.media, RecordingRecords.media($0, mediaEnd: mediaEnd)) }
+            // An event is sealed once the recording has passed its end, as the detectors do.
+            while let next = pending.firstIndex(where: { ($0.end ?? $0.start) <= mediaEnd }) {
+                try writer.append(.timeline, RecordingRecords.timeline(pending.remove(at: next)))
+            }
+            offset = end
+        }
+        _ = try writer.finish(mediaDuration: 30)
+        return url
+    }
+
+    func testTwoBundlesExportReportsAndAClassOverview() async throws {
+        let setup = try makeSetup()
+        let a = try writeBundle(setup, student: "s0000001", flags: [(7.05, 12, "face.missing")])
+        let b = try writeBundle(setup, student: "s0000002", flags: [(5, 20, "face.missing"), (21, 24.5, "audio.speech")])
+        let out = setup.dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let result = await Exporter.run([a, b], key: BundleKey(setup.identity), options: ExportOptions(outputDirectory: out))
+        XCTAssertEqual(result.bundles.map { $0.error?.message }, [nil, nil])
+        XCTAssertEqual(result.bundles.map { $0.integrity?.status }, [.verified, .verified])
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: out.path)), [
+            "s0000001-chem101-midterm.pdf", "s0000001-chem101-midterm.json", "s0000001-chem101-midterm.csv",
+            "s0000002-chem101-midterm.pdf", "s0000002-chem101-midterm.json", "s0000002-chem101-midterm.csv",
+            "class-overview.pdf", "class-overview.json", "class-events.csv",
+        ])
+        let page1 = try Tool.pdfText(out.appendingPathComponent("s0000002-chem101-midterm.pdf").path, page: 1)
+        XCTAssertTrue(page1.contains("INTEGRITY VERIFIED"), page1)
+        XCTAssertTrue(page1.contains("s0000002"))
+        XCTAssertTrue(page1.contains("chem101-midterm: Chemistry midterm"))
+        let all = try Tool.pdfText(out.appendingPathComponent("s0000002-chem101-midterm.pdf").path)
+        XCTAssertTrue(all.contains("face.missing at 0:00:05.0"), all)
+        XCTAssertTrue(all.contains("audio.speech at 0:00:21.0"))
+        // Both flags have camera and screen evidence; photos too.
+        XCTAssertEqual(try Tool.pdfImages(out.appendingPathComponent("s0000002-chem101-midterm.pdf").path).map(\.encoding),
+                       Array(repeating: "jpeg", count: 6))
+        // The class overview puts the student with more flagged time first.
+        let overview = try Tool.pdfText(out.appendingPathComponent("class-overview.pdf").path)
+        let first = try XCTUnwrap(overview.range(of: "s0000002")), second = try XCTUnwrap(overview.range(of: "s0000001"))
+        XCTAssertLessThan(first.lowerBound, second.lowerBound, overview)
+        let csv = try String(contentsOf: out.appendingPathComponent("class-events.csv"), encoding: .utf8)
+        XCTAssertEqual(csv.components(separatedBy: "\r\n").filter { $0.contains(",flag,") }.count, 3)
+    }
+
+    func testTamperedBundleExportsWhatVerifiedStatesFailureAndExits65() throws {
+        let setup = try makeSetup()
+        let url = try writeBundle(setup, student: "s0000003", flags: [(7.05, 12, "face.missing"), (25, 27, "audio.speech")])
+        var bytes = [UInt8](try Data(contentsOf: url))
+        // Flip one bit about 70% into the file: inside a sealed media record, after the first flag.
+        bytes[bytes.count * 7 / 10] ^= 0x01
+        try Data(bytes).write(to: url)
+        let out = setup.dir.appendingPathComponent("out")
+        let run = try CommandLineTool.proctor(["export", url.path, "--key", setup.keyFile.path, "--pdf", "--json", "-o", out.path])
+        XCTAssertEqual(run.status, 65, run.stderr)
+        XCTAssertTrue(run.stderr.contains("INTEGRITY FAILED"), run.stderr)
+        let pdf = out.appendingPathComponent("s0000003-chem101-midterm.pdf").path
+        XCTAssertEqual(run.stdout.split(separator: "\n").map(String.init), [pdf, out.appendingPathComponent("s0000003-chem101-midterm.json").path])
+        let page1 = try Tool.pdfText(pdf, page: 1)
+        XCTAssertTrue(page1.contains("INTEGRITY FAILED: 1 record(s) rejected"), page1)
+        XCTAssertTrue(page1.contains("failed authentication"), page1)
+        // What verified before the damage is still there: the first flag with its evidence.
+        let all = try Tool.pdfText(pdf)
+        XCTAssertTrue(all.contains("face.missing at 0:00:07.0"), all)
+        XCTAssertFalse(all.contains("audio.speech at"), "sealed after the damaged record: not trusted, not shown")
+        XCTAssertGreaterThanOrEqual(try Tool.pdfImages(pdf).count, 3)
+    }
+
+    func testWrongKeyAndMissingBundleExitCodes() throws {
+        let setup = try makeSetup()
+        let url = try writeBundle(setup, student: "s0000004", flags: [])
+        let other = try makeSetup("other")
+        let wrong = try CommandLineTool.proctor(["export", url.path, "--key", other.keyFile.path, "-o", setup.dir.appendingPathComponent("o1").path])
+        XCTAssertEqual(wrong.status, 77, wrong.stderr)
+        XCTAssertTrue(wrong.stderr.contains("not sealed for this key"), wrong.stderr)
+        let missing = try CommandLineTool.proctor(["export", setup.dir.appendingPathComponent("nope.proctor").path, "--key", setup.keyFile.path,
+                                                   "-o", setup.dir.appendingPathComponent("o2").path])
+        XCTAssertEqual(missing.status, 66, missing.stderr)
+        XCTAssertEqual(missing.stderr.split(separator: "\n").count, 1, "one clear line: \(missing.stderr)")
+    }
+
+    func testPurgeDeletesOnlyExpiredBundlesAndListsThem() throws {
+        let setup = try makeSetup()
+        let old = try writeBundle(setup, student: "s0000005", flags: [])  // started 2026-11-18, days before "now"
+        let other = setup.dir.appendingPathComponent("notes.txt")
+        try Data("not a bundle".utf8).write(to: other)
+        let dry = try CommandLineTool.proctor(["purge", setup.dir.path, "--older-than", "1", "--dry-run"])
+        XCTAssertEqual(dry.status, 0, dry.stderr)
+        XCTAssertTrue(dry.stdout.hasPrefix("would delete \(old.path)"), dry.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: old.path))
+        let keep = try CommandLineTool.proctor(["purge", setup.dir.path, "--older-than", "3650"])
+        XCTAssertEqual(keep.stdout, "")
+        // Without --older-than the exam's retention decides; its exam file is not to be found here.
+        let unknown = try CommandLineTool.proctor(["purge", setup.dir.path], environment: ["PROCTOR_EXAM_DIR": setup.dir.path])
+        XCTAssertTrue(unknown.stderr.contains("no retention known for exam chem101-midterm"), unknown.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: old.path))
+        let real = try CommandLineTool.proctor(["purge", setup.dir.path, "--older-than", "1"])
+        XCTAssertEqual(real.stdout.split(separator: "\n").count, 1)
+        XCTAssertTrue(real.stdout.hasPrefix("deleted \(old.path)"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: old.path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: other.path))
+    }
+}
+
+/// Runs the built `proctor` executable (it sits next to the test bundle in the build folder).
+enum CommandLineTool {
+    struct Run { let status: Int32; let stdout: String; let stderr: String }
+
+    static func proctor(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var binary = dir.appendingPathComponent("proctor")
+        for _ in 0..<4 where !FileManager.default.isExecutableFile(atPath: binary.path) {
+            dir.deleteLastPathComponent()
+            binary = dir.appendingPathComponent("proctor")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                   stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
