@@ -1,4 +1,5 @@
 import ArgumentParser
+import Encode
 import Foundation
 import Session
 
@@ -29,6 +30,7 @@ extension Proctor {
         var output = "."
 
         mutating func run() async throws {
+            LibraryLogging.configure(verbose: global.verbose)
             let directory = URL(fileURLWithPath: output)
             try ExportCommand.prepare(directory)
             let identity = try InstructorIdentity.load(from: URL(fileURLWithPath: key), passphrase: .interactive)

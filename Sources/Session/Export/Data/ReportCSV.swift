@@ -6,7 +6,7 @@ import Detect
 public enum ReportCSV {
     public static let header = ["student_id", "exam_id", "event_index", "kind", "detector", "severity",
                                 "start_seconds", "end_seconds", "duration_seconds", "start_clock", "confidence",
-                                "measured", "thresholds", "message", "integrity_verified"]
+                                "measured", "thresholds", "subject", "message", "integrity_verified"]
 
     public static func headerLine() -> String { line(header) }
 
@@ -16,7 +16,7 @@ public enum ReportCSV {
             line([model.student.id, model.exam.id, String(index), event.kind, event.detector, event.severity.rawValue,
                   number(event.start), event.end.map(number) ?? "", number(event.duration),
                   ReportFormat.preciseClock(event.start), number(event.confidence),
-                  pairs(event.measured), pairs(event.thresholds), event.message,
+                  pairs(event.measured), pairs(event.thresholds), event.subject ?? "", event.message,
                   model.integrity.verified ? "true" : "false"])
         }.joined()
     }

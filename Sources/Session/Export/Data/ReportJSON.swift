@@ -115,6 +115,7 @@ public enum ReportJSON {
         let measured: [String: Double]
         let thresholds: [String: Double]
         let message: String
+        let subject: String?
         let evidence: [Evidence]
 
         init(_ e: TimelineEvent, index: Int, evidence frames: [ReportModel.EvidenceFrame]) {
@@ -130,6 +131,7 @@ public enum ReportJSON {
             measured = e.measured
             thresholds = e.thresholds
             message = e.message
+            subject = e.subject
             evidence = frames.map { Evidence(time: $0.time, source: $0.source) }
         }
     }

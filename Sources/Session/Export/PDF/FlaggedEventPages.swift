@@ -33,8 +33,9 @@ struct FlaggedEventPages {
         let title = "Flag \(number) of \(total): \(event.kind) at \(ReportFormat.preciseClock(event.start))\(end)"
         canvas.fillRect(x: flow.left, y: flow.y, width: 4, height: 14, color: .flagRed)
         flow.advance(canvas.text(title, x: flow.left + 8, y: flow.y, width: flow.contentWidth - 8, font: .bold) + 2)
+        let subject = event.subject.map { " · about: \($0)" } ?? ""
         flow.paragraph("Duration \(ReportFormat.duration(event.duration)) · detector \(event.detector) · confidence "
-                       + String(format: "%.0f%%", event.confidence * 100), font: .small, color: .gray)
+                       + String(format: "%.0f%%", event.confidence * 100) + subject, font: .small, color: .gray)
         flow.paragraph(event.message)
         let reasons = reasonRows(event)
         if !reasons.isEmpty {
