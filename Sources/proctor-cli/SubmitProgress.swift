@@ -7,7 +7,8 @@ final class SubmitProgress: @unchecked Sendable {
     private let terminal = isatty(STDERR_FILENO) == 1
     private let lock = NSLock()
     private var lastDraw = Date.distantPast
-    private var lastTenth = -1
+    /// Plain lines every 10%, starting at 10%: a log wants milestones, not a line per packet.
+    private var lastTenth = 0
     private var barShown = false
 
     func show(_ event: DeliveryEvent) {
