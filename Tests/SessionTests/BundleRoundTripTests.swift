@@ -165,4 +165,36 @@ final class BundleRoundTripTests: XCTestCase {
         XCTAssertEqual(verification.status, .intact)
         XCTAssertEqual(verification.parts, [.init(records: 2, ended: true), .init(records: 2, ended: true)])
     }
+
+    func testResumeAfterACrashWhileStartingAPart() throws {
+        let directory = Kit.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("torn-header.proctor")
+        do {
+            let writer = try BundleWriter(creating: url, header: Kit.header())
+            try writer.append(.media, [1])
+            try writer.sync()
+        }
+        do {
+            let writer = try BundleWriter.resume(at: url)
+            try writer.sync()
+        }
+        // Cut part 1's header in half, as a crash right after `begin --resume` started would.
+        let bytes = Array(try Data(contentsOf: url))
+        let torn = Array(bytes[..<(bytes.count - 60)])
+        try Data(torn).write(to: url)
+        let crashed = BundleReader.verify(bytes: torn)
+        XCTAssertNil(crashed.failure)
+        XCTAssertEqual(crashed.abruptEnds.map(\.part), [0, 1])
+        XCTAssertEqual(crashed.parts.count, 1, "a part without a complete header is not counted")
+
+        let writer = try BundleWriter.resume(at: url)
+        XCTAssertEqual(writer.partNumber, 1, "the torn header is replaced, not skipped")
+        try writer.append(.media, [2])
+        try writer.finish(mediaDuration: 2)
+        let verification = BundleReader.verify(contentsOf: url, key: Kit.bob.key)
+        XCTAssertNil(verification.failure)
+        XCTAssertTrue(verification.isFinished)
+        XCTAssertEqual(verification.parts, [.init(records: 1, ended: false), .init(records: 2, ended: true)])
+    }
 }

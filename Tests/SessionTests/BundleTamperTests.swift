@@ -137,9 +137,9 @@ final class BundleTamperTests: XCTestCase {
                 if round % 4 == 0 { bytes = Array(seedBundle.prefix(14)) + bytes }
             } else {
                 bytes = seedBundle
-                for _ in 0..<Int.random(in: 1...8, using: &generator) {
-                    bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
-                }
+                // Distinct positions, each XORed with a non-zero value: every round really changes the bundle.
+                let positions = Set((0..<Int.random(in: 1...8, using: &generator)).map { _ in Int.random(in: 0..<bytes.count, using: &generator) })
+                for position in positions { bytes[position] ^= UInt8.random(in: 1...255, using: &generator) }
             }
             let verification = BundleReader.verify(bytes: bytes, key: round % 3 == 0 ? Kit.alice.key : nil)
             XCTAssertNotEqual(verification.status, .intact, "round \(round) produced an intact bundle from damaged bytes")

@@ -208,8 +208,11 @@ public final class BundleReader {
         let length = BundleFormat.partHeaderByteCount(recipients: header.recipients.count)
         let bytes = try Self.read(source, at: start, count: length)
         guard bytes.count == length else {
-            observed.parts.append(BundleManifest.Part(records: 0, ended: false))
+            // A part whose header never got written completely: nothing of it is readable, and
+            // a resume overwrites it, so it is reported but not counted as a part.
             recordIndex = 0
+            lastMediaTime = nil
+            state = .inPart
             noteAbruptEnd()
             state = .done
             return false
@@ -379,7 +382,6 @@ public final class BundleReader {
 
     private func noteAbruptEnd() {
         guard state != .partEnded else { return }
-        if observed.parts.isEmpty { observed.parts.append(BundleManifest.Part(records: 0, ended: false)) }
         abruptEnds.append(AbruptEnd(part: partNumber, records: recordIndex, offset: offset, mediaTime: lastMediaTime))
     }
 

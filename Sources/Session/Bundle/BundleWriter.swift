@@ -37,7 +37,9 @@ public final class BundleWriter: @unchecked Sendable {
 
     init(creating url: URL, header: BundleHeader, options: Options, entropy: any BundleEntropy) throws(SessionError) {
         let sessionHeader = try BundleFormat.encodeSessionHeader(header)
-        _ = try ContentCipher(header.cipher, key: SecretBytes(count: BundleCipher.keyByteCount))
+        guard header.cipher.isAvailable else {
+            throw SessionError(.unavailable, "\(header.cipher) cannot run on this CPU; set \(BundleCipher.environmentVariable)=xchacha20poly1305")
+        }
         self.header = header
         self.entropy = entropy
         file = try BundleAppendFile.create(path: url.path)
