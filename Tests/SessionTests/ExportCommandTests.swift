@@ -82,6 +82,13 @@ final class ExportCommandTests: XCTestCase {
         let overview = try Tool.pdfText(out.appendingPathComponent("class-overview.pdf").path)
         let first = try XCTUnwrap(overview.range(of: "s0000002")), second = try XCTUnwrap(overview.range(of: "s0000001"))
         XCTAssertLessThan(first.lowerBound, second.lowerBound, overview)
+        // Each student's JSON carries its place in the class: 2 students, so no z-score.
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("s0000002-chem101-midterm.json"))) as? [String: Any])
+        let standing = try XCTUnwrap(json["classStanding"] as? [String: Any])
+        XCTAssertEqual(standing["rank"] as? Int, 1)
+        XCTAssertEqual(standing["classSize"] as? Int, 2)
+        XCTAssertEqual(standing["percentile"] as? Double, 75)
+        XCTAssertNil(standing["zScore"])
         let csv = try String(contentsOf: out.appendingPathComponent("class-events.csv"), encoding: .utf8)
         XCTAssertEqual(csv.components(separatedBy: "\r\n").filter { $0.contains(",flag,") }.count, 3)
     }

@@ -13,6 +13,9 @@ public enum Exporter {
         public var error: SessionError?
         var entry: ClassOverview.Entry?
         var csvRows = ""
+        /// The report without photos and frames (timeline and summary only), kept to add the
+        /// class standing to the JSON report once every bundle is done.
+        var model: ReportModel?
     }
 
     public struct Result: Sendable {
@@ -69,6 +72,7 @@ public enum Exporter {
             let pdfName = written.files.first { $0.pathExtension == "pdf" }?.lastPathComponent
             result.entry = ClassOverview.Entry(written.model, reportFile: pdfName, pages: written.pages)
             result.csvRows = ReportCSV.rows(written.model)
+            result.model = written.model
         } catch {
             result.error = error
         }
@@ -90,10 +94,22 @@ public enum Exporter {
             if (try? Data(text.utf8).write(to: url, options: .atomic)) != nil { files.append(url) }
         }
         if options.json {
+            addStandings(bundles, options: options)
             let url = options.outputDirectory.appendingPathComponent("class-overview.json")
             if let data = try? classJSON(ClassOverview(entries)), (try? data.write(to: url, options: .atomic)) != nil { files.append(url) }
         }
         return files
+    }
+
+    /// Rewrites each student's JSON report with its place in the class (`classStanding`).
+    private static func addStandings(_ bundles: [BundleResult], options: ExportOptions) {
+        let reported = bundles.filter { $0.model != nil && $0.entry != nil }
+        let standings = ClassStanding.compute(reported.map { $0.entry!.score })
+        for (bundle, standing) in zip(reported, standings) {
+            guard let url = bundle.files.first(where: { $0.pathExtension == "json" }),
+                  let data = try? ReportJSON.encode(bundle.model!, standing: standing) else { continue }
+            try? data.write(to: url, options: .atomic)
+        }
     }
 
     private static func classJSON(_ overview: ClassOverview) throws -> Data {
