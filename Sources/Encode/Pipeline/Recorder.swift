@@ -52,6 +52,9 @@ public final class Recorder: @unchecked Sendable {
         counters.recording = devices.map(\.role)
     }
 
+    /// Whether a camera is being recorded (photos need one).
+    public var hasCamera: Bool { camera != nil }
+
     /// A full-size RGB picture from the camera, for the ID and face photos before recording.
     /// Skips the first frames: webcams deliver dark pictures until auto-exposure settles.
     public func still(skipping skip: Int = 5) throws(EncodeError) -> AnalysisImage {

@@ -56,30 +56,37 @@ public final class ExamSession {
         try state.save()
         stops.install()
         defer { stops.uninstall() }
-        try sealed.append(metadata(part: writer.partNumber, offset: offset, sources: sources))
-        console.log("\(previous == nil ? "recording" : "resuming") into \(writer.url.path)")
+        let detectors: DetectorRunner?
+        do {
+            try sealed.append(metadata(part: writer.partNumber, offset: offset, sources: sources))
+            console.log("\(previous == nil ? "recording" : "resuming") into \(writer.url.path)")
 
-        if previous == nil, let recorder { try PreExamSteps.photos(settings.verification, recorder: recorder, sealed: sealed, time: offset, console: console) }
-        let detection = settings.detectionSettings(for: request.student)
-        // Detectors run on their own thread and seal each event as it is decided, after the
-        // media gathered so far, so a crash keeps every event next to the media it refers to.
-        let detectors = recorder.map { recorder in
-            DetectorRunner(settings: detection, options: .init(clock: { recorder.clock.now() })) { event in
-                try? sealed.flushMedia()
-                try? sealed.append(event)
+            if previous == nil, let recorder { try PreExamSteps.photos(settings.verification, recorder: recorder, sealed: sealed, time: offset, console: console) }
+            let detection = settings.detectionSettings(for: request.student)
+            // Detectors run on their own thread and seal each event as it is decided, after the
+            // media gathered so far, so a crash keeps every event next to the media it refers to.
+            detectors = recorder.map { recorder in
+                DetectorRunner(settings: detection, options: .init(clock: { recorder.clock.now() })) { event in
+                    try? sealed.flushMedia()
+                    try? sealed.append(event)
+                }
             }
-        }
-        try recorder?.start(into: sealed, title: "\(settings.id) \(request.student)", tap: detectors) { notice in
-            try? sealed.flushMedia()
-            try? sealed.append(SessionEvents.event(from: notice, detection: detection))
+            try recorder?.start(into: sealed, title: "\(settings.id) \(request.student)", tap: detectors) { notice in
+                try? sealed.flushMedia()
+                try? sealed.append(SessionEvents.event(from: notice, detection: detection))
+            }
+            if previous != nil {
+                try sealed.append(SessionEvents.info("session.resumed", at: offset, measured: ["part": Double(writer.partNumber)],
+                                                     "The recording was interrupted and continues in part \(writer.partNumber)."))
+            } else {
+                try sealed.append(SessionEvents.info("session.start", at: 0, exempt ? "The student is exempt from proctoring; nothing is recorded." : "Recording started."))
+            }
+        } catch {
+            // Whatever was sealed so far stays valid: close the bundle before reporting.
+            abandon(after: error, recorder: recorder, sealed: sealed, state: &state)
+            throw error
         }
         let clock = recorder?.clock ?? MediaClock(offset: offset)
-        if let previous {
-            try sealed.append(SessionEvents.info("session.resumed", at: offset, measured: ["part": Double(writer.partNumber)],
-                                                 "The recording was interrupted and continues in part \(writer.partNumber)."))
-        } else {
-            try sealed.append(SessionEvents.info("session.start", at: 0, exempt ? "The student is exempt from proctoring; nothing is recorded." : "Recording started."))
-        }
         let roomScan = settings.verification.roomScanSeconds
         if previous == nil, roomScan > 0, sources.camera != .none {
             try sealed.append(SessionEvents.info("session.roomScan", at: 0, end: roomScan, "Room scan: the student shows the room to the camera."))
@@ -92,6 +99,16 @@ public final class ExamSession {
                                           deadline: deadline, durationEnd: request.duration.map { offset + $0 })
         return try end(reason: reason, recorder: recorder, detectors: detectors, sealed: sealed, clock: clock, state: &state,
                        part: writer.partNumber)
+    }
+
+    /// Seals the end of a session that failed before recording started (a codec missing, a
+    /// photo the camera could not take): the bundle is finished and valid, just short.
+    private func abandon(after error: Error, recorder: Recorder?, sealed: SealedRecording, state: inout SessionState) {
+        _ = try? recorder?.finish()
+        try? sealed.append(SessionEvents.info("session.end", at: sealed.mediaEnd, "The session stopped: \(error)"))
+        guard (try? sealed.finish(mediaDuration: sealed.mediaEnd)) != nil else { return }
+        state.phase = .finished
+        try? state.save()
     }
 
     private func effectiveSources() -> RecordingSources {

@@ -23,6 +23,13 @@ enum PreExamSteps {
                        time: Double, console: Console) throws {
         let wanted = [(verification.idPhoto, "id", "Hold your photo ID up to the camera"),
                       (verification.facePhoto, "face", "Look into the camera for your face photo")]
+        guard recorder.hasCamera else {
+            if verification.idPhoto || verification.facePhoto {
+                console.log("no camera is recorded, so no ID or face photo was taken")
+                try sealed.append(SessionEvents.info("photo.skipped", at: time, "No camera was recorded, so the ID and face photos were not taken."))
+            }
+            return
+        }
         for (enabled, kind, instruction) in wanted where enabled {
             if console.ask("\(instruction), then press Enter.") == nil { console.log("\(instruction.lowercased()): taking the \(kind) photo now") }
             let still = try recorder.still()
