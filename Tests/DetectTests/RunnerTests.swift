@@ -56,3 +56,26 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(coverage.measured["share"] ?? 0, 1, accuracy: 0.01)
     }
 }
+
+final class SampleScheduleTests: XCTestCase {
+    func testKeepsTheAverageRateFromAnyFeed() {
+        func taken(rate: Double, feed: Double, seconds: Double) -> Int {
+            var schedule = SampleSchedule(rate: rate)
+            return (0..<Int(seconds * feed)).filter { schedule.due(Double($0) / feed) }.count
+        }
+        XCTAssertEqual(taken(rate: 2, feed: 3, seconds: 30), 60)
+        XCTAssertEqual(taken(rate: 2, feed: 30, seconds: 30), 60)
+        XCTAssertEqual(taken(rate: 2, feed: 2, seconds: 30), 60)
+        XCTAssertEqual(taken(rate: 2, feed: 1, seconds: 30), 30, "never more than the feed")
+        var none = SampleSchedule(rate: 0)
+        XCTAssertFalse(none.due(0))
+    }
+
+    func testRestartsAfterAGapInsteadOfBursting() {
+        var schedule = SampleSchedule(rate: 2)
+        XCTAssertTrue(schedule.due(0))
+        XCTAssertTrue(schedule.due(10))
+        XCTAssertFalse(schedule.due(10.2), "no catch-up burst after a pause")
+        XCTAssertTrue(schedule.due(10.5))
+    }
+}

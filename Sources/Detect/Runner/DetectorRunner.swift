@@ -38,7 +38,7 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
     private let condition = NSCondition()
     private var images: [AnalysisImage] = []
     private var audio: [AudioBlock] = []
-    private var lastQueuedImage = -Double.infinity
+    private var imageSchedule = SampleSchedule(rate: DetectorCatalog.imageRate)
     private var skippedImages = 0
     private var skippedAudio = 0
     private var lagStart: Double?
@@ -73,9 +73,7 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
     public func offer(_ image: AnalysisImage) {
         condition.lock()
         defer { condition.unlock() }
-        // Half a frame at 30 fps of tolerance, so 2 fps of a 30 fps stream is every 15th frame.
-        guard stopTime == nil, image.time >= lastQueuedImage + 1 / DetectorCatalog.imageRate - 0.017 else { return }
-        lastQueuedImage = image.time
+        guard stopTime == nil, imageSchedule.due(image.time) else { return }
         if images.count >= options.imageCapacity {
             skippedImages += 1
             lagFrames += 1
@@ -123,7 +121,7 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
         var (detectors, unavailable) = DetectorCatalog.detectors(for: settings)
         var checks = DetectorCatalog.systemChecks(for: settings, roots: options.roots)
         unavailable.forEach(onEvent)
-        var lastSample = Array(repeating: -Double.infinity, count: detectors.count)
+        var schedules = detectors.map { SampleSchedule(rate: $0.samplesPerSecond) }
         var reportedErrors: Set<String> = []
         var nextSystemSample = 0.0
 
@@ -159,9 +157,7 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
             if let lag { onEvent(lag) }
 
             if let image {
-                for index in detectors.indices where detectors[index].samplesPerSecond > 0
-                    && image.time >= lastSample[index] + 1 / detectors[index].samplesPerSecond - 0.017 {
-                    lastSample[index] = image.time
+                for index in detectors.indices where schedules[index].due(image.time) {
                     do { report(try detectors[index].inspect(image)) } catch { failed(type(of: detectors[index]).id, error, at: image.time) }
                 }
             }
@@ -203,5 +199,23 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
         closing = events
         condition.broadcast()
         condition.unlock()
+    }
+}
+
+/// Picks frames for a detector's rate from whatever rate the camera delivers, keeping the
+/// average: at 2/s from a 3 fps feed it takes two of every three frames, not every other one.
+struct SampleSchedule {
+    let period: Double
+    private var next = -Double.infinity
+
+    init(rate: Double) { period = rate > 0 ? 1 / rate : .infinity }
+
+    mutating func due(_ time: Double) -> Bool {
+        guard period.isFinite else { return false }
+        // 17 ms of tolerance: half a frame at 30 fps, so timestamp jitter does not skip a sample.
+        guard time >= next - 0.017 else { return false }
+        // Fell behind by more than a period (a pause, a gap in the feed): restart from now.
+        next = time - next > period ? time + period : next + period
+        return true
     }
 }
