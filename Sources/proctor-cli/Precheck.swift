@@ -1,4 +1,5 @@
 import ArgumentParser
+import Encode
 import Foundation
 import Session
 
@@ -21,6 +22,7 @@ extension Proctor {
         var headless = false
 
         mutating func run() async throws {
+            LibraryLogging.configure(verbose: global.verbose)
             var context = PrecheckContext(camera: sources.camera, microphone: sources.mic, screen: sources.screen,
                                           headless: headless, examName: examOptions.exam, student: examOptions.student,
                                           outputDirectory: SessionDirectory().url)

@@ -28,13 +28,33 @@ final class PrecheckCLITests: XCTestCase {
                                         environment: ["PROCTOR_EXAM_DIR": directory.path, "PROCTOR_DATA_DIR": sessions.path])
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
         let results = try checks(run)
-        XCTAssertEqual(Set(results.keys), ["exam.signature", "libraries", "encoders", "crypto.aes256gcm", "programs", "disk"])
+        XCTAssertEqual(Set(results.keys), ["exam.signature", "libraries", "encoders", "crypto.aes256gcm", "programs", "disk",
+                                           "selftest.recording"])
         for (id, check) in results {
             XCTAssertEqual(check["status"] as? String, "pass", "\(id): \(check)")
         }
         XCTAssertTrue((results["encoders"]?["message"] as? String)?.contains("Opus") == true)
         XCTAssertTrue((results["disk"]?["message"] as? String)?.contains("free in \(sessions.path)") == true, "\(results["disk"]!)")
         XCTAssertEqual(run.stderr, "", "probes must not leak library logging")
+
+        // The self-test recorded 2 s and decoded both streams back at that length.
+        let selfTest = try XCTUnwrap(results["selftest.recording"]?["message"] as? String)
+        for stream in ["video", "audio"] {
+            let match = try XCTUnwrap(selfTest.firstMatch(of: try Regex("\(stream) ([0-9.]+) s")), selfTest)
+            let seconds = try XCTUnwrap(Double(String(match.output[1].substring!)))
+            XCTAssertEqual(seconds, 2, accuracy: 0.5, selfTest)
+        }
+        XCTAssertTrue(selfTest.contains("h264"), selfTest)
+    }
+
+    func testBrokenCipherSettingFailsTheHeadlessCheck() throws {
+        let run = try ProctorBinary.run(["precheck", "--headless", "--json"], environment: ["PROCTOR_CIPHER": "rot13"])
+        XCTAssertEqual(run.status, 69, run.stdout + run.stderr)
+        let results = try checks(run)
+        XCTAssertEqual(results["crypto.aes256gcm"]?["status"] as? String, "fail")
+        XCTAssertEqual(results["selftest.recording"]?["status"] as? String, "fail")
+        XCTAssertEqual(results["selftest.recording"]?["message"] as? String,
+                       "self-test failed: PROCTOR_CIPHER must be 'aes256gcm' or 'xchacha20poly1305', not 'rot13'")
     }
 
     func testHeadlessJSONWithoutExamExitsZero() throws {

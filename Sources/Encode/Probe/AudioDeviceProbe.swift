@@ -1,14 +1,13 @@
 internal import CALSA
 
 /// Can this ALSA PCM be opened for capture right now? Opened non-blocking and closed at once,
-/// so a probe never waits for, or keeps, a microphone another program holds.
+/// so a probe never waits for, or keeps, a microphone another program holds. ALSA's own
+/// error printing is silenced by `LibraryLogging.configure`.
 public enum AudioDeviceProbe {
     /// Throws `.deviceUnavailable` when the PCM does not exist and `.deviceBusy` when another
     /// program holds it.
     public static func probe(_ pcm: String) throws(EncodeError) {
         var handle: OpaquePointer?
-        proctor_alsa_quiet_errors(1)
-        defer { proctor_alsa_quiet_errors(0) }
         let result = snd_pcm_open(&handle, pcm, SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK)
         if result == 0, let handle {
             snd_pcm_close(handle)

@@ -14,10 +14,6 @@ public enum EncoderProbe {
         case .vp9: AV_CODEC_ID_VP9
         case .opus: AV_CODEC_ID_OPUS
         }
-        // Opening prints the encoder's banner at info level; a probe should be silent.
-        let level = av_log_get_level()
-        av_log_set_level(AV_LOG_ERROR)
-        defer { av_log_set_level(level) }
         let codec = try StillImage.Codec(encoder: id)
         let context = codec.context
         let name = String(cString: codec.codec.pointee.name)

@@ -26,14 +26,14 @@ public enum PassphraseSource: Sendable {
     /// A new passphrase for a key being created: typed twice when it comes from the terminal.
     public func newPassphrase(for keyName: String) throws(SessionError) -> SecretBytes {
         let first: SecretBytes
-        switch self {
-        case .text, .interactive where ProcessInfo.processInfo.environment[Self.environmentVariable] != nil:
-            first = try passphrase(for: keyName)
-        case .interactive:
+        let fromTerminal = if case .interactive = self { ProcessInfo.processInfo.environment[Self.environmentVariable] == nil } else { false }
+        if fromTerminal {
             first = try Terminal.readSecret(prompt: "New passphrase for \(keyName): ")
             let second = try Terminal.readSecret(prompt: "Repeat the passphrase: ")
-            let same = first.withUnsafeBytes { a in second.withUnsafeBytes { b in Array(a) == Array(b) } }
+            let same = first.withUnsafeBytes { a in second.withUnsafeBytes { b in Sodium.equalInConstantTime(Array(a), Array(b)) } }
             guard same else { throw SessionError(.key, "the two passphrases differ; nothing was written") }
+        } else {
+            first = try passphrase(for: keyName)
         }
         guard first.count > 0 else {
             throw SessionError(.key, "the passphrase is empty; choose one, or use --no-passphrase")

@@ -11,9 +11,7 @@ public enum PrecheckRegistry {
         DisplaysCheck(),
         ForbiddenProgramsCheck(),
         DiskSpaceCheck(),
-        // --headless self-tests, one line each as their parts land on main:
-        //   encode 2 s of lavfi test sources through the recording pipeline (issue 4),
-        //   seal and reopen them as a bundle (issue 3),
-        //   run each detector once on a fixture frame (issue 5).
+        // --headless self-tests.
+        RecordingSelfTest(),
     ]
 }

@@ -67,17 +67,25 @@ struct EncodersCheck: PrecheckCheck {
     }
 }
 
-/// Bundles are sealed with AES-256-GCM, which libsodium offers only on CPUs with AES-NI.
+/// Bundles are sealed with AES-256-GCM where the CPU has AES-NI, else XChaCha20-Poly1305
+/// (as fast without special instructions and as strong): either is ready.
 struct AESGCMCheck: PrecheckCheck {
     let id = "crypto.aes256gcm"
-    let title = "AES-256-GCM encryption"
+    let title = "Encryption"
     let mode = PrecheckMode.always
 
     func run(_ context: PrecheckContext) -> PrecheckResult {
-        Sodium.aes256gcmAvailable
-            ? PrecheckResult(.pass, "available (this CPU has AES-NI and CLMUL)")
-            : PrecheckResult(.fail, "this CPU lacks the AES instructions proctor seals recordings with",
-                             hint: "Use another computer, or ask your instructor for an alternative arrangement")
+        let cipher: BundleCipher
+        do {
+            cipher = try BundleCipher.preferred(environment: context.environment)
+        } catch {
+            return PrecheckResult(.fail, error.message, hint: "Unset \(BundleCipher.environmentVariable)")
+        }
+        guard cipher == .aes256GCM else {
+            return PrecheckResult(.warn, "recordings will be sealed with \(cipher)"
+                                  + (BundleCipher.aes256GCM.isAvailable ? " (chosen by \(BundleCipher.environmentVariable))" : ": this CPU lacks AES-NI for AES-256-GCM"))
+        }
+        return PrecheckResult(.pass, "recordings will be sealed with AES-256-GCM (this CPU has AES-NI)")
     }
 }
 
