@@ -76,6 +76,39 @@ final class BeginResumeTests: XCTestCase {
     }
 }
 
+extension BeginResumeTests {
+    /// Ctrl-C off a terminal (no one to confirm with) ends the exam cleanly: exit 0, sealed.
+    func testInterruptEndsCleanlyWithAFinishedBundle() throws {
+        let kit = try RecordingSessionKit()
+        defer { kit.remove() }
+        let recorder = try RunningRecorder(beginArguments(kit, ["--duration", "60"]), environment: kit.environment)
+        let (elapsed, _) = try recorder.waitForElapsed(1.5)
+        kill(recorder.process.processIdentifier, SIGINT)
+        XCTAssertEqual(recorder.waitForExit(), 0)
+        let bundle = try XCTUnwrap(kit.bundles.first)
+        let verification = BundleReader.verify(contentsOf: bundle, key: kit.key)
+        XCTAssertEqual(verification.status, .intact)
+        XCTAssertEqual(try XCTUnwrap(verification.mediaDuration), elapsed, accuracy: 1)
+        let last = try kit.read(bundle).records.last { $0.type == .timeline }
+        XCTAssertEqual(try RecordingRecords.decodeTimeline(try XCTUnwrap(last?.payload)).message, "The student ended the exam.")
+    }
+
+    /// Below the stop threshold of free space the exam ends at once, sealed, with exit 74.
+    func testNearlyFullDiskEndsWithAValidBundleAndExit74() throws {
+        let kit = try RecordingSessionKit()
+        defer { kit.remove() }
+        var environment = kit.environment
+        environment["PROCTOR_DISK_STOP_MB"] = "999999999"
+        let run = try ProctorBinary.run(beginArguments(kit, ["--duration", "30"]), environment: environment)
+        XCTAssertEqual(run.status, 74)
+        XCTAssertTrue(run.stderr.contains("proctor: the disk is nearly full: the exam was ended early; the sealed recording is "), run.stderr)
+        let bundle = try XCTUnwrap(kit.bundles.first)
+        let verification = BundleReader.verify(contentsOf: bundle, key: kit.key)
+        XCTAssertEqual(verification.status, .intact)
+        XCTAssertLessThan(try XCTUnwrap(verification.mediaDuration), 2)
+    }
+}
+
 func XCTAssertThrowsErrorAsync(_ expression: @autoclosure () async throws -> some Any, _ check: (Error) -> Void) async {
     do {
         _ = try await expression()
