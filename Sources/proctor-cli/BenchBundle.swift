@@ -136,23 +136,24 @@ struct SyntheticSession {
         return events
     }
 
-    /// The part-0 metadata record. `SessionMetadata` is built through its Codable form, the
-    /// public shape a bundle reader sees.
+    /// The part-0 metadata record, built as JSON and checked by the recording's own decoder
+    /// (`SessionMetadata` has no public initialiser; its JSON form is the public contract).
     private func metadata() throws(SessionError) -> [UInt8] {
         let fields: [String: Any] = [
             "format": "proctor.session/1", "software": "proctor \(ProctorVersion.string) bench-bundle",
             "examId": exam.settings.id, "examTitle": exam.settings.title, "studentId": student,
-            "part": 0, "mediaOffset": 0, "startedAt": Date().timeIntervalSinceReferenceDate,
+            "part": 0, "mediaOffset": 0, "startedAt": ISO8601DateFormatter().string(from: Date()),
             "sources": ["camera": "file (pre-encoded)", "mic": "file (pre-encoded)"],
             "camera": "640x480 30 fps 500 kbit/s", "microphone": "48000 Hz mono 32 kbit/s",
             "timeLimitSeconds": exam.settings.timeLimitSeconds, "hostname": ProcessInfo.processInfo.hostName,
         ]
+        let json: Data
         do {
-            let json = try JSONSerialization.data(withJSONObject: fields)
-            return RecordingRecords.metadata(try JSONDecoder().decode(SessionMetadata.self, from: json))
+            json = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
         } catch {
             throw SessionError(.internalFailure, "cannot build the session metadata", detail: "\(error)")
         }
+        return RecordingRecords.metadata(try RecordingRecords.decodeMetadata(Array(json)))
     }
 
     /// A plain gradient standing in for the ID and face photos (JPEG, as the camera's are).

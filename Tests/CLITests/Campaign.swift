@@ -43,3 +43,15 @@ enum Campaign {
         return (run, summary)
     }
 }
+
+extension Campaign {
+    /// `key=value` fields of a summary line ("kill9: trials=3 verified=3 ...").
+    static func fields(_ summary: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for word in summary.split(separator: " ") {
+            guard let equals = word.firstIndex(of: "=") else { continue }
+            fields[String(word[..<equals])] = String(word[word.index(after: equals)...])
+        }
+        return fields
+    }
+}

@@ -18,7 +18,7 @@ TRIALS=${1:-10000}
 JOBS=${FAULT_JOBS:-2}
 SEED=${FAULT_SEED:-$(( (RANDOM << 15) | RANDOM ))}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/proctor-bitflip.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+[ "${FAULT_KEEP:-0}" = 1 ] && log "work directory: $WORK" || trap 'rm -rf "$WORK"' EXIT
 log "bitflip: $TRIALS trials, seed $SEED, $JOBS workers"
 
 # --- the real bundles ------------------------------------------------------------------------------

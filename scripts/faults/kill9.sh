@@ -21,7 +21,7 @@ KILL_MAX=${FAULT_KILL_MAX:-8}
 RESUME=${FAULT_RESUME:-2}
 LIMIT=1.5
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/proctor-kill9.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+[ "${FAULT_KEEP:-0}" = 1 ] && log "work directory: $WORK" || trap 'rm -rf "$WORK"' EXIT
 RANDOM=$SEED
 log "kill9: $TRIALS trials, kills between 0.5 and $KILL_MAX s, seed $SEED"
 setup_exam "$WORK" on || { echo "kill9: cannot set up an exam: $SETUP_ERROR" >&2; exit 69; }
@@ -92,7 +92,7 @@ for ((trial = 1; trial <= TRIALS; trial++)); do
     else
         echo "kill9: trial $trial: export failed: $(first_error "$dir/export.log")" >&2
     fi
-    rm -f "$bundle"
+    mv "$bundle" "$dir/"
     log "trial $trial: killed at ${clock_at_kill} s, readable to ${readable} s, lost ${lost} s"
 done
 
