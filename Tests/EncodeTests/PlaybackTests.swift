@@ -146,3 +146,23 @@ enum PlaybackTool {
         String(decoding: try runData(name, arguments), as: UTF8.self)
     }
 }
+
+/// A recording cut short (a crash, or the records after a failed one left out) still plays up to the cut.
+final class TruncatedPlaybackTests: XCTestCase {
+    func testTruncatedRecordingRemuxesAndIndexesUpToTheCut() throws {
+        let cut = Array(PlaybackTests.recording.prefix(PlaybackTests.recording.count * 6 / 10))
+        let reader = try RecordingReader(MemoryByteSource(cut))
+        let index = try reader.keyframeIndex()
+        let end = try XCTUnwrap(index.streamEnds[0])
+        XCTAssertGreaterThan(end, 8)
+        XCTAssertLessThan(end, 16)
+        XCTAssertEqual(try reader.frame(at: end - 0.5).time, end - 0.5, accuracy: 0.11)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-cut-\(UUID().uuidString).mkv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Remux.write(MemoryByteSource(cut), to: path)
+        let frames = try PlaybackTool.run("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
+                                                      "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path])
+        let count = try XCTUnwrap(Int(frames.trimmingCharacters(in: .whitespacesAndNewlines)))
+        XCTAssertEqual(Double(count), (end - PlaybackTests.t0) * 10, accuracy: 1.5)
+    }
+}

@@ -19,39 +19,96 @@ final class ExportCommandTests: XCTestCase {
         return Setup(dir: dir, keyFile: keyFile, identity: identity)
     }
 
+    private func header(_ setup: Setup, student: String) -> BundleHeader {
+        BundleHeader(examId: "chem101-midterm", examFileSHA256: SHA256.hash(Array("no exam file".utf8)),
+                     studentId: student, sessionId: UUID().uuidString, startTime: Date(timeIntervalSince1970: 1_795_000_000),
+                     recipients: [BundleRecipient(setup.identity.recipientKey)], cipher: .aes256GCM)
+    }
+
     /// A finished one-part bundle: metadata, ID and face photos, the 30 s session recording in
-    /// 8 KiB media records, and two flags and a coverage gap interleaved as they would be sealed.
+    /// 8 KiB media records, and the flags and a coverage gap interleaved as they would be sealed.
     private func writeBundle(_ setup: Setup, student: String, flags: [(Double, Double, String)]) throws -> URL {
         let url = setup.dir.appendingPathComponent("\(student)-chem101-midterm-20261121T100000.proctor")
-        let header = BundleHeader(examId: "chem101-midterm", examFileSHA256: SHA256.hash(Array("no exam file".utf8)),
-                                  studentId: student, sessionId: UUID().uuidString, startTime: Date(timeIntervalSince1970: 1_795_000_000),
-                                  recipients: [BundleRecipient(setup.identity.recipientKey)], cipher: .aes256GCM)
+        let header = header(setup, student: student)
         let writer = try BundleWriter(creating: url, header: header)
-        let metadata = SessionMetadata(software: "proctor test", examId: "chem101-midterm", examTitle: "Chemistry midterm",
-                                       studentId: student, part: 0, mediaOffset: 0, startedAt: header.startTime, sources: [:],
-                                       camera: nil, screen: nil, microphone: nil, timeLimitSeconds: 3600, hostname: "test")
-        try writer.append(.metadata, RecordingRecords.metadata(metadata))
         try writer.append(.photo, RecordingRecords.photo(kind: "id", time: 0, jpeg: try ExportFixtures.bytes("grace_hopper.jpg")))
         try writer.append(.photo, RecordingRecords.photo(kind: "face", time: 0, jpeg: try ExportFixtures.bytes("astronaut.jpg")))
+        try appendPart(writer, header: header, part: 0, startedAt: header.startTime, media: SessionRecordingFixture.bytes,
+                       range: 0...30, flags: flags)
+        _ = try writer.finish(mediaDuration: 30)
+        return url
+    }
+
+    /// One part's records: its metadata, the media in 8 KiB records, and each event sealed once
+    /// the recording has passed its end, as the detectors do.
+    private func appendPart(_ writer: BundleWriter, header: BundleHeader, part: UInt32, startedAt: Date, media: [UInt8],
+                            range: ClosedRange<Double>, flags: [(Double, Double, String)]) throws {
+        let metadata = SessionMetadata(software: "proctor test", examId: header.examId, examTitle: "Chemistry midterm",
+                                       studentId: header.studentId, part: part, mediaOffset: range.lowerBound, startedAt: startedAt,
+                                       sources: [:], camera: nil, screen: nil, microphone: nil, timeLimitSeconds: 3600, hostname: "test")
+        try writer.append(.metadata, RecordingRecords.metadata(metadata))
         var pending = flags.map { start, end, kind in
             TimelineEvent(kind: kind, detector: "test", severity: .flag, start: start, end: end, measured: ["seconds": end - start],
                           thresholds: ["seconds": 2], message: "\(kind) for \(end - start) s.")
         }
-        pending.append(TimelineEvent(kind: "light.insufficient", detector: "faces", severity: .coverage, start: 2, end: 4, message: "Too dark."))
-        let media = SessionRecordingFixture.bytes
+        if part == 0 {
+            pending.append(TimelineEvent(kind: "light.insufficient", detector: "faces", severity: .coverage, start: 2, end: 4, message: "Too dark."))
+        }
         var offset = 0
         while offset < media.count {
             let end = min(media.count, offset + 8192)
-            let mediaEnd = 30 * Double(end) / Double(media.count)
+            let mediaEnd = range.lowerBound + (range.upperBound - range.lowerBound) * Double(end) / Double(media.count)
             try media[offset..<end].withUnsafeBytes { try writer.append(.media, RecordingRecords.media($0, mediaEnd: mediaEnd)) }
-            // An event is sealed once the recording has passed its end, as the detectors do.
             while let next = pending.firstIndex(where: { ($0.end ?? $0.start) <= mediaEnd }) {
                 try writer.append(.timeline, RecordingRecords.timeline(pending.remove(at: next)))
             }
             offset = end
         }
-        _ = try writer.finish(mediaDuration: 30)
-        return url
+    }
+
+    func testResumedSessionReportsPartsGapAndMediaPerPart() throws {
+        let setup = try makeSetup()
+        let url = setup.dir.appendingPathComponent("s0000009-chem101-midterm-20261121T100000.proctor")
+        let header = header(setup, student: "s0000009")
+        do {
+            let writer = try BundleWriter(creating: url, header: header)
+            try appendPart(writer, header: header, part: 0, startedAt: header.startTime, media: SessionRecordingFixture.bytes,
+                           range: 0...30, flags: [(7.05, 12, "face.missing")])
+            try writer.sync()
+        }   // killed: part 0 has no part-end record
+        // Resumed 2 minutes after the start: a 90 s pause; the session clock continues at 30.5 s.
+        let resumed = try BundleWriter.resume(at: url)
+        try appendPart(resumed, header: header, part: 1, startedAt: header.startTime.addingTimeInterval(120),
+                       media: SessionRecordingFixture.make(seconds: 10, offset: 30.5), range: 30.5...40.5,
+                       flags: [(33, 35, "audio.speech")])
+        _ = try resumed.finish(mediaDuration: 40.5)
+
+        let out = setup.dir.appendingPathComponent("out")
+        let run = try CommandLineTool.proctor(["export", url.path, "--key", setup.keyFile.path, "--pdf", "--json", "--media", "-o", out.path])
+        XCTAssertEqual(run.status, 0, "an interrupted but authentic session is not a failure: \(run.stderr)")
+        let page1 = try Tool.pdfText(out.appendingPathComponent("s0000009-chem101-midterm.pdf").path, page: 1)
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        XCTAssertTrue(page1.contains("INTEGRITY INCOMPLETE"), page1)
+        XCTAssertTrue(page1.contains("part 0 ended abruptly"), page1)
+        XCTAssertTrue(page1.contains("part 0: 0:00:00–0:00:30"), page1)
+        XCTAssertTrue(page1.contains("part 1: 0:00:30–0:00:40"), page1)
+        XCTAssertTrue(page1.contains("after part 0: 1 min 30 s"), "gap from the parts' wall-clock starts: \(page1)")
+        let all = try Tool.pdfText(out.appendingPathComponent("s0000009-chem101-midterm.pdf").path)
+        XCTAssertTrue(all.contains("camera at 0:00:33.0"), "evidence for the part-1 flag comes from part 1's recording: \(all)")
+
+        func chapters(_ name: String) throws -> [String] {
+            try Tool.run("ffprobe", ["-v", "error", "-show_entries", "chapter_tags=title", "-of", "csv=p=0", out.appendingPathComponent(name).path])
+                .split(separator: "\n").map(String.init)
+        }
+        XCTAssertEqual(try chapters("s0000009-chem101-midterm-camera-part0.mkv"), ["Flag 1: face.missing at 0:00:07"])
+        XCTAssertEqual(try chapters("s0000009-chem101-midterm-camera-part1.mkv"), ["Flag 2: audio.speech at 0:00:33"])
+        // Part 1's file keeps session media time (30.5 s to 40.5 s), so its times match the report.
+        let format = try Tool.run("ffprobe", ["-v", "error", "-show_entries", "format=start_time,duration", "-of", "csv=p=0",
+                                              out.appendingPathComponent("s0000009-chem101-midterm-screen-part1.mkv").path])
+            .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Double($0) }
+        XCTAssertEqual(format.count, 2)
+        XCTAssertEqual(format.first ?? 0, 30.5, accuracy: 0.1)
+        XCTAssertEqual(format.last ?? 0, 40.5, accuracy: 0.6)
     }
 
     func testTwoBundlesExportReportsAndAClassOverview() async throws {

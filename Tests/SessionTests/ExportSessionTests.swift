@@ -97,7 +97,7 @@ final class ExportSessionTests: XCTestCase {
         try collector.addMedia(part: 1, bytes: [UInt8](repeating: 7, count: 5000))
         let written = try SessionExport(collector: collector, integrity: .init(verified: true, recordsVerified: 99),
                                         options: ExportOptions(pdf: true, outputDirectory: dir), scorer: scorer).run()
-        XCTAssertTrue(written.model.integrity.problems.contains { $0.contains("the recording of part 2 cannot be read") },
+        XCTAssertTrue(written.model.integrity.problems.contains { $0.contains("the recording of part 1 cannot be read") },
                       "\(written.model.integrity.problems)")
         XCTAssertEqual(try Tool.pdfImages(written.files[0].path).count, 6, "part 1's evidence is still there")
     }

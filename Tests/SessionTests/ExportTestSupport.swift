@@ -111,19 +111,23 @@ enum Tool {
 enum SessionRecordingFixture {
     static let firstFrame = 0.007
 
-    static let bytes: [UInt8] = {
+    static let bytes: [UInt8] = make(seconds: 30)
+
+    /// A recording of `seconds` whose media time starts at `offset` (a resumed part continues the
+    /// session clock).
+    static func make(seconds: Int, offset: Double = 0) -> [UInt8] {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-session-\(UUID().uuidString).mkv").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         _ = try? Tool.run("bash", ["-c", """
-            ffmpeg -nostdin -loglevel error \
-              -f lavfi -i testsrc=size=320x240:rate=10:duration=30 \
-              -f lavfi -i testsrc2=size=640x360:rate=2:duration=30 \
-              -f lavfi -i sine=frequency=440:sample_rate=48000:duration=30 \
-              -map 0:v -map 1:v -map 2:a -c:v libx264 -preset ultrafast -bf 0 -sc_threshold 0 -pix_fmt yuv420p \
-              -g:v:0 20 -g:v:1 4 -c:a libopus -b:a 32k \
-              -metadata:s:v:0 title=camera -metadata:s:v:1 title=screen -metadata:s:a:0 title=microphone \
-              -live 1 -f matroska pipe:1 > \(path)
+            ffmpeg -nostdin -loglevel error \\
+              -f lavfi -i testsrc=size=320x240:rate=10:duration=\(seconds) \\
+              -f lavfi -i testsrc2=size=640x360:rate=2:duration=\(seconds) \\
+              -f lavfi -i sine=frequency=440:sample_rate=48000:duration=\(seconds) \\
+              -map 0:v -map 1:v -map 2:a -c:v libx264 -preset ultrafast -bf 0 -sc_threshold 0 -pix_fmt yuv420p \\
+              -g:v:0 20 -g:v:1 4 -c:a libopus -b:a 32k \\
+              -metadata:s:v:0 title=camera -metadata:s:v:1 title=screen -metadata:s:a:0 title=microphone \\
+              -output_ts_offset \(offset) -live 1 -f matroska pipe:1 > \(path)
             """])
         return (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))) ?? []
-    }()
+    }
 }

@@ -40,11 +40,11 @@ final class EvidenceExtractor {
                                                 end: index.streamEnds[video.index] ?? first))
                 }
             } catch let error as EncodeError {
-                problems.append("the recording of part \(part + 1) cannot be read: \(error.message)")
+                problems.append("the recording of part \(part) cannot be read: \(error.message)")
             } catch let error as SessionError {
-                problems.append("the recording of part \(part + 1) cannot be read: \(error.message)")
+                problems.append("the recording of part \(part) cannot be read: \(error.message)")
             } catch {
-                problems.append("the recording of part \(part + 1) cannot be read: \(error)")
+                problems.append("the recording of part \(part) cannot be read: \(error)")
             }
         }
     }

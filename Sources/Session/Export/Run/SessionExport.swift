@@ -58,14 +58,15 @@ struct SessionExport {
     private func buildModel(_ evidence: EvidenceExtractor) -> ReportModel {
         let facts = collector.facts
         let timeline = collector.timeline
-        // A part runs from where its metadata says its media starts to where its video ends;
-        // parts are numbered from 1 for people (bundle part 0 is "part 1").
+        // A part runs from where its metadata says its media starts to where its video ends.
+        // Parts keep the bundle's numbering (from 0), the one `proctor verify` and every
+        // integrity message use.
         let ranges = evidence.partRanges
         let parts = Set(ranges.keys).union(facts.partStarts.keys).sorted().map { part -> ReportModel.Part in
             let start = facts.partStarts[part]?.media ?? ranges[part]?.start ?? 0
             let end = max(start, ranges[part]?.end ?? start)
             let wall = facts.partStarts[part]?.wall
-            return ReportModel.Part(index: part + 1, start: start, end: end, startedAt: wall,
+            return ReportModel.Part(index: part, start: start, end: end, startedAt: wall,
                                     endedAt: wall?.addingTimeInterval(end - start))
         }
         let duration = parts.isEmpty ? (timeline.map { $0.end ?? $0.start }.max() ?? 0) : parts.map(\.duration).reduce(0, +)
@@ -96,7 +97,7 @@ struct SessionExport {
         let multipart = collector.spools.count > 1
         for (part, spool) in collector.spools.sorted(by: { $0.key < $1.key }) where spool.size > 0 {
             // Flags keep the numbers the PDF gives them; a part's file carries the flags inside it.
-            let range = model.parts.first { $0.index == part + 1 }.map { $0.start...$0.end }
+            let range = model.parts.first { $0.index == part }.map { $0.start...$0.end }
             let chapters = model.flagged.enumerated().compactMap { n, item -> Chapter? in
                 guard !multipart || range?.contains(item.event.start) != false else { return nil }
                 return Chapter(start: item.event.start, end: item.event.end ?? item.event.start,
@@ -114,7 +115,7 @@ struct SessionExport {
                 ("screen", { $0.index == screen?.index }),
             ]
             for (name, include) in groups where streams.streams.contains(where: include) {
-                let file = stem + "-" + name + (multipart ? "-part\(part + 1)" : "") + ".mkv"
+                let file = stem + "-" + name + (multipart ? "-part\(part)" : "") + ".mkv"
                 let url = options.outputDirectory.appendingPathComponent(file)
                 do {
                     try Remux.write(source, to: url.path, chapters: chapters,
