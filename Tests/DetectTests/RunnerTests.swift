@@ -79,3 +79,25 @@ final class SampleScheduleTests: XCTestCase {
         XCTAssertTrue(schedule.due(10.5))
     }
 }
+
+final class QuietTests: XCTestCase {
+    /// During the room scan the camera is meant to move and may show nothing: not judged.
+    func testNothingIsJudgedBeforeQuietUntil() throws {
+        let collected = Collected()
+        let cameraOnly = DetectionSettings(exemptKinds: SystemCheckTests.mediaKinds.subtracting(["camera.blocked"]))
+        let runner = DetectorRunner(settings: cameraOnly, options: .init(audioCapacity: 1000, systemInterval: 3600, clock: { 0 }, quietUntil: 5),
+                                    onEvent: { collected.append($0) })
+        for index in 0..<20 {
+            runner.offer(Scenes.black().at(Double(index) / 2))
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        let closing = runner.finish(at: 10)
+        let blocked = (collected.events + closing).filter { $0.kind == "camera.blocked" }
+        XCTAssertEqual(blocked.count, 1)
+        XCTAssertEqual(blocked.first?.start, 5)
+        XCTAssertEqual(blocked.first?.end, 10)
+        let coverage = try XCTUnwrap(closing.first { $0.kind == "detector.coverage" })
+        XCTAssertEqual(coverage.start, 5, "coverage counts from the first judged frame")
+        XCTAssertEqual(coverage.measured["evaluatedSeconds"], 0, "a black picture is not evaluated")
+    }
+}

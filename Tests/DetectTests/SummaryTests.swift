@@ -47,3 +47,20 @@ final class SummaryTests: XCTestCase {
         XCTAssertEqual(decoded.score, 10)
     }
 }
+
+final class ResumedSummaryTests: XCTestCase {
+    /// A resumed session has one runner per part: coverage and skips add up over the parts.
+    func testCoverageAndSkipsSumOverParts() {
+        func coverage(_ start: Double, _ end: Double, _ seconds: Double) -> TimelineEvent {
+            TimelineEvent(kind: "detector.coverage", detector: "faces", severity: .info, start: start, end: end,
+                          measured: ["evaluatedSeconds": seconds, "share": seconds / (end - start)], message: "coverage")
+        }
+        func skipped(_ frames: Double) -> TimelineEvent {
+            TimelineEvent(kind: "detect.skipped", detector: "runner", severity: .info, start: 0, measured: ["frames": frames], message: "skipped")
+        }
+        let events = [coverage(0, 200, 150), skipped(3), coverage(200, 400, 50), skipped(4)]
+        let summary = SessionSummary.compute(events: events, duration: 400, settings: DetectionSettings())
+        XCTAssertEqual(summary.coverage["faces"], 0.5)
+        XCTAssertEqual(summary.framesSkipped, 7)
+    }
+}

@@ -15,14 +15,18 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
         public var roots = SystemRoots()
         /// The session's media clock for system samples; default: seconds since the runner started.
         public var clock: (@Sendable () -> Double)?
+        /// Frames and audio before this media time are not judged: the room scan, when the
+        /// student is asked to turn the camera around the room.
+        public var quietUntil: Double = 0
 
         public init(imageCapacity: Int = 4, audioCapacity: Int = 250, systemInterval: Double = 5,
-                    roots: SystemRoots = SystemRoots(), clock: (@Sendable () -> Double)? = nil) {
+                    roots: SystemRoots = SystemRoots(), clock: (@Sendable () -> Double)? = nil, quietUntil: Double = 0) {
             self.imageCapacity = imageCapacity
             self.audioCapacity = audioCapacity
             self.systemInterval = systemInterval
             self.roots = roots
             self.clock = clock
+            self.quietUntil = quietUntil
         }
     }
 
@@ -44,6 +48,10 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
     private var lagStart: Double?
     private var lagFrames = 0
     private var stopTime: Double?
+    /// The first media time offered: a resumed part starts at its offset, not at 0.
+    private var firstTime: Double?
+    /// Media before this time is not judged (a room scan, when the camera is meant to move).
+    private var quietUntil: Double
     private var closing: [TimelineEvent]?
 
     public convenience init(settings: DetectionSettings, onEvent: @escaping @Sendable (TimelineEvent) -> Void) {
@@ -54,6 +62,7 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
         self.settings = settings
         self.options = options
         self.onEvent = onEvent
+        self.quietUntil = options.quietUntil
         if let clock = options.clock {
             self.clock = clock
         } else {
@@ -73,7 +82,8 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
     public func offer(_ image: AnalysisImage) {
         condition.lock()
         defer { condition.unlock() }
-        guard stopTime == nil, imageSchedule.due(image.time) else { return }
+        guard stopTime == nil, image.time >= quietUntil, imageSchedule.due(image.time) else { return }
+        if firstTime == nil { firstTime = image.time }
         if images.count >= options.imageCapacity {
             skippedImages += 1
             lagFrames += 1
@@ -87,7 +97,8 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
     public func offer(_ block: AudioBlock) {
         condition.lock()
         defer { condition.unlock() }
-        guard stopTime == nil else { return }
+        guard stopTime == nil, block.time >= quietUntil else { return }
+        if firstTime == nil { firstTime = block.time }
         if audio.count >= options.audioCapacity {
             skippedAudio += 1
             return
@@ -180,19 +191,23 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
 
     private func closeAll(_ detectors: inout [any Detector], _ checks: inout [any SystemCheck], at time: Double) {
         var events: [TimelineEvent] = []
+        condition.lock()
+        let start = min(firstTime ?? time, time)
+        condition.unlock()
         for index in detectors.indices {
             events += detectors[index].finish(at: time)
             let id = type(of: detectors[index]).id
             let seconds = detectors[index].evaluatedSeconds
-            events.append(TimelineEvent(kind: "detector.coverage", detector: id, severity: .info, start: 0, end: time,
-                                        measured: ["evaluatedSeconds": seconds, "share": time > 0 ? min(1, seconds / time) : 0],
-                                        message: "The \(id) detector could evaluate \(format(seconds)) of \(format(time)) s."))
+            let span = time - start
+            events.append(TimelineEvent(kind: "detector.coverage", detector: id, severity: .info, start: start, end: time,
+                                        measured: ["evaluatedSeconds": seconds, "share": span > 0 ? min(1, seconds / span) : 0],
+                                        message: "The \(id) detector could evaluate \(format(seconds)) of \(format(span)) s."))
         }
         for index in checks.indices { events += checks[index].finish(at: time) }
         condition.lock()
         let frames = skippedImages, blocks = skippedAudio
         condition.unlock()
-        events.append(TimelineEvent(kind: "detect.skipped", detector: "runner", severity: .info, start: 0, end: time,
+        events.append(TimelineEvent(kind: "detect.skipped", detector: "runner", severity: .info, start: start, end: time,
                                     measured: ["frames": Double(frames), "audioBlocks": Double(blocks)],
                                     message: "Detection skipped \(frames) analysis frame(s) and \(blocks) audio block(s) because it lagged."))
         condition.lock()

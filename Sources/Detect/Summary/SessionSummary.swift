@@ -60,11 +60,14 @@ public struct SessionSummary: Codable, Sendable, Equatable {
             keep *= pow(1 - share, weight)
         }
 
-        var coverage: [String: Double] = [:]
+        // A resumed session has one runner, so one coverage record per detector, per part: sum them.
+        var evaluated: [String: Double] = [:]
         for event in events where event.kind == "detector.coverage" {
-            coverage[event.detector] = event.measured["share"] ?? 0
+            evaluated[event.detector, default: 0] += event.measured["evaluatedSeconds"] ?? 0
         }
-        let skippedTotal = events.last { $0.kind == "detect.skipped" }?.measured["frames"]
+        let coverage = evaluated.mapValues { length > 0 ? min(1, $0 / length) : 0 }
+        let totals = events.filter { $0.kind == "detect.skipped" }
+        let skippedTotal = totals.isEmpty ? nil : totals.reduce(0) { $0 + ($1.measured["frames"] ?? 0) }
         let skippedLag = events.filter { $0.kind == "detect.lag" }.reduce(0) { $0 + ($1.measured["frames"] ?? 0) }
         return SessionSummary(duration: length, kinds: kinds, score: (100 * (1 - keep) * 10).rounded() / 10,
                               coverage: coverage, framesSkipped: Int(skippedTotal ?? skippedLag))
