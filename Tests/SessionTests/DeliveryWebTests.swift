@@ -159,6 +159,41 @@ final class DeliveryWebTests: XCTestCase {
                        "neither the bundle nor a partial assembly is left behind")
     }
 
+    /// A slow but steady line is not a fault: a PUT lasting well over the idle timeout completes
+    /// without a retry (URLSession's own timeout would have cut it). The body is far larger than
+    /// what the kernel buffers on loopback, so the uploader sees progress while it lasts.
+    func testSlowSteadyUploadOutlastsTheIdleTimeout() async throws {
+        let bundle = try makeBundle(size: 16 * Self.mebibyte)
+        let proxy = try CuttingProxy(to: nginx.port)
+        defer { proxy.close() }
+        proxy.pace(bytesPerSecond: Double(4 * Self.mebibyte))
+        var options = options(segment: 32 * Self.mebibyte)
+        options.idleTimeout = 2.5
+        let started = Date()
+        let receipt = try await BundleDelivery.deliver(bundle: bundle.url, to: try DeliveryDestination(parsing: proxy.url("dav/").absoluteString),
+                                                       options: options)
+        XCTAssertGreaterThan(Date().timeIntervalSince(started), 3.5, "the pacing worked, so the PUT outlasted the timeout")
+        XCTAssertEqual(receipt.retries, 0)
+        XCTAssertEqual(try Data(contentsOf: nginx.file("dav/\(bundle.name)")), bundle.bytes)
+    }
+
+    /// The line goes silent mid-segment without closing (no RST, no FIN): the idle watchdog
+    /// gives up on that request and the retry resumes at that segment.
+    func testSilentStallIsDetectedAndResumed() async throws {
+        let bundle = try makeBundle(size: 7 * Self.mebibyte / 2)
+        let proxy = try CuttingProxy(to: nginx.port)
+        defer { proxy.close() }
+        proxy.stall(afterTotal: Int64(3 * Self.mebibyte / 2))
+        var options = options(segment: Self.mebibyte)
+        options.idleTimeout = 0.5
+        let receipt = try await BundleDelivery.deliver(bundle: bundle.url, to: try DeliveryDestination(parsing: proxy.url("dav/").absoluteString),
+                                                       options: options)
+        XCTAssertEqual(receipt.retries, 1)
+        XCTAssertEqual(putRequests("/dav/\(bundle.name).parts/part-", status: "201 ", atLeast: 4).count, 4)
+        _ = try SegmentAssembler.collect(in: nginx.file("dav"))
+        XCTAssertEqual(try Data(contentsOf: nginx.file("dav/\(bundle.name)")), bundle.bytes)
+    }
+
     func testForbiddenIsAPermissionError() async throws {
         let bundle = try makeBundle(size: 300_000)
         let destination = try DeliveryDestination(parsing: nginx.url("forbidden/").absoluteString)

@@ -7,7 +7,9 @@ public struct DeliveryOptions: Sendable {
     public var segmentSize = 8 << 20
     public var retry = RetryPolicy()
     /// A request with no progress for this long counts as a network fault and is retried.
-    public var idleTimeout: TimeInterval = 60
+    /// Progress is seen when bytes enter the kernel, which may buffer a few MB ahead of the
+    /// line; 120 s lets that drain on uplinks down to about 300 kbit/s.
+    public var idleTimeout: TimeInterval = 120
 
     public init() {}
 }

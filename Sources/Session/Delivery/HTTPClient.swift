@@ -32,11 +32,18 @@ enum HTTPBody: Sendable {
 /// URLSession (FoundationNetworking, libcurl underneath) with one request at a time and
 /// byte-level send progress. Delegate callbacks rather than completion handlers, because on
 /// Linux `didSendBodyData` is only delivered to delegate-driven tasks.
+///
+/// On Linux `timeoutIntervalForRequest` does not restart when body bytes go out (measured: a
+/// steady 300 KB/s upload was cut at the timeout), so it would cap every PUT's duration and a
+/// slow home connection could never finish a large one. URLSession's timeout is therefore set
+/// out of reach and a watchdog here cancels a request only when no byte moved for `idleTimeout`.
 final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private final class Exchange {
         let continuation: CheckedContinuation<HTTPResponse, Error>
         let onSent: (@Sendable (Int64) -> Void)?
         var body = Data()
+        var lastProgress = Date()
+        var stalled = false
         init(_ continuation: CheckedContinuation<HTTPResponse, Error>, onSent: (@Sendable (Int64) -> Void)?) {
             self.continuation = continuation
             self.onSent = onSent
@@ -48,11 +55,16 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private let lock = NSLock()
     private var exchanges: [Int: Exchange] = [:]
     private var session: URLSession?
+    private let idleTimeout: TimeInterval
+    /// Far beyond any upload: the watchdog, not URLSession, decides when a request is dead.
+    private static let unreachableTimeout: TimeInterval = 7 * 86_400
 
     init(idleTimeout: TimeInterval) {
+        self.idleTimeout = idleTimeout
         super.init()
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = idleTimeout
+        configuration.timeoutIntervalForRequest = Self.unreachableTimeout
+        configuration.timeoutIntervalForResource = Self.unreachableTimeout
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.urlCache = nil
         configuration.httpMaximumConnectionsPerHost = 1
@@ -70,10 +82,13 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         guard let session else { throw NetworkFault(reason: "the HTTP session is closed", retryable: false) }
         var request = URLRequest(url: Self.withoutCredentials(url))
         request.httpMethod = method
+        request.timeoutInterval = Self.unreachableTimeout
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let authorization = Self.basicAuthorization(from: url) {
             request.setValue(authorization, forHTTPHeaderField: "Authorization")
         }
+        var watchdog: Task<Void, Never>?
+        defer { watchdog?.cancel() }
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 let task: URLSessionTask
@@ -89,6 +104,7 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
                 }
                 lock.withLock { exchanges[task.taskIdentifier] = Exchange(continuation, onSent: onSent) }
                 task.resume()
+                watchdog = watch(task)
             }
         } catch let fault as NetworkFault {
             throw fault
@@ -97,14 +113,40 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         }
     }
 
+    /// Cancels `task` once neither a sent nor a received byte has moved for `idleTimeout`.
+    private func watch(_ task: URLSessionTask) -> Task<Void, Never> {
+        let period = min(max(idleTimeout / 4, 0.05), 5)
+        let identifier = task.taskIdentifier
+        return Task.detached { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(period * 1_000_000_000))
+                guard let self, self.markIfStalled(identifier) else { continue }
+                task.cancel()
+                return
+            }
+        }
+    }
+
+    private func markIfStalled(_ identifier: Int) -> Bool {
+        lock.withLock {
+            guard let exchange = exchanges[identifier], Date().timeIntervalSince(exchange.lastProgress) > idleTimeout else { return false }
+            exchange.stalled = true
+            return true
+        }
+    }
+
     func urlSession(_ session: URLSession, task: URLSessionTask, didSendBodyData bytesSent: Int64,
                     totalBytesSent: Int64, totalBytesExpectedToSend: Int64) {
-        let exchange = lock.withLock { exchanges[task.taskIdentifier] }
+        let exchange = lock.withLock { () -> Exchange? in
+            exchanges[task.taskIdentifier]?.lastProgress = Date()
+            return exchanges[task.taskIdentifier]
+        }
         exchange?.onSent?(totalBytesSent)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         lock.withLock {
+            exchanges[dataTask.taskIdentifier]?.lastProgress = Date()
             guard let exchange = exchanges[dataTask.taskIdentifier], exchange.body.count < Self.maximumBody else { return }
             exchange.body.append(data.prefix(Self.maximumBody - exchange.body.count))
         }
@@ -112,7 +154,9 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
         guard let exchange = lock.withLock({ exchanges.removeValue(forKey: task.taskIdentifier) }) else { return }
-        if let error {
+        if exchange.stalled {
+            exchange.continuation.resume(throwing: NetworkFault(reason: "no progress for \(Int(idleTimeout.rounded(.up))) s", retryable: true))
+        } else if let error {
             exchange.continuation.resume(throwing: Self.fault(from: error))
         } else if let response = task.response as? HTTPURLResponse {
             var headers: [String: String] = [:]

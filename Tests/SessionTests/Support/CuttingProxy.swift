@@ -6,7 +6,9 @@ import Glibc
 
 /// A TCP relay on loopback between the uploader and nginx that counts every byte sent towards
 /// the server and can drop the connection after exactly N of them, as a flaky home network
-/// does. After a cut it can keep refusing (the network stays down) until `heal()`.
+/// does. After a cut it can keep refusing (the network stays down) until `heal()`. It can also
+/// go silent after N bytes without closing anything (a Wi-Fi drop: no RST, no FIN), or pace
+/// the upload like a slow line.
 final class CuttingProxy: @unchecked Sendable {
     let port: UInt16
     private let upstreamPort: UInt16
@@ -17,6 +19,8 @@ final class CuttingProxy: @unchecked Sendable {
     private var refuseAfterCut = false
     private var refusing = false
     private var closed = false
+    private var stallAt: Int64?
+    private var bytesPerSecond: Double?
 
     init(to upstreamPort: UInt16) throws {
         self.upstreamPort = upstreamPort
@@ -63,6 +67,11 @@ final class CuttingProxy: @unchecked Sendable {
 
     func heal() { lock.withLock { refusing = false } }
 
+    /// The connection carrying byte N stops relaying and stays open until the client gives up.
+    func stall(afterTotal bytes: Int64) { lock.withLock { stallAt = bytes } }
+
+    func pace(bytesPerSecond rate: Double) { lock.withLock { bytesPerSecond = rate } }
+
     private func acceptLoop() {
         while true {
             let client = accept(listener, nil, nil)
@@ -99,6 +108,8 @@ final class CuttingProxy: @unchecked Sendable {
             if got <= 0 { break }
             var allowed = got
             var cutNow = false
+            var stallNow = false
+            var rate: Double?
             if towardsServer {
                 lock.withLock {
                     if let limit = cutAt, upstreamBytes + Int64(got) >= limit {
@@ -106,14 +117,32 @@ final class CuttingProxy: @unchecked Sendable {
                         cutNow = true
                         cutAt = nil
                         refusing = refuseAfterCut
+                    } else if let limit = stallAt, upstreamBytes + Int64(got) >= limit {
+                        allowed = Int(max(0, limit - upstreamBytes))
+                        stallNow = true
+                        stallAt = nil
                     }
                     upstreamBytes += Int64(allowed)
+                    rate = bytesPerSecond
                 }
             }
             let sent = buffer.withUnsafeBytes { send(to, $0.baseAddress, allowed, Int32(MSG_NOSIGNAL)) }
-            if cutNow || sent < allowed { break }
+            if stallNow { waitForHangUp(from) }
+            if cutNow || stallNow || sent < allowed { break }
+            if let rate { usleep(useconds_t(Double(allowed) / rate * 1_000_000)) }
         }
         pair.finish()
+    }
+
+    /// Relays nothing more, only notices when the client closes its end (POLLRDHUP is reported
+    /// even while unread bytes are still queued).
+    private func waitForHangUp(_ socket: Int32) {
+        // POLLRDHUP (0x2000) is Linux-only and hidden behind _GNU_SOURCE, so Swift does not see it.
+        let readHangUp: Int16 = 0x2000
+        var poller = pollfd(fd: socket, events: readHangUp, revents: 0)
+        while lock.withLock({ !closed }) {
+            if poll(&poller, 1, 50) > 0, poller.revents != 0 { return }
+        }
     }
 }
 
