@@ -27,6 +27,10 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(runner.skipped.frames, skippedWhileOffering, "nothing offered after the loop")
         let lagged = events.filter { $0.kind == "detect.lag" }.reduce(0) { $0 + ($1.measured["frames"] ?? 0) }
         XCTAssertLessThanOrEqual(lagged, Double(skippedWhileOffering))
+        for lag in events where lag.kind == "detect.lag" {
+            // The span covers the dropped frames: it never ends before it starts.
+            XCTAssertGreaterThanOrEqual(try XCTUnwrap(lag.end), lag.start, "\(lag)")
+        }
         XCTAssertEqual(SessionSummary.compute(events: events, duration: clip.duration, settings: DetectionSettings()).framesSkipped,
                        skippedWhileOffering)
         // One coverage record per media detector that ran.

@@ -47,6 +47,9 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
     private var skippedAudio = 0
     private var lagStart: Double?
     private var lagFrames = 0
+    /// Media time of the newest frame dropped: the lag span ends there, not at the (older)
+    /// frame that is dequeued next.
+    private var lagEnd = 0.0
     private var stopTime: Double?
     /// The first media time offered: a resumed part starts at its offset, not at 0.
     private var firstTime: Double?
@@ -88,6 +91,7 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
             skippedImages += 1
             lagFrames += 1
             if lagStart == nil { lagStart = image.time }
+            lagEnd = max(lagEnd, image.time)
             return
         }
         images.append(image)
@@ -159,7 +163,7 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
             var lag: TimelineEvent?
             if let start = lagStart, image != nil {
                 lag = TimelineEvent(kind: "detect.lag", detector: "runner", severity: .info, start: start,
-                                    end: image?.time, measured: ["frames": Double(lagFrames)],
+                                    end: max(start, lagEnd), measured: ["frames": Double(lagFrames)],
                                     message: "Detection fell behind and skipped \(lagFrames) analysis frame(s); the recording itself was not affected.")
                 lagStart = nil
                 lagFrames = 0
