@@ -19,17 +19,18 @@ final class ExportCommandTests: XCTestCase {
         return Setup(dir: dir, keyFile: keyFile, identity: identity)
     }
 
-    private func header(_ setup: Setup, student: String) -> BundleHeader {
+    private func header(_ setup: Setup, student: String, start: Date = Date(timeIntervalSince1970: 1_795_000_000)) -> BundleHeader {
         BundleHeader(examId: "chem101-midterm", examFileSHA256: SHA256.hash(Array("no exam file".utf8)),
-                     studentId: student, sessionId: UUID().uuidString, startTime: Date(timeIntervalSince1970: 1_795_000_000),
+                     studentId: student, sessionId: UUID().uuidString, startTime: start,
                      recipients: [BundleRecipient(setup.identity.recipientKey)], cipher: .aes256GCM)
     }
 
     /// A finished one-part bundle: metadata, ID and face photos, the 30 s session recording in
     /// 8 KiB media records, and the flags and a coverage gap interleaved as they would be sealed.
-    private func writeBundle(_ setup: Setup, student: String, flags: [(Double, Double, String)]) throws -> URL {
-        let url = setup.dir.appendingPathComponent("\(student)-chem101-midterm-20261121T100000.proctor")
-        let header = header(setup, student: student)
+    private func writeBundle(_ setup: Setup, student: String, flags: [(Double, Double, String)],
+                             start: Date = Date(timeIntervalSince1970: 1_795_000_000)) throws -> URL {
+        let url = setup.dir.appendingPathComponent("\(student)-chem101-midterm-\(Int(start.timeIntervalSince1970)).proctor")
+        let header = header(setup, student: student, start: start)
         let writer = try BundleWriter(creating: url, header: header)
         try writer.append(.photo, RecordingRecords.photo(kind: "id", time: 0, jpeg: try ExportFixtures.bytes("grace_hopper.jpg")))
         try writer.append(.photo, RecordingRecords.photo(kind: "face", time: 0, jpeg: try ExportFixtures.bytes("astronaut.jpg")))
@@ -148,6 +149,18 @@ final class ExportCommandTests: XCTestCase {
         XCTAssertNil(standing["zScore"])
         let csv = try String(contentsOf: out.appendingPathComponent("class-events.csv"), encoding: .utf8)
         XCTAssertEqual(csv.components(separatedBy: "\r\n").filter { $0.contains(",flag,") }.count, 3)
+    }
+
+    func testTwoSessionsOfOneStudentDoNotOverwriteEachOther() async throws {
+        let setup = try makeSetup()
+        let first = try writeBundle(setup, student: "s0000006", flags: [])
+        let retake = try writeBundle(setup, student: "s0000006", flags: [(5, 9, "face.missing")],
+                                     start: Date(timeIntervalSince1970: 1_795_086_400))
+        let out = setup.dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let result = await Exporter.run([first, retake], key: BundleKey(setup.identity), options: ExportOptions(pdf: true, outputDirectory: out))
+        XCTAssertEqual(result.bundles.map { $0.files.map(\.lastPathComponent) },
+                       [["s0000006-chem101-midterm-20261118T110640.pdf"], ["s0000006-chem101-midterm-20261119T110640.pdf"]])
     }
 
     func testTamperedBundleExportsWhatVerifiedStatesFailureAndExits65() throws {

@@ -34,6 +34,13 @@ enum ReportFormat {
         return dateFormatter.string(from: date) + " UTC"
     }
 
+    /// `YYYYMMDDTHHMMSS` in UTC, for file names.
+    static func compactDate(_ date: Date) -> String {
+        let formatter = dateFormatter
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss"
+        return formatter.string(from: date)
+    }
+
     /// ISO 8601 with a Z, for JSON and CSV.
     static func iso(_ date: Date?) -> String? {
         date.map { isoFormatter.string(from: $0) }

@@ -37,6 +37,7 @@ public enum Exporter {
     public static func run(_ bundles: [URL], key: BundleKey, options: ExportOptions, parallelism: Int? = nil,
                            progress: @escaping @Sendable (Progress) -> Void = { _ in }) async -> Result {
         let width = max(1, min(parallelism ?? ProcessInfo.processInfo.activeProcessorCount, bundles.count))
+        let stems = fileStems(bundles)
         var results = [BundleResult?](repeating: nil, count: bundles.count)
         await withTaskGroup(of: (Int, BundleResult).self) { group in
             var next = 0, done = 0
@@ -45,7 +46,7 @@ public enum Exporter {
                 next += 1
                 group.addTask {
                     progress(.started(bundle: url))
-                    return (index, exportOne(url, key: key, options: options))
+                    return (index, exportOne(url, key: key, options: options, stem: stems[index]))
                 }
             }
             while next < width { launch() }
@@ -61,12 +62,25 @@ public enum Exporter {
         return result
     }
 
-    static func exportOne(_ url: URL, key: BundleKey, options: ExportOptions) -> BundleResult {
+    /// `STUDENT-EXAM` per bundle, from the public headers; when one run holds several sessions of
+    /// the same student and exam (a retake, a second device), each gets its start time appended
+    /// so no report overwrites another. nil: the header is unreadable (exportOne reports why).
+    static func fileStems(_ bundles: [URL]) -> [String?] {
+        let headers = bundles.map { try? BundleReader(contentsOf: $0).header }
+        let stems = headers.map { $0.map { ExportOptions.stem(student: $0.studentId, exam: $0.examId) } }
+        let counts = Dictionary(stems.compactMap { $0 }.map { ($0, 1) }, uniquingKeysWith: +)
+        return zip(stems, headers).map { stem, header in
+            guard let stem, let header, counts[stem, default: 0] > 1 else { return stem }
+            return stem + "-" + ReportFormat.compactDate(header.startTime)
+        }
+    }
+
+    static func exportOne(_ url: URL, key: BundleKey, options: ExportOptions, stem: String? = nil) -> BundleResult {
         var result = BundleResult(bundle: url)
         do {
             let session = try BundleSession.read(url, key: key, spoolInside: options.outputDirectory)
             let written = try SessionExport(collector: session.collector, integrity: session.integrity, options: options,
-                                            scorer: ReportScoring.scorer(session.detection)).run()
+                                            scorer: ReportScoring.scorer(session.detection), stem: stem).run()
             result.files = written.files
             result.integrity = written.model.integrity
             let pdfName = written.files.first { $0.pathExtension == "pdf" }?.lastPathComponent

@@ -12,6 +12,8 @@ struct SessionExport {
     let integrity: ReportModel.Integrity
     let options: ExportOptions
     let scorer: Scorer
+    /// Output file names start with this; default `STUDENT-EXAM`.
+    var stem: String?
 
     struct Written: Sendable {
         var model: ReportModel
@@ -29,7 +31,7 @@ struct SessionExport {
         // Unreadable media does not stop the report; it is stated with the integrity result.
         model.integrity.problems += evidence.problems
 
-        let stem = ExportOptions.stem(student: model.student.id, exam: model.exam.id)
+        let stem = self.stem ?? ExportOptions.stem(student: model.student.id, exam: model.exam.id)
         let directory = options.outputDirectory
         var files: [URL] = [], pages: ReportPDF.Pages?
         if options.pdf {
