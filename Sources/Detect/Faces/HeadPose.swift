@@ -51,7 +51,7 @@ public struct HeadPose: Sendable, Equatable {
         let i = r.map { $0 / rNorm }, j = s.map { $0 / sNorm }
         // The viewing direction in model coordinates: (0, 0, 1) for a face looking at the lens.
         let k = [i[1] * j[2] - i[2] * j[1], i[2] * j[0] - i[0] * j[2], i[0] * j[1] - i[1] * j[0]]
-        yaw = atan2(k[0], k[2]) * 180 / .pi
+        yaw = atan2(-k[0], k[2]) * 180 / .pi
         pitch = atan2(-k[1], k[2]) * 180 / .pi
     }
 
