@@ -39,7 +39,7 @@ extension Proctor {
             let bar = ProgressBar(total: urls.count)
             let result = await Exporter.run(urls, key: BundleKey(identity), options: options) { bar.update($0) }
             bar.finish()
-            try ExportCommand.report(result)
+            try ExportCommand.report(result, verbose: global.verbose)
         }
     }
 }
@@ -57,8 +57,12 @@ enum ExportCommand {
     /// Files written go to stdout, one per line; problems to stderr. A bundle that could not be
     /// read at all decides the exit status (wrong key 77, missing 66, ...); otherwise a failed
     /// verification exits 65 after everything that verified was written.
-    static func report(_ result: Exporter.Result) throws {
+    static func report(_ result: Exporter.Result, verbose: Bool) throws {
         for bundle in result.bundles {
+            if verbose, bundle.error == nil {
+                FileHandle.standardError.write(Data(("proctor: \(bundle.bundle.lastPathComponent): \(bundle.evidenceFrames) evidence frames "
+                                                     + "from \(bundle.framesDecoded) decoded video frames\n").utf8))
+            }
             for file in bundle.files { print(file.path) }
             if let integrity = bundle.integrity, !integrity.verified {
                 FileHandle.standardError.write(Data("proctor: \(bundle.bundle.lastPathComponent): \(integrity.line)\n".utf8))

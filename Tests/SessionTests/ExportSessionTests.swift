@@ -55,6 +55,12 @@ final class ExportSessionTests: XCTestCase {
         XCTAssertEqual(written.model.audioLevels.count, 15)
         for level in written.model.audioLevels { XCTAssertEqual(level.dbfs, -21.1, accuracy: 0.5) }
 
+        // Each frame decoded from the keyframe before it, not from the start: camera (10 fps,
+        // keyframes every 2 s from 0.007 s) 6.0→7.1 s is 12 frames and 20.0→22.0 s is 21; screen
+        // (2 fps) 6.0→7.5 s is 4 and 20.0→22.0 s is 5. The recording holds 360 frames.
+        XCTAssertEqual(written.evidenceFrames, 4)
+        XCTAssertEqual(written.framesDecoded, 12 + 21 + 4 + 5)
+
         // Evidence: camera and screen for both flags, as JPEG streams in the PDF.
         let pdf = dir.appendingPathComponent("s7654321-chem101-midterm.pdf").path
         let images = try Tool.pdfImages(pdf)

@@ -11,6 +11,9 @@ public enum Exporter {
         public var integrity: ReportModel.Integrity?
         /// Why nothing could be exported (wrong key, not a bundle, unreadable).
         public var error: SessionError?
+        /// Evidence frames embedded and video frames decoded for them (shown with --verbose).
+        public var evidenceFrames = 0
+        public var framesDecoded = 0
         var entry: ClassOverview.Entry?
         var csvRows = ""
         /// The report without photos and frames (timeline and summary only), kept to add the
@@ -87,6 +90,8 @@ public enum Exporter {
             result.entry = ClassOverview.Entry(written.model, reportFile: pdfName, pages: written.pages)
             result.csvRows = ReportCSV.rows(written.model)
             result.model = written.model
+            result.evidenceFrames = written.evidenceFrames
+            result.framesDecoded = written.framesDecoded
         } catch {
             result.error = error
         }

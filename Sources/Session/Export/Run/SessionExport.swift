@@ -19,6 +19,10 @@ struct SessionExport {
         var model: ReportModel
         var pages: ReportPDF.Pages?
         var files: [URL]
+        /// Evidence frames embedded, and video frames decoded to get them: with the keyframe
+        /// index this is at most one GOP per evidence frame, never the whole recording.
+        var evidenceFrames = 0
+        var framesDecoded = 0
     }
 
     func run() throws(SessionError) -> Written {
@@ -34,6 +38,7 @@ struct SessionExport {
         let stem = self.stem ?? ExportOptions.stem(student: model.student.id, exam: model.exam.id)
         let directory = options.outputDirectory
         var files: [URL] = [], pages: ReportPDF.Pages?
+        let evidenceFrames = model.evidence.values.reduce(0) { $0 + $1.count }
         if options.pdf {
             let url = directory.appendingPathComponent(stem + ".pdf")
             pages = try ReportPDF.write(model, to: url.path)
@@ -54,7 +59,7 @@ struct SessionExport {
         model.evidence = [:]
         model.idPhoto = nil
         model.facePhoto = nil
-        return Written(model: model, pages: pages, files: files)
+        return Written(model: model, pages: pages, files: files, evidenceFrames: evidenceFrames, framesDecoded: evidence.framesDecoded)
     }
 
     private func buildModel(_ evidence: EvidenceExtractor) -> ReportModel {
