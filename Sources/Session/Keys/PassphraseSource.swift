@@ -56,9 +56,9 @@ enum Terminal {
             var quiet = saved
             quiet.c_lflag &= ~tcflag_t(ECHO)
             quiet.c_lflag |= tcflag_t(ECHONL)
-            tcsetattr(fd, TCSAFLUSH, &quiet)
+            tcsetattr(fd, TCSANOW, &quiet)
         }
-        defer { if isTerminal { tcsetattr(fd, TCSAFLUSH, &saved) } }
+        defer { if isTerminal { tcsetattr(fd, TCSANOW, &saved) } }
         _ = prompt.withCString { write(fd, $0, strlen($0)) }
 
         let secret = SecretBytes(count: 1024)
