@@ -88,3 +88,67 @@ private final class FlakyCamera: CaptureDevice {
     func close() { isOpen = false }
     func resetPacing() {}
 }
+
+final class FileSourceTests: XCTestCase {
+    /// `file:PATH` plays a media file as the camera and the microphone, paced in real time: a
+    /// 2 s clip at 25 fps gives its 50 frames (not "dropped" ones for missing 30 fps slots) and
+    /// 2 s of audio, then each source reports that it ended while the recording goes on.
+    func testFileSourcePlaysAClipInRealTimeAndReportsItsEnd() throws {
+        let clip = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-clip-\(UUID().uuidString).mkv")
+        defer { try? FileManager.default.removeItem(at: clip) }
+        let made = try Fixtures.run("/usr/bin/ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2",
+                                                        "-f", "lavfi", "-i", "sine=frequency=220:duration=2", "-c:v", "mjpeg", "-c:a", "pcm_s16le",
+                                                        "-y", clip.path])
+        XCTAssertEqual(made, 0)
+        let sink = MemorySink()
+        let notices = NoticeLog()
+        let recorder = try Recorder(sources: RecordingSources(camera: .file(path: clip.path), microphone: .file(path: clip.path)))
+        try recorder.start(into: sink) { notices.append($0) }
+        Thread.sleep(forTimeInterval: 2.6)
+        let status = try recorder.finish()
+
+        let file = try Fixtures.temporaryFile(sink.bytes)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let video = try Fixtures.decode(file, .video)
+        XCTAssertEqual(video.frames, 50)
+        XCTAssertEqual(video.width, 640, "scaled to the camera size")
+        XCTAssertEqual(status.droppedFrames, 0)
+        XCTAssertEqual(video.duration(frameLength: 0.04), 2, accuracy: 0.1)
+        let audio = try Fixtures.decode(file, .audio)
+        XCTAssertEqual(Double(audio.samples.count) / 48_000, 2, accuracy: 0.05)
+        XCTAssertEqual(Set(notices.notices.map(\.kind)), ["camera.ended", "mic.ended"])
+    }
+}
+
+final class VideoEncoderTests: XCTestCase {
+    private func encoder(fps: Int) throws -> (VideoEncoder, Frame, MemorySink, MatroskaMuxer) {
+        let sink = MemorySink()
+        let muxer = try MatroskaMuxer(sink: sink, clusterMilliseconds: 500)
+        let video = RecordingSettings.Video(width: 320, height: 240, framesPerSecond: fps, bitsPerSecond: 200_000)
+        let encoder = try VideoEncoder(video, preset: "ultrafast", muxer: muxer, title: "camera")
+        try muxer.start(title: "grid test")
+        let source = try InputMedia(format: "lavfi", url: "testsrc2=size=320x240:rate=30", options: [:], type: .video)
+        let frame = Frame()
+        XCTAssertTrue(try source.nextFrame(into: frame))
+        return (encoder, frame, sink, muxer)
+    }
+
+    /// Frames missing from a steady source are counted; a source slower than the grid is not
+    /// "missing" anything; a faster one is decimated to the grid.
+    func testMissingFramesAreCountedAgainstTheSourcesOwnRate() throws {
+        let (thirty, frame, _, _) = try encoder(fps: 30)
+        for index in 0..<30 where !(10..<20).contains(index) { try thirty.encode(frame, time: Double(index) / 30) }
+        XCTAssertEqual(thirty.skippedSlots, 10)
+        XCTAssertEqual(thirty.encodedFrames, 20)
+
+        let (grid, frame25, _, _) = try encoder(fps: 30)
+        for index in 0..<50 { try grid.encode(frame25, time: Double(index) / 25) }
+        XCTAssertEqual(grid.skippedSlots, 0, "25 fps on a 30 fps grid loses nothing")
+        XCTAssertEqual(grid.encodedFrames, 50)
+
+        let (slow, frame60, _, _) = try encoder(fps: 15)
+        for index in 0..<60 { try slow.encode(frame60, time: Double(index) / 60) }
+        XCTAssertEqual(slow.encodedFrames, 16, "60 fps over 0.98 s decimated to the 15 fps grid: slots 0...15")
+        XCTAssertEqual(slow.skippedSlots, 0)
+    }
+}

@@ -98,6 +98,16 @@ enum Fixtures {
         return result
     }
 
+    /// Runs a tool and returns its exit status (output discarded).
+    static func run(_ tool: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     /// Stream codec names as ffprobe reports them, in stream order.
     static func probeCodecs(_ url: URL) throws -> [String] {
         let process = Process()

@@ -66,8 +66,10 @@ final class AVCaptureDevice: CaptureDevice {
         if input.live {
             time = clock.now()
         } else {
-            let fallback = input.type == .audio ? 0 : Double(framesRead) / 30
-            time = pacer.time(forSource: media.seconds(of: scratch) ?? fallback, clock: clock)
+            // lavfi and Matroska/MP4 files always stamp frames; a raw stream without timestamps
+            // is paced by frame count at the stream's nominal rate instead.
+            let untimed = Double(framesRead - 1) / media.nominalFrameRate
+            time = pacer.time(forSource: media.seconds(of: scratch) ?? untimed, clock: clock)
         }
         switch input.type {
         case .video:

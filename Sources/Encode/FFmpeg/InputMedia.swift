@@ -14,6 +14,8 @@ final class InputMedia {
     private var draining = false
     /// Seconds per unit of the decoded frames' `best_effort_timestamp`.
     let timeBase: Double
+    /// Frames (or audio frames) per second the stream announces; 30 when it announces none.
+    let nominalFrameRate: Double
 
     /// Opens `url` with the libavdevice/libavformat input `format` (nil: probe a file).
     init(format: String?, url: String, options: [String: String], type: MediaType) throws(EncodeError) {
@@ -43,6 +45,8 @@ final class InputMedia {
             }
             streamIndex = index
             timeBase = av_q2d(stream.pointee.time_base)
+            let rate = av_q2d(stream.pointee.avg_frame_rate)
+            nominalFrameRate = rate.isFinite && rate > 0 ? rate : 30
             decoder = try CodecContext.decoder(for: stream.pointee.codecpar)
         } catch {
             avformat_close_input(&context)
@@ -86,6 +90,7 @@ final class InputMedia {
                 try check(avcodec_send_packet(decoder.pointer, nil), "avcodec_send_packet(flush)")
                 continue
             }
+            // Devices opened non-blocking (some libavdevice inputs) say "not yet" instead of waiting.
             if read == proctor_averror_eagain() { usleep(2_000); continue }
             try check(read, "av_read_frame", as: .deviceUnavailable, "reading the source failed: \(avErrorText(read))")
             defer { packet.unref() }

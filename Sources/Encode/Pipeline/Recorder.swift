@@ -64,6 +64,7 @@ public final class Recorder: @unchecked Sendable {
         while let item = try camera.next(clock: clock) {
             guard case .video(let frame, let time, _) = item else { continue }
             taken += 1
+            // Only live cameras (the ones that are retried) need time to settle; lavfi and files do not.
             if taken <= skip, camera.retries { continue }
             let scaler = try Scaler(from: (frame.width, frame.height, frame.format), to: (frame.width, frame.height, AV_PIX_FMT_RGB24))
             return AnalysisImage(width: Int(frame.width), height: Int(frame.height), format: .rgb24,

@@ -16,7 +16,12 @@ final class VideoEncoder {
     private let packet = Packet()
     private var lastPts: Int64?
     private(set) var encodedFrames = 0
+    /// Frames the source should have delivered but did not (late, lost, or dropped upstream).
     private(set) var skippedSlots = 0
+    private var lastTime: Double?
+    /// The source's usual frame interval (running average), so a 25 fps camera on a 30 fps
+    /// grid is not mistaken for one that drops every sixth frame.
+    private var interval: Double?
 
     init(_ video: RecordingSettings.Video, preset: String, muxer: MatroskaMuxer, title: String) throws(EncodeError) {
         guard video.width > 0, video.height > 0, video.width % 2 == 0, video.height % 2 == 0, video.framesPerSecond > 0 else {
@@ -43,11 +48,11 @@ final class VideoEncoder {
 
     /// Encodes `frame` (any size or pixel format) taken at media time `time`.
     func encode(_ frame: Frame, time: Double) throws(EncodeError) {
+        countMissingFrames(at: time)
         let pts = Int64((time * framesPerSecond).rounded())
         if let last = lastPts {
             // A source faster than the target rate is decimated, not counted as a loss.
             guard pts > last else { return }
-            skippedSlots += Int(pts - last - 1)
         }
         lastPts = pts
         let input: Frame
@@ -62,6 +67,22 @@ final class VideoEncoder {
         try check(avcodec_send_frame(codec.pointer, input.pointer), "avcodec_send_frame(libx264)")
         encodedFrames += 1
         try drain()
+    }
+
+    private func countMissingFrames(at time: Double) {
+        defer { lastTime = time }
+        guard let lastTime else { return }
+        let delta = time - lastTime
+        guard let usual = interval else {
+            interval = delta
+            return
+        }
+        let missing = Int((delta / usual).rounded()) - 1
+        if missing > 0 {
+            skippedSlots += missing
+        } else {
+            interval = usual * 0.9 + delta * 0.1
+        }
     }
 
     private func convert(_ frame: Frame) throws(EncodeError) {

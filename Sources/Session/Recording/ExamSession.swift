@@ -8,13 +8,15 @@ import Foundation
 public final class ExamSession {
     let request: SessionRequest
     let exam: ExamFile
+    let examURL: URL
     let settings: ExamSettings
     let console: Console
     let stops = StopRequests()
 
-    private init(request: SessionRequest, exam: ExamFile) {
+    private init(request: SessionRequest, exam: ExamFile, examURL: URL) {
         self.request = request
         self.exam = exam
+        self.examURL = examURL
         settings = exam.settings
         console = Console(json: request.json)
     }
@@ -24,8 +26,9 @@ public final class ExamSession {
         LibraryLogging.configure(verbose: request.verbose)
         guard !request.student.isEmpty else { throw SessionError(.usage, "--student needs your student id") }
         if let duration = request.duration, !(duration > 0) { throw SessionError(.usage, "--duration must be a positive number of seconds") }
-        let exam = try ExamFile.load(try ExamLocator.resolve(request.exam, environment: request.environment))
-        return try await ExamSession(request: request, exam: exam).run()
+        let examURL = try ExamLocator.resolve(request.exam, environment: request.environment)
+        let exam = try ExamFile.load(examURL)
+        return try await ExamSession(request: request, exam: exam, examURL: examURL).run()
     }
 
     private func run() async throws -> SessionOutcome {
@@ -51,7 +54,7 @@ public final class ExamSession {
         }
         let sealed = SealedRecording(writer: writer)
         var state = SessionState(bundlePath: writer.url.path, pid: getpid(), phase: .recording, examId: settings.id,
-                                 examFilePath: "", studentId: request.student, startedAt: previous?.startedAt ?? Date(),
+                                 examFilePath: examURL.path, studentId: request.student, startedAt: previous?.startedAt ?? Date(),
                                  mediaTime: offset, timeLimit: settings.timeLimit(for: request.student), duration: request.duration)
         try state.save()
         stops.install()
