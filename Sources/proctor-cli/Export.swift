@@ -76,7 +76,7 @@ enum ExportCommand {
         if let first = unreadable.first, let error = first.error {
             throw SessionError(error.code, "\(first.bundle.lastPathComponent): \(error.message)", detail: error.detail)
         }
-        let failed = result.bundles.filter { $0.integrity?.status == .failed }.count
+        let failed = result.failedVerification
         if failed > 0 {
             throw SessionError(.verification, "\(failed) of \(result.bundles.count) bundle(s) failed verification; "
                                + "their reports state it on page 1 and show only what verified")

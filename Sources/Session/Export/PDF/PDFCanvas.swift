@@ -167,14 +167,6 @@ final class PDFCanvas {
         return (Double(w) / scale, Double(h) / scale)
     }
 
-    // MARK: Links
-
-    /// Makes the rectangle a link to another page of this document.
-    func link(toPage page: Int, x: Double, y: Double, width: Double, height: Double) {
-        cairo_tag_begin(cr, "Link", "rect=[\(x) \(y) \(width) \(height)] page=\(page)")
-        cairo_tag_end(cr, "Link")
-    }
-
     // MARK: Images
 
     /// Draws a JPEG scaled into the box (keeping its aspect ratio) and returns the drawn size.

@@ -18,7 +18,6 @@ final class PageFlow {
     var left: Double { margin }
     var contentWidth: Double { canvas.width - 2 * margin }
     private var bottom: Double { canvas.height - margin - 14 }
-    var remaining: Double { bottom - y }
 
     /// Starts a new page unless `height` still fits below the current position.
     func ensureSpace(_ height: Double) {

@@ -106,7 +106,6 @@ struct BundleSession {
         collector.facts.examTitle = collector.facts.examTitle ?? settings.title
         collector.facts.settings = ReportScoring.settingRows(settings, student: header.studentId)
         collector.facts.accommodations = ReportScoring.accommodationLines(settings, student: header.studentId)
-        collector.facts.retentionDays = settings.retentionDays
         return settings.detectionSettings(for: header.studentId)
     }
 }

@@ -25,8 +25,7 @@ public enum Exporter {
         public var bundles: [BundleResult]
         public var classFiles: [URL]
 
-        /// 0, or the exit status the CLI should use: an error that stopped a bundle being read
-        /// at all wins (wrong key 77, missing 66, ...), then a failed verification (65).
+        /// Bundles whose verification failed (the CLI exits 65 when there is any).
         public var failedVerification: Int { bundles.filter { $0.integrity?.status == .failed }.count }
     }
 

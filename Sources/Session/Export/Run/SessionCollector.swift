@@ -48,5 +48,4 @@ struct SessionFacts: Sendable {
     var partStarts: [Int: (media: Double, wall: Date)] = [:]
     var settings: [ReportModel.Setting] = []
     var accommodations: [String] = []
-    var retentionDays: Int?
 }
