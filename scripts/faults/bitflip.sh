@@ -88,10 +88,9 @@ worker() {
         local status=0
         "$PROCTOR" verify "$file" --key "$KEY" --json >"$WORK/w$id.json" 2>"$WORK/w$id.err" || status=$?
         byte "$original" | dd of="$file" bs=1 seek="$offset" conv=notrunc status=none
-        local at where
-        at=$(jq -r '.failure.offset // "-"' "$WORK/w$id.json" 2>/dev/null || echo -)
-        where=$(jq -r '.failure.location // "-"' "$WORK/w$id.json" 2>/dev/null || echo -)
-        printf '%s %s %s %s %s %s\n' "$b" "$offset" "$mask" "$status" "$at" "$where" >>"$WORK/results$id"
+        local failure
+        failure=$(jq -r '"\(.failure.offset // "-") \(.failure.location // "-")"' "$WORK/w$id.json" 2>/dev/null || echo "- -")
+        printf '%s %s %s %s %s\n' "$b" "$offset" "$mask" "$status" "$failure" >>"$WORK/results$id"
     done
 }
 

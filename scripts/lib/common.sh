@@ -75,7 +75,7 @@ time_limit_minutes = 180
 width = ${CAMERA_SIZE%x*}
 height = ${CAMERA_SIZE#*x}
 fps = $CAMERA_FPS
-bitrate_kbps = 500
+bitrate_kbps = ${CAMERA_KBPS:-500}
 
 [recording.microphone]
 sample_rate = 48000
