@@ -11,8 +11,8 @@ extension Proctor {
             shouldDisplay: false
         )
 
-        @Option(help: "MiB sealed per run.") var megabytes = 64
-        @Option(help: "Alternating runs of each side; the best run of each counts.") var rounds = 5
+        @Option(help: "MiB sealed per run.") var megabytes = 32
+        @Option(help: "Alternating runs of each side; the best run of each counts.") var rounds = 9
 
         mutating func run() async throws {
             guard megabytes > 0, rounds > 0 else { throw ValidationError("--megabytes and --rounds must be positive") }

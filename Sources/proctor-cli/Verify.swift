@@ -34,14 +34,8 @@ extension Proctor {
                 opener = BundleKey(identity)
                 keyName = identity.name
             }
-            let verification: BundleVerification
-            if let reader = try? BundleReader(contentsOf: url, key: opener) {
-                // Recording payloads carry media times: an abrupt end then says where media ends.
-                reader.mediaClock = RecordingRecords.mediaTime
-                verification = reader.verify()
-            } else {
-                verification = BundleReader.verify(contentsOf: url, key: opener)  // reports why it cannot open
-            }
+            // With a key, abrupt ends also say the media time the recording reached.
+            let verification = BundleReader.verify(contentsOf: url, key: opener, mediaClock: RecordingRecords.mediaTime)
             if output.json {
                 print(try VerifyReport(verification, path: bundle, keyName: keyName).json())
             } else if verification.failure == nil {

@@ -19,7 +19,11 @@ final class VerifyTests: XCTestCase {
                                   sessionId: "session-1", startTime: Date(timeIntervalSince1970: 1_790_000_000),
                                   recipients: [BundleRecipient(alice.recipientKey)], cipher: .aes256GCM)
         let writer = try BundleWriter(creating: bundle, header: header)
-        for index in 0..<4 { try writer.append(.media, [UInt8](repeating: UInt8(index), count: 300)) }
+        // The recorder's media layout: its header carries the media time each record ends at.
+        for index in 0..<4 {
+            let matroska = [UInt8](repeating: UInt8(index), count: 300)
+            try writer.append(.media, matroska.withUnsafeBytes { RecordingRecords.media($0, mediaEnd: Double(index + 1)) })
+        }
         try writer.finish(mediaDuration: 4)
         let reader = try BundleReader(contentsOf: bundle)
         while let record = try reader.next() { recordOffsets.append(record.offset) }
@@ -46,7 +50,7 @@ final class VerifyTests: XCTestCase {
         let keyed = try ProctorBinary.run(["verify", bundle.path, "--key", directory.appendingPathComponent("alice.key").path])
         XCTAssertEqual(keyed.status, 0, keyed.stderr)
         XCTAssertTrue(keyed.stdout.contains("every record opened and authenticated with alice"), keyed.stdout)
-        XCTAssertTrue(keyed.stdout.contains("media 4 (1200 bytes)"), keyed.stdout)
+        XCTAssertTrue(keyed.stdout.contains("media 4 (1236 bytes)"), keyed.stdout)
     }
 
     func testTruncatedBundleExitsZeroWithAbruptEndWarning() throws {
@@ -54,7 +58,8 @@ final class VerifyTests: XCTestCase {
         let cut = try variant("cut.proctor") { $0.removeSubrange((recordOffsets[2] + 50)...) }
         let run = try ProctorBinary.run(["verify", cut, "--key", directory.appendingPathComponent("alice.key").path])
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertTrue(run.stderr.contains("proctor: warning: part 0 ended abruptly at record 2 (byte \(recordOffsets[2]))"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("proctor: warning: part 0 ended abruptly at record 2 (byte \(recordOffsets[2])) / media time 2.000 s"),
+                      run.stderr)
         XCTAssertTrue(run.stdout.contains("ok, with warnings"), run.stdout)
     }
 

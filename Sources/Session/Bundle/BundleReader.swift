@@ -101,9 +101,13 @@ public final class BundleReader {
     }
 
     /// Checks and decrypts the whole bundle, catching the first failure instead of throwing.
-    public static func verify(contentsOf url: URL, key: BundleKey? = nil) -> BundleVerification {
+    /// `mediaClock` as for the property of that name (e.g. `RecordingRecords.mediaTime`).
+    public static func verify(contentsOf url: URL, key: BundleKey? = nil,
+                              mediaClock: (@Sendable (RecordType, [UInt8]) -> Double?)? = nil) -> BundleVerification {
         do {
-            return try Self(source: FileSource(path: url.path), key: key).verify()
+            let reader = try Self(source: FileSource(path: url.path), key: key)
+            reader.mediaClock = mediaClock
+            return reader.verify()
         } catch let error as BundleFailure {
             return BundleVerification(failure: error)
         } catch let error as SessionError {
