@@ -6,10 +6,11 @@ import Foundation
 /// `detect.lag` info events. System checks run on the same thread every few seconds.
 public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
     public struct Options: Sendable {
-        /// Analysis frames waiting at most (at 2 fps, 2 s of lag before frames are skipped).
-        public var imageCapacity = 4
-        /// Audio blocks waiting at most (a few seconds of 20 ms blocks).
-        public var audioCapacity = 250
+        /// Analysis frames waiting at most: 6 s at 2 fps, enough to ride out loading dlib's
+        /// landmark model (2-5 s on a busy machine) at the start without skipping.
+        public var imageCapacity = 12
+        /// Audio blocks waiting at most: 10 s of 10 ms blocks (~1 MB at 48 kHz).
+        public var audioCapacity = 1000
         /// Seconds between system samples.
         public var systemInterval = 5.0
         public var roots = SystemRoots()
@@ -19,7 +20,7 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
         /// student is asked to turn the camera around the room.
         public var quietUntil: Double = 0
 
-        public init(imageCapacity: Int = 4, audioCapacity: Int = 250, systemInterval: Double = 5,
+        public init(imageCapacity: Int = 12, audioCapacity: Int = 1000, systemInterval: Double = 5,
                     roots: SystemRoots = SystemRoots(), clock: (@Sendable () -> Double)? = nil, quietUntil: Double = 0) {
             self.imageCapacity = imageCapacity
             self.audioCapacity = audioCapacity
