@@ -27,6 +27,11 @@ final class BeginResumeTests: XCTestCase {
         XCTAssertEqual(audioEnd, killedAt, accuracy: 1.5, "readable audio ends near the kill (\(killedAt) s)")
         XCTAssertEqual(try XCTUnwrap(mediaEnds.last), killedAt, accuracy: 1.5)
 
+        let again = try ProctorBinary.run(beginArguments(kit, ["--duration", "2"]), environment: kit.environment)
+        XCTAssertEqual(again.status, 64, "a second session while one waits to be resumed")
+        XCTAssertTrue(again.stderr.contains("an interrupted session of this exam exists"), again.stderr)
+        XCTAssertEqual(kit.bundles, [bundle])
+
         let resumed = try ProctorBinary.run(beginArguments(kit, ["--resume", "--duration", "2"]), environment: kit.environment)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertEqual(kit.bundles, [bundle], "resume continues the same bundle")

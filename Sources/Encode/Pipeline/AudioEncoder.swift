@@ -15,7 +15,8 @@ final class AudioEncoder {
     private var pending: [Int16] = []
     /// Media time of `pending[0]`, in samples.
     private var pendingStart: Int64?
-    private let gapTolerance = 0.1
+    /// More than scheduling jitter (a few ms), less than the 100 ms an ALSA overrun loses.
+    private let gapTolerance = 0.05
     private(set) var encodedSamples: Int64 = 0
 
     init(rate: Int, bitsPerSecond: Int, muxer: MatroskaMuxer, title: String) throws(EncodeError) {

@@ -35,6 +35,7 @@ public final class ExamSession {
         let directory = request.directory
         try directory.create()
         let previous = request.resume ? try resumable(in: directory) : nil
+        if previous == nil { try refuseSecondSession(in: directory) }
         let offset = previous?.mediaTime ?? 0
         let exempt = settings.isFullyExempt(request.student)
         // Devices first: a missing camera or a busy microphone fails here, with nothing recorded.
@@ -147,6 +148,19 @@ public final class ExamSession {
             microphone: sources.microphone == .none ? nil : "opus mono \(recording.microphone.sampleRate) Hz \(recording.microphone.bitrateKbps) kbit/s",
             timeLimitSeconds: settings.timeLimit(for: request.student),
             hostname: String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
+    /// One exam, one student, one session at a time: a second `begin` while one records, or
+    /// while an interrupted one waits, would leave two bundles and make `submit` ambiguous.
+    private func refuseSecondSession(in directory: SessionDirectory) throws(SessionError) {
+        let open = directory.sessions().filter { $0.examId == settings.id && $0.studentId == request.student && $0.phase == .recording }
+        if let running = open.first(where: \.processIsRunning) {
+            throw SessionError(.usage, "this exam is already recording (process \(running.pid)); end it with `proctor submit` first")
+        }
+        if let interrupted = open.first {
+            throw SessionError(.usage, "an interrupted session of this exam exists (\(interrupted.bundleURL.lastPathComponent)): "
+                               + "continue it with `proctor begin --resume`, or seal it with `proctor submit`")
+        }
     }
 
     /// The interrupted session of this exam and student, if its process is gone.
