@@ -62,7 +62,7 @@ extension ExamSession {
             }
             return
         }
-        var line = "REC \(Console.clock(now)) / \(Console.clock(deadline)) · \(what) · \(Console.bytes(bytes)) sealed"
+        var line = "REC \(Console.clock(now)) · \(Console.clock(deadline - now)) left · \(what) · \(Console.bytes(bytes)) sealed"
         if let free { line += " · \(Console.bytes(free)) free" }
         if let dropped = status?.droppedFrames, dropped > 0 { line += " · \(dropped) frames late" }
         // Off a terminal, one line every 10 s is plenty for a log.
