@@ -19,8 +19,9 @@ final class ExportCommandTests: XCTestCase {
         return Setup(dir: dir, keyFile: keyFile, identity: identity)
     }
 
-    private func header(_ setup: Setup, student: String, start: Date = Date(timeIntervalSince1970: 1_795_000_000)) -> BundleHeader {
-        BundleHeader(examId: "chem101-midterm", examFileSHA256: SHA256.hash(Array("no exam file".utf8)),
+    private func header(_ setup: Setup, student: String, start: Date = Date(timeIntervalSince1970: 1_795_000_000),
+                        examSHA256: [UInt8] = SHA256.hash(Array("no exam file".utf8))) -> BundleHeader {
+        BundleHeader(examId: "chem101-midterm", examFileSHA256: examSHA256,
                      studentId: student, sessionId: UUID().uuidString, startTime: start,
                      recipients: [BundleRecipient(setup.identity.recipientKey)], cipher: .aes256GCM)
     }
@@ -28,9 +29,9 @@ final class ExportCommandTests: XCTestCase {
     /// A finished one-part bundle: metadata, ID and face photos, the 30 s session recording in
     /// 8 KiB media records, and the flags and a coverage gap interleaved as they would be sealed.
     private func writeBundle(_ setup: Setup, student: String, flags: [(Double, Double, String)],
-                             start: Date = Date(timeIntervalSince1970: 1_795_000_000)) throws -> URL {
+                             start: Date = Date(timeIntervalSince1970: 1_795_000_000), examSHA256: [UInt8]? = nil) throws -> URL {
         let url = setup.dir.appendingPathComponent("\(student)-chem101-midterm-\(Int(start.timeIntervalSince1970)).proctor")
-        let header = header(setup, student: student, start: start)
+        let header = self.header(setup, student: student, start: start, examSHA256: examSHA256 ?? SHA256.hash(Array("no exam file".utf8)))
         let writer = try BundleWriter(creating: url, header: header)
         try writer.append(.photo, RecordingRecords.photo(kind: "id", time: 0, jpeg: try ExportFixtures.bytes("grace_hopper.jpg")))
         try writer.append(.photo, RecordingRecords.photo(kind: "face", time: 0, jpeg: try ExportFixtures.bytes("astronaut.jpg")))
@@ -46,7 +47,8 @@ final class ExportCommandTests: XCTestCase {
                             range: ClosedRange<Double>, flags: [(Double, Double, String)]) throws {
         let metadata = SessionMetadata(software: "proctor test", examId: header.examId, examTitle: "Chemistry midterm",
                                        studentId: header.studentId, part: part, mediaOffset: range.lowerBound, startedAt: startedAt,
-                                       sources: [:], camera: nil, screen: nil, microphone: nil, timeLimitSeconds: 3600, hostname: "test")
+                                       sources: ["camera": "test"], camera: "320x240 at 10 fps", screen: nil, microphone: nil,
+                                       timeLimitSeconds: 3600, hostname: "test")
         try writer.append(.metadata, RecordingRecords.metadata(metadata))
         var pending = flags.map { start, end, kind in
             TimelineEvent(kind: kind, detector: "test", severity: .flag, start: start, end: end, measured: ["seconds": end - start],
@@ -130,6 +132,9 @@ final class ExportCommandTests: XCTestCase {
         XCTAssertTrue(page1.contains("INTEGRITY VERIFIED"), page1)
         XCTAssertTrue(page1.contains("s0000002"))
         XCTAssertTrue(page1.contains("chem101-midterm: Chemistry midterm"))
+        // No exam file here: the report says so and shows the set-up the session sealed.
+        XCTAssertTrue(page1.contains("exam file chem101-midterm.exam not found"), page1)
+        XCTAssertTrue(page1.contains("320x240 at 10 fps"), page1)
         let all = try Tool.pdfText(out.appendingPathComponent("s0000002-chem101-midterm.pdf").path)
         XCTAssertTrue(all.contains("face.missing at 0:00:05.0"), all)
         XCTAssertTrue(all.contains("audio.speech at 0:00:21.0"))
@@ -149,6 +154,37 @@ final class ExportCommandTests: XCTestCase {
         XCTAssertNil(standing["zScore"])
         let csv = try String(contentsOf: out.appendingPathComponent("class-events.csv"), encoding: .utf8)
         XCTAssertEqual(csv.components(separatedBy: "\r\n").filter { $0.contains(",flag,") }.count, 3)
+    }
+
+    func testExamFileSettingsAccommodationsAndWeightsDriveTheReport() throws {
+        let setup = try makeSetup()
+        // The documented example exam, with an accommodation for this student.
+        var toml = try String(contentsOf: ExportFixtures.directory.appendingPathComponent("../../../docs/examples/chem101-midterm.toml").standardized,
+                              encoding: .utf8)
+        toml += "\n[[accommodation]]\nstudent = \"s0000007\"\nextra_time_factor = 1.25\nexempt = [\"audio_speech\"]\n"
+        let tomlURL = setup.dir.appendingPathComponent("chem101-midterm.toml")
+        try toml.write(to: tomlURL, atomically: true, encoding: .utf8)
+        let examBytes = try ExamFile.encode(try ExamSettings.load(settings: tomlURL), signedBy: setup.identity)
+        let examDir = setup.dir.appendingPathComponent("exams")
+        try FileManager.default.createDirectory(at: examDir, withIntermediateDirectories: true)
+        try Data(examBytes).write(to: examDir.appendingPathComponent("chem101-midterm.exam"))
+        let url = try writeBundle(setup, student: "s0000007", flags: [(7.05, 12, "face.missing"), (21, 24.5, "audio.speech")],
+                                  examSHA256: SHA256.hash(examBytes))
+        let out = setup.dir.appendingPathComponent("out")
+        let run = try CommandLineTool.proctor(["export", url.path, "--key", setup.keyFile.path, "--pdf", "-o", out.path],
+                                              environment: ["PROCTOR_EXAM_DIR": examDir.path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let page1 = try Tool.pdfText(out.appendingPathComponent("s0000007-chem101-midterm.pdf").path, page: 1)
+        XCTAssertTrue(page1.contains("discord, teamviewer, anydesk"), page1)
+        XCTAssertTrue(page1.contains("25% extra time"), page1)
+        XCTAssertTrue(page1.contains("not checked: audio.speech"), page1)
+        XCTAssertTrue(page1.contains("weight 2, sensitivity 0.5, at least 5 s"), page1)
+        XCTAssertTrue(page1.contains("1 h 52 min"), "90 min time limit with 25% extra: \(page1)")
+        // face.missing: 4.95 s of the 30 s session at weight 2 is 100·(1 − (1 − 0.165)²) = 30;
+        // audio.speech is shown but the student is exempt from it, so it scores nothing.
+        XCTAssertTrue(page1.contains("Suspicion score: 30 / 100"), page1)
+        let speech = try XCTUnwrap(page1.split(separator: "\n").first { $0.hasPrefix("audio.speech") })
+        XCTAssertTrue(speech.hasSuffix("0.0"), String(speech))
     }
 
     func testTwoSessionsOfOneStudentDoNotOverwriteEachOther() async throws {

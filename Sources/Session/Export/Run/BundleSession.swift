@@ -86,10 +86,23 @@ struct BundleSession {
             let metadata = try RecordingRecords.decodeMetadata(payload)
             collector.facts.examTitle = metadata.examTitle
             collector.facts.partStarts[part] = (metadata.mediaOffset, metadata.startedAt)
+            collector.facts.recorded += recordedSettings(metadata, part: part)
             if part == 0 || collector.facts.startedAt == nil { collector.facts.startedAt = metadata.startedAt }
         default:
             break
         }
+    }
+
+    /// The set-up a part sealed in its metadata: shown even when the exam file is not at hand.
+    private static func recordedSettings(_ metadata: SessionMetadata, part: Int) -> [ReportModel.Setting] {
+        let prefix = "part \(part) "
+        var rows: [ReportModel.Setting] = [.init(prefix + "software", "\(metadata.software) on \(metadata.hostname)"),
+                                           .init(prefix + "time limit (as recorded)", ReportFormat.duration(metadata.timeLimitSeconds))]
+        for (name, value) in [("camera", metadata.camera), ("screen", metadata.screen), ("microphone", metadata.microphone)] {
+            if let value { rows.append(.init(prefix + name, value)) }
+        }
+        rows += metadata.sources.sorted { $0.key < $1.key }.map { .init(prefix + "\($0.key) source", $0.value) }
+        return rows
     }
 
     /// The exam file the session ran under, found like `begin` finds it and accepted only when
@@ -100,11 +113,12 @@ struct BundleSession {
         guard let url = try? ExamLocator.resolve(header.examId, environment: environment),
               let exam = try? ExamFile.load(url), exam.sha256 == header.examFileSHA256 else {
             collector.facts.settings = [.init("exam settings", "exam file \(header.examId).exam not found or not the one recorded: default detector weights")]
+                + collector.facts.recorded
             return DetectionSettings()
         }
         let settings = exam.settings
         collector.facts.examTitle = collector.facts.examTitle ?? settings.title
-        collector.facts.settings = ReportScoring.settingRows(settings, student: header.studentId)
+        collector.facts.settings = ReportScoring.settingRows(settings, student: header.studentId) + collector.facts.recorded
         collector.facts.accommodations = ReportScoring.accommodationLines(settings, student: header.studentId)
         return settings.detectionSettings(for: header.studentId)
     }

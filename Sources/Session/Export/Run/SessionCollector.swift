@@ -47,5 +47,7 @@ struct SessionFacts: Sendable {
     /// Per bundle part: the media time it starts at and its wall-clock start, from its metadata.
     var partStarts: [Int: (media: Double, wall: Date)] = [:]
     var settings: [ReportModel.Setting] = []
+    /// What the session itself sealed about its set-up (devices, rates, software), per part.
+    var recorded: [ReportModel.Setting] = []
     var accommodations: [String] = []
 }
