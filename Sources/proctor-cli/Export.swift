@@ -29,6 +29,10 @@ extension Proctor {
         @Option(name: [.short, .customLong("output")], help: "Folder for the files (created if needed).")
         var output = "."
 
+        func validate() throws {
+            if bundles.isEmpty { throw ValidationError("name at least one bundle to export") }
+        }
+
         mutating func run() async throws {
             LibraryLogging.configure(verbose: global.verbose)
             let directory = URL(fileURLWithPath: output)

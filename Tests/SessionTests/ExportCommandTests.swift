@@ -232,6 +232,7 @@ final class ExportCommandTests: XCTestCase {
         let missing = try CommandLineTool.proctor(["export", setup.dir.appendingPathComponent("nope.proctor").path, "--key", setup.keyFile.path,
                                                    "-o", setup.dir.appendingPathComponent("o2").path])
         XCTAssertEqual(missing.status, 66, missing.stderr)
+        XCTAssertEqual(try CommandLineTool.proctor(["export", "--key", setup.keyFile.path]).status, 64, "no bundle named")
         XCTAssertEqual(missing.stderr.split(separator: "\n").count, 1, "one clear line: \(missing.stderr)")
     }
 

@@ -38,7 +38,7 @@ public enum Exporter {
     /// bundle is streamed: its memory use does not grow with the recording's length.
     public static func run(_ bundles: [URL], key: BundleKey, options: ExportOptions, parallelism: Int? = nil,
                            progress: @escaping @Sendable (Progress) -> Void = { _ in }) async -> Result {
-        let width = max(1, min(parallelism ?? ProcessInfo.processInfo.activeProcessorCount, bundles.count))
+        let width = min(max(1, parallelism ?? ProcessInfo.processInfo.activeProcessorCount), bundles.count)
         let stems = fileStems(bundles)
         var results = [BundleResult?](repeating: nil, count: bundles.count)
         await withTaskGroup(of: (Int, BundleResult).self) { group in
