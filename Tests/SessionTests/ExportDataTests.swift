@@ -83,3 +83,25 @@ final class ExportDataTests: XCTestCase {
         XCTAssertEqual(try Tool.pdfInfo(path)["Pages"], "1")
     }
 }
+
+/// Which bundles purge deletes, against the exam's own retention.
+final class RetentionPlanTests: XCTestCase {
+    func testExamRetentionDecidesAndUnknownRetentionKeeps() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        func candidate(_ name: String, exam: String, daysAgo: Double) -> RetentionPlan.Candidate {
+            .init(url: URL(fileURLWithPath: "/b/\(name)"), studentID: name, examID: exam, startedAt: now.addingTimeInterval(-daysAgo * 86_400))
+        }
+        var lookups: [String] = []
+        let plan = RetentionPlan([candidate("a", exam: "math", daysAgo: 31), candidate("b", exam: "math", daysAgo: 29.5),
+                                  candidate("c", exam: "lost", daysAgo: 400)], olderThan: nil, now: now) { exam in
+            lookups.append(exam)
+            return exam == "math" ? 30 : nil
+        }
+        XCTAssertEqual(plan.entries.map(\.decision), [.delete(ageDays: 31, retentionDays: 30), .keep(ageDays: 29.5, retentionDays: 30),
+                                                      .unknownRetention(examID: "lost")])
+        XCTAssertEqual(plan.expired.map(\.studentID), ["a"])
+        XCTAssertEqual(lookups, ["math", "lost"], "each exam file is looked up once")
+        let forced = RetentionPlan([candidate("c", exam: "lost", daysAgo: 400)], olderThan: 365, now: now) { _ in nil }
+        XCTAssertEqual(forced.expired.map(\.studentID), ["c"])
+    }
+}
