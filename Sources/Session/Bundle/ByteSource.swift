@@ -40,18 +40,24 @@ final class FileSource: ByteSource, @unchecked Sendable {
     func read(at offset: Int, count: Int) throws(SessionError) -> [UInt8] {
         let wanted = max(0, min(count, size - offset))
         guard wanted > 0 else { return [] }
-        var bytes = [UInt8](repeating: 0, count: wanted)
-        var done = 0
-        while done < wanted {
-            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, wanted - done, off_t(offset + done)) }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw BundleAppendFile.error(errno, "could not read the bundle \(path)")
+        var failure: Int32 = 0
+        // Uninitialised capacity: pread fills it, so a 1 MiB record costs no memset.
+        let bytes = [UInt8](unsafeUninitializedCapacity: wanted) { buffer, initialised in
+            var done = 0
+            while done < wanted {
+                let got = pread(descriptor, buffer.baseAddress! + done, wanted - done, off_t(offset + done))
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    break
+                }
+                if got == 0 { break }
+                done += got
             }
-            if got == 0 { break }
-            done += got
+            initialised = done
         }
-        return done == wanted ? bytes : Array(bytes[0..<done])
+        if failure != 0 { throw BundleAppendFile.error(failure, "could not read the bundle \(path)") }
+        return bytes
     }
 
     deinit {
