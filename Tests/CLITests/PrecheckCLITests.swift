@@ -28,7 +28,7 @@ final class PrecheckCLITests: XCTestCase {
                                         environment: ["PROCTOR_EXAM_DIR": directory.path, "PROCTOR_DATA_DIR": sessions.path])
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
         let results = try checks(run)
-        XCTAssertEqual(Set(results.keys), ["exam.signature", "libraries", "encoders", "crypto.aes256gcm", "programs", "disk",
+        XCTAssertEqual(Set(results.keys), ["exam.signature", "libraries", "encoders", "crypto.cipher", "programs", "disk",
                                            "selftest.recording"])
         for (id, check) in results {
             XCTAssertEqual(check["status"] as? String, "pass", "\(id): \(check)")
@@ -51,7 +51,7 @@ final class PrecheckCLITests: XCTestCase {
         let run = try ProctorBinary.run(["precheck", "--headless", "--json"], environment: ["PROCTOR_CIPHER": "rot13"])
         XCTAssertEqual(run.status, 69, run.stdout + run.stderr)
         let results = try checks(run)
-        XCTAssertEqual(results["crypto.aes256gcm"]?["status"] as? String, "fail")
+        XCTAssertEqual(results["crypto.cipher"]?["status"] as? String, "fail")
         XCTAssertEqual(results["selftest.recording"]?["status"] as? String, "fail")
         XCTAssertEqual(results["selftest.recording"]?["message"] as? String,
                        "self-test failed: PROCTOR_CIPHER must be 'aes256gcm' or 'xchacha20poly1305', not 'rot13'")

@@ -4,7 +4,7 @@ public enum PrecheckRegistry {
         ExamSignatureCheck(),
         LibrariesCheck(),
         EncodersCheck(),
-        AESGCMCheck(),
+        CipherCheck(),
         CameraCheck(),
         MicrophoneCheck(),
         ScreenCheck(),

@@ -69,8 +69,8 @@ struct EncodersCheck: PrecheckCheck {
 
 /// Bundles are sealed with AES-256-GCM where the CPU has AES-NI, else XChaCha20-Poly1305
 /// (as fast without special instructions and as strong): either is ready.
-struct AESGCMCheck: PrecheckCheck {
-    let id = "crypto.aes256gcm"
+struct CipherCheck: PrecheckCheck {
+    let id = "crypto.cipher"
     let title = "Encryption"
     let mode = PrecheckMode.always
 
