@@ -108,6 +108,39 @@ final class PrecheckCLITests: XCTestCase {
         XCTAssertEqual(bad.stderr, "", "ALSA's own error printing must be silenced during the probe")
     }
 
+    /// A real X server (Xvfb) opened through x11grab as `begin` opens it; a display that is not
+    /// running fails, and a stale socket with no server behind it fails too.
+    func testScreenOpensOnARunningXServerOnly() throws {
+        let number = 150 + Int(getpid() % 100)
+        let xvfb = Process()
+        xvfb.executableURL = URL(fileURLWithPath: "/usr/bin/Xvfb")
+        xvfb.arguments = [":\(number)", "-screen", "0", "800x600x24", "-nolisten", "tcp"]
+        xvfb.standardOutput = FileHandle.nullDevice
+        xvfb.standardError = FileHandle.nullDevice
+        try xvfb.run()
+        defer { xvfb.terminate(); xvfb.waitUntilExit() }
+        let socket = "/tmp/.X11-unix/X\(number)"
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: socket), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+
+        let running = try ProctorBinary.run(["precheck", "--json", "--camera", "test", "--mic", "test", "--screen", "x11::\(number)"])
+        XCTAssertEqual(running.status, 0, running.stdout + running.stderr)
+        XCTAssertEqual(try checks(running)["screen"]?["message"] as? String, "X display :\(number) opens for recording")
+
+        let absent = try ProctorBinary.run(["precheck", "--json", "--camera", "test", "--mic", "test", "--screen", "x11::\(number + 1)"])
+        XCTAssertEqual(absent.status, 69)
+        XCTAssertEqual(try checks(absent)["screen"]?["message"] as? String, "X display :\(number + 1) was not found")
+
+        xvfb.terminate()
+        xvfb.waitUntilExit()
+        // Xvfb removes its socket on exit; put a stale one back, as a crashed server leaves it.
+        if !FileManager.default.fileExists(atPath: socket) { FileManager.default.createFile(atPath: socket, contents: nil) }
+        defer { try? FileManager.default.removeItem(atPath: socket) }
+        let stale = try ProctorBinary.run(["precheck", "--json", "--camera", "test", "--mic", "test", "--screen", "x11::\(number)"])
+        XCTAssertEqual(stale.status, 69)
+        XCTAssertTrue((try checks(stale)["screen"]?["message"] as? String)?.hasPrefix("X display :\(number) cannot be recorded") == true, stale.stdout)
+    }
+
     func testBadSourceSpecIsUsageError() throws {
         let run = try ProctorBinary.run(["precheck", "--camera", "webcam"])
         XCTAssertEqual(run.status, 64)

@@ -105,16 +105,28 @@ struct ScreenCheck: PrecheckCheck {
         case .x11(let name): display = name
         case .auto:
             guard let name = context.environment["DISPLAY"], !name.isEmpty else {
-                return PrecheckResult(.fail, "no X display to record (DISPLAY is not set)",
+                // `begin` records no screen then (a console or ssh session): say so before the exam.
+                return PrecheckResult(.warn, "no X display (DISPLAY is not set): the screen will not be recorded",
                                       hint: "Run proctor from a terminal inside your desktop session, or name it with --screen x11:DISPLAY")
             }
             display = name
         default: return PrecheckResult(.fail, "\(context.screen) is not a screen source", hint: "Use --screen auto, test or x11:DISPLAY")
         }
+        let hint = "Check the display name (echo $DISPLAY) and pass it with --screen x11:DISPLAY"
         guard DisplayProbe.x11DisplayExists(display) else {
-            return PrecheckResult(.fail, "X display \(display) was not found", hint: "Check the display name (echo $DISPLAY) and pass it with --screen x11:DISPLAY")
+            return PrecheckResult(.fail, "X display \(display) was not found", hint: hint)
         }
-        return PrecheckResult(.pass, "X display \(display) is running")
+        // Open it the way `begin` will (libavdevice x11grab), then let it go: proves the
+        // connection and the grab work, not only that a socket file exists.
+        let wanted = context.recording.screen
+        var settings = RecordingSettings()
+        settings.screen = .init(width: wanted.width, height: wanted.height, framesPerSecond: wanted.fps, bitsPerSecond: wanted.bitrateKbps * 1000)
+        do {
+            _ = try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .x11(display: display)), settings: settings)
+        } catch {
+            return PrecheckResult(.fail, "X display \(display) cannot be recorded: \(error.message)", hint: hint)
+        }
+        return PrecheckResult(.pass, "X display \(display) opens for recording")
     }
 }
 
