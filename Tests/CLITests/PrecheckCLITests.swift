@@ -30,8 +30,11 @@ final class PrecheckCLITests: XCTestCase {
         let results = try checks(run)
         XCTAssertEqual(Set(results.keys), ["exam.signature", "libraries", "encoders", "crypto.cipher", "programs", "disk",
                                            "selftest.recording"])
+        // Without AES-NI the bundle falls back to XChaCha20-Poly1305, which precheck reports as a warning.
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? " aes  pclmulqdq "
+        let cpuHasAES = cpuinfo.contains(" aes ") && cpuinfo.contains(" pclmulqdq ")
         for (id, check) in results {
-            XCTAssertEqual(check["status"] as? String, "pass", "\(id): \(check)")
+            XCTAssertEqual(check["status"] as? String, id == "crypto.cipher" && !cpuHasAES ? "warn" : "pass", "\(id): \(check)")
         }
         XCTAssertTrue((results["encoders"]?["message"] as? String)?.contains("Opus") == true)
         XCTAssertTrue((results["disk"]?["message"] as? String)?.contains("free in \(sessions.path)") == true, "\(results["disk"]!)")
