@@ -68,6 +68,16 @@ final class SettingsTests: XCTestCase {
         XCTAssertTrue(Behaviour.catalog.allSatisfy { settings.detectionSettings(for: "s1002").config(for: $0.kind) == nil })
     }
 
+    /// Every kind the detectors write can be configured, and nothing configurable is unknown to
+    /// them: a mismatch would make a `[detectors.*]` table silently do nothing.
+    func testConfigurableBehavioursAreExactlyTheDetectorsKinds() {
+        XCTAssertEqual(Set(Behaviour.catalog.map(\.kind)), Set(DetectorCatalog.kinds.keys))
+        XCTAssertEqual(Set(Behaviour.catalog.map(\.setting)).count, Behaviour.catalog.count)
+        for behaviour in Behaviour.catalog {
+            XCTAssertEqual(behaviour.setting, behaviour.kind.replacingOccurrences(of: ".", with: "_"))
+        }
+    }
+
     func testMinimalSettingsGetDocumentedDefaults() throws {
         let settings = try ExamSettings.parse(toml: minimal, fileName: "m.toml", baseDirectory: nil)
         XCTAssertEqual(settings.recording.camera, .cameraDefault)
