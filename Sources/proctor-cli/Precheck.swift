@@ -24,7 +24,7 @@ extension Proctor {
         mutating func run() async throws {
             LibraryLogging.configure(verbose: global.verbose)
             var context = PrecheckContext(camera: sources.camera, microphone: sources.mic, screen: sources.screen,
-                                          headless: headless, examName: examOptions.exam, student: examOptions.student,
+                                          headless: headless, student: examOptions.student,
                                           outputDirectory: SessionDirectory().url)
             if let name = examOptions.exam {
                 switch Self.loadExam(name) {

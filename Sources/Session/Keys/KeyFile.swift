@@ -68,8 +68,6 @@ struct KeyFile: Codable {
         return file
     }
 
-    var isEncrypted: Bool { kdf != nil }
-
     func unlock(passphrase source: PassphraseSource, path: String) throws(SessionError) -> InstructorIdentity {
         let damaged = SessionError(.badData, "\(path) is damaged: a field is not valid base64 of the right length")
         guard let sealed = Base64.decode(secrets) else { throw damaged }

@@ -57,14 +57,13 @@ public struct PrecheckContext: Sendable {
     public var exam: ExamFile?
     /// Why the named exam did not load (it is reported by the exam check, exit 65 or 66).
     public var examError: SessionError?
-    public var examName: String?
     public var student: String?
     /// The session folder recordings are written to (free disk is measured there).
     public var outputDirectory: URL
     public var environment: [String: String]
 
     public init(camera: SourceSpec = .auto, microphone: SourceSpec = .auto, screen: SourceSpec = .auto,
-                headless: Bool = false, exam: ExamFile? = nil, examError: SessionError? = nil, examName: String? = nil,
+                headless: Bool = false, exam: ExamFile? = nil, examError: SessionError? = nil,
                 student: String? = nil, outputDirectory: URL = SessionDirectory().url,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.camera = camera
@@ -73,7 +72,6 @@ public struct PrecheckContext: Sendable {
         self.headless = headless
         self.exam = exam
         self.examError = examError
-        self.examName = examName
         self.student = student
         self.outputDirectory = outputDirectory
         self.environment = environment
