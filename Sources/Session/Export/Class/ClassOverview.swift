@@ -71,7 +71,7 @@ public struct ClassOverview: Sendable {
                     String(format: "%.1f min", e.flaggedMinutes), e.integrityStatus == .failed ? "FAILED" : e.integrityStatus.rawValue,
                     pageReference(e)]
         }
-        flow.table([header] + body, columns: [0.04, 0.18, 0.08, 0.08, 0.06, 0.07, 0.1, 0.1, 0.29], font: .small, headerFont: .smallBold)
+        flow.table([header] + body, columns: [0.04, 0.17, 0.07, 0.07, 0.06, 0.06, 0.1, 0.13, 0.30], font: .small, headerFont: .smallBold)
         try canvas.finish()
     }
 
