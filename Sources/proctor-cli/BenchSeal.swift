@@ -12,7 +12,7 @@ extension Proctor {
         )
 
         @Option(help: "MiB sealed per run.") var megabytes = 32
-        @Option(help: "Alternating runs of each side; the best run of each counts.") var rounds = 9
+        @Option(help: "Alternating runs of each side; each side's median run counts.") var rounds = 9
 
         mutating func run() async throws {
             guard megabytes > 0, rounds > 0 else { throw ValidationError("--megabytes and --rounds must be positive") }

@@ -12,22 +12,24 @@ public enum SealBenchmark {
         public let ratio: Double
     }
 
-    /// `rounds` alternating runs of `megabytes` MiB each; the best run of each side counts, which
-    /// filters out moments when other processes held the CPU.
+    /// `rounds` alternating runs of `megabytes` MiB each; each side reports its median run. On a
+    /// shared machine the load changes from moment to moment; interleaving puts both sides under
+    /// the same mix, and medians ignore the lucky and unlucky moments alike.
     public static func run(megabytes: Int = 64, rounds: Int = 5, directory: URL) throws(SessionError) -> Result {
         try Sodium.ensureInitialised()
         let cipher = try BundleCipher.preferred(environment: ProcessInfo.processInfo.environment)
         let recordBytes = 1 << 20
         let payload = Sodium.randomBytes(recordBytes)
-        var rawBest = 0.0, sealBest = 0.0
+        var raws: [Double] = [], seals: [Double] = []
         for round in 0..<rounds {
-            rawBest = max(rawBest, raw(cipher, payload: payload, records: megabytes))
+            raws.append(raw(cipher, payload: payload, records: megabytes))
             let url = directory.appendingPathComponent("proctor-bench-seal-\(getpid())-\(round).proctor")
             defer { try? FileManager.default.removeItem(at: url) }
-            sealBest = max(sealBest, try seal(cipher, payload: payload, records: megabytes, to: url))
+            seals.append(try seal(cipher, payload: payload, records: megabytes, to: url))
         }
-        return Result(cipher: cipher.description, recordBytes: recordBytes, rawMBps: rawBest, sealMBps: sealBest,
-                      ratio: rawBest > 0 ? sealBest / rawBest : 0)
+        let rawMedian = median(raws), sealMedian = median(seals)
+        return Result(cipher: cipher.description, recordBytes: recordBytes, rawMBps: rawMedian, sealMBps: sealMedian,
+                      ratio: rawMedian > 0 ? sealMedian / rawMedian : 0)
     }
 
     /// The libsodium one-shot call a program without a bundle format would make per record.
@@ -64,6 +66,12 @@ public enum SealBenchmark {
         let rate = megabytesPerSecond(records * payload.count, since: start, clock)
         try writer.finish(mediaDuration: 0)
         return rate
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     private static func megabytesPerSecond(_ bytes: Int, since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
