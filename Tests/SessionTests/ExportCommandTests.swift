@@ -13,7 +13,7 @@ final class ExportCommandTests: XCTestCase {
     }
 
     private func makeSetup(_ name: String = "prof") throws -> Setup {
-        let dir = try ExportFixtures.temporaryDirectory()
+        let dir = try ExportFixtures.temporaryDirectory(for: self)
         let identity = try InstructorIdentity.generate(name: name)
         let keyFile = try identity.write(to: dir, passphrase: nil).key
         return Setup(dir: dir, keyFile: keyFile, identity: identity)

@@ -58,7 +58,7 @@ final class ExportDataTests: XCTestCase {
     }
 
     func testClassOverviewSortsBySuspicionAndReferencesPages() throws {
-        let dir = try ExportFixtures.temporaryDirectory()
+        let dir = try ExportFixtures.temporaryDirectory(for: self)
         let failed = ReportModel.Integrity(verified: false, recordsVerified: 10, recordsRejected: 1, problems: ["record 11 failed"])
         let entries = [
             ClassOverview.Entry(try ExportFixtures.sampleModel(student: "s-low", score: 5), reportFile: "s-low.pdf",

@@ -5,7 +5,7 @@ import XCTest
 /// Renders real PDFs with cairo and pango and reads them back with poppler's tools.
 final class ExportPDFTests: XCTestCase {
     func testReportStatesFactsFlagsAndIntegrityReadableByPdftotext() throws {
-        let dir = try ExportFixtures.temporaryDirectory()
+        let dir = try ExportFixtures.temporaryDirectory(for: self)
         let path = dir.appendingPathComponent("report.pdf").path
         let model = try ExportFixtures.sampleModel()
         let pages = try ReportPDF.write(model, to: path)
@@ -36,7 +36,7 @@ final class ExportPDFTests: XCTestCase {
     }
 
     func testPhotosAndEvidenceAreEmbeddedAsJPEGStreams() throws {
-        let dir = try ExportFixtures.temporaryDirectory()
+        let dir = try ExportFixtures.temporaryDirectory(for: self)
         let path = dir.appendingPathComponent("report.pdf").path
         try ReportPDF.write(try ExportFixtures.sampleModel(), to: path)
         let images = try Tool.pdfImages(path)
@@ -48,7 +48,7 @@ final class ExportPDFTests: XCTestCase {
     }
 
     func testFontsAreEmbeddedAndTextIsSelectable() throws {
-        let dir = try ExportFixtures.temporaryDirectory()
+        let dir = try ExportFixtures.temporaryDirectory(for: self)
         let path = dir.appendingPathComponent("report.pdf").path
         try ReportPDF.write(try ExportFixtures.sampleModel(), to: path)
         let fonts = try Tool.run("pdffonts", [path]).split(separator: "\n").dropFirst(2)
@@ -62,7 +62,7 @@ final class ExportPDFTests: XCTestCase {
     }
 
     func testFailedIntegrityIsStatedOnPageOne() throws {
-        let dir = try ExportFixtures.temporaryDirectory()
+        let dir = try ExportFixtures.temporaryDirectory(for: self)
         let path = dir.appendingPathComponent("report.pdf").path
         let failed = ReportModel.Integrity(verified: false, recordsVerified: 640, recordsRejected: 2,
                                            problems: ["record 641 (media) failed authentication", "the final record is missing"])

@@ -39,7 +39,7 @@ final class ExportSessionTests: XCTestCase {
     }
 
     func testSessionExportsReportsEvidenceAndMedia() throws {
-        let dir = try ExportFixtures.temporaryDirectory()
+        let dir = try ExportFixtures.temporaryDirectory(for: self)
         let options = ExportOptions(pdf: true, json: true, csv: true, media: true, outputDirectory: dir)
         let written = try SessionExport(collector: try collectedSession(in: dir), integrity: .init(verified: true, recordsVerified: 99),
                                         options: options, scorer: scorer).run()
@@ -98,7 +98,7 @@ final class ExportSessionTests: XCTestCase {
     }
 
     func testUnreadableMediaIsReportedNotFatal() throws {
-        let dir = try ExportFixtures.temporaryDirectory()
+        let dir = try ExportFixtures.temporaryDirectory(for: self)
         let collector = try collectedSession(in: dir)
         try collector.addMedia(part: 1, bytes: [UInt8](repeating: 7, count: 5000))
         let written = try SessionExport(collector: collector, integrity: .init(verified: true, recordsVerified: 99),

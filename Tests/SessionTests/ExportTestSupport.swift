@@ -54,9 +54,11 @@ enum ExportFixtures {
                        3: [.init(time: 1505, source: "camera", jpeg: frame)]])
     }
 
-    static func temporaryDirectory() throws -> URL {
+    /// A fresh folder, removed when `test` finishes.
+    static func temporaryDirectory(for test: XCTestCase) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-export-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url
     }
 }
