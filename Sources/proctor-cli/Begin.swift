@@ -16,18 +16,14 @@ extension Proctor {
         @OptionGroup var global: GlobalOptions
         @Option(help: "Exam ID or path to a signed exam file.") var exam: String
         @Option(help: "Your student ID.") var student: String
-        @Option(help: "auto, none, test, v4l2:/dev/videoN or file:PATH.") var camera = "auto"
-        @Option(help: "auto, none, test, alsa:PCM or file:PATH.") var mic = "auto"
-        @Option(help: "auto, none, test or x11:DISPLAY.") var screen = "auto"
+        @OptionGroup var sources: SourceOptions
         @Option(help: "End after this many seconds (scripted runs).") var duration: Double?
         @Flag(help: "Accept the disclosure and agreement without asking (scripted runs).") var accept = false
         @Flag(help: "Continue this exam's interrupted session in a new part.") var resume = false
         @Flag(help: "Print the status as JSON lines on stdout.") var json = false
 
         mutating func run() async throws {
-            let sources = RecordingSources(camera: try SourceSpec(parsing: camera, for: .camera),
-                                           microphone: try SourceSpec(parsing: mic, for: .microphone),
-                                           screen: try SourceSpec(parsing: screen, for: .screen))
+            let sources = RecordingSources(camera: sources.camera, microphone: sources.mic, screen: sources.screen)
             let request = SessionRequest(exam: exam, student: student, sources: sources, duration: duration, accept: accept,
                                          resume: resume, json: json, verbose: global.verbose)
             try await ExamSession.begin(request)
