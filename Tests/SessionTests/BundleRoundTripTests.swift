@@ -197,4 +197,17 @@ final class BundleRoundTripTests: XCTestCase {
         XCTAssertTrue(verification.isFinished)
         XCTAssertEqual(verification.parts, [.init(records: 1, ended: false), .init(records: 2, ended: true)])
     }
+
+    func testARecipientKeyThatCannotBeSealedToLeavesNoFile() throws {
+        let directory = Kit.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("bad-recipient.proctor")
+        var header = Kit.header()
+        // The all-zero X25519 point has small order: libsodium refuses to seal to it.
+        header.recipients.append(BundleRecipient(name: "zero", publicKey: [UInt8](repeating: 0, count: 32)))
+        XCTAssertThrowsError(try BundleWriter(creating: url, header: header)) { error in
+            XCTAssertEqual((error as! SessionError).code, .badData)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))
+    }
 }

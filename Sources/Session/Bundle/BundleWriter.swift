@@ -44,8 +44,16 @@ public final class BundleWriter: @unchecked Sendable {
         self.entropy = entropy
         file = try BundleAppendFile.create(path: url.path)
         pipeline = FramePipeline(file: file)
-        try write(sessionHeader)
-        try startPart(number: 0)
+        do {
+            try write(sessionHeader)
+            try startPart(number: 0)
+        } catch {
+            // Nothing was recorded yet: do not leave a header-only file behind (e.g. a recipient
+            // key libsodium refuses to seal to).
+            pipeline.stop()
+            try? FileManager.default.removeItem(at: url)
+            throw error
+        }
         file.startSyncing(every: options.syncInterval)
     }
 
