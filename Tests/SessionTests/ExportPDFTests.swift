@@ -1,4 +1,5 @@
 import Foundation
+import Detect
 @testable import Session
 import XCTest
 
@@ -33,6 +34,25 @@ final class ExportPDFTests: XCTestCase {
         XCTAssertTrue(all.contains("Flagged events (3)"))
         XCTAssertFalse(all.contains("Flag 4 of"), "coverage and info events are not flags")
         XCTAssertTrue(all.contains("No face was visible for 15.6 s."))
+    }
+
+    /// A reviewer reads each measured value on the same line as the threshold it was judged
+    /// against, even when the detector names them differently (meanLuma vs minimumLuma).
+    func testMeasuredValuesStandBesideTheirThresholds() throws {
+        let dir = try ExportFixtures.temporaryDirectory(for: self)
+        let path = dir.appendingPathComponent("report.pdf").path
+        var model = try ExportFixtures.sampleModel()
+        model.timeline.append(TimelineEvent(kind: "camera.blocked", detector: "camera", severity: .flag, start: 2200, end: 2212,
+                                            measured: ["meanLuma": 3.5, "blackShare": 0.99],
+                                            thresholds: ["maximumLuma": 16, "minimumSeconds": 5],
+                                            message: "The picture was black for 12 s."))
+        _ = try ReportPDF.write(model, to: path)
+        let lines = try Tool.pdfText(path).split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.contains("meanLuma") && $0.contains("3.5") && $0.contains("maximumLuma") && $0.contains("16") },
+                      lines.filter { $0.contains("Luma") }.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { $0.contains("duration") && $0.contains("12") && $0.contains("minimumSeconds") },
+                      lines.filter { $0.contains("Seconds") }.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { $0.contains("blackShare") && !$0.contains("Luma") })
     }
 
     func testPhotosAndEvidenceAreEmbeddedAsJPEGStreams() throws {

@@ -45,21 +45,40 @@ struct FlaggedEventPages {
         flow.advance(8)
     }
 
-    /// Pairs each measured value with the threshold of the same name when there is one, then
-    /// lists the remaining thresholds on their own.
+    /// Pairs each measured value with the threshold it was judged against, so a reviewer reads
+    /// "meanLuma 31 | minimumLuma 40" on one line. Detectors name a threshold after what it
+    /// limits ("minimumLuma" limits "meanLuma", "minimumSeconds" limits the duration), so both
+    /// sides are matched on that stem. Anything without a partner gets a row of its own.
     private func reasonRows(_ event: TimelineEvent) -> [[String]] {
         var rows: [[String]] = []
         var unused = event.thresholds
         for key in event.measured.keys.sorted() {
             let value = ReportFormat.number(event.measured[key]!)
-            if let limit = unused.removeValue(forKey: key) {
-                rows.append([key, value, key, ReportFormat.number(limit)])
+            if let limit = unused.keys.sorted().first(where: { Self.stem($0) == Self.stem(key) }) {
+                rows.append([key, value, limit, ReportFormat.number(unused.removeValue(forKey: limit)!)])
             } else {
                 rows.append([key, value, "", ""])
             }
         }
-        for key in unused.keys.sorted() { rows.append(["", "", key, ReportFormat.number(unused[key]!)]) }
+        for key in unused.keys.sorted() {
+            let limit = ReportFormat.number(unused[key]!)
+            if Self.stem(key) == "seconds" {
+                rows.append(["duration", ReportFormat.number(event.duration), key, limit])
+            } else {
+                rows.append(["", "", key, limit])
+            }
+        }
         return rows
+    }
+
+    /// What a measured value or threshold is about, without its qualifier: "minimumLuma" and
+    /// "meanLuma" both give "luma".
+    static func stem(_ key: String) -> String {
+        let lowered = key.lowercased()
+        for prefix in ["minimum", "maximum", "average", "mean", "min", "max"] where lowered.hasPrefix(prefix) && lowered.count > prefix.count {
+            return String(lowered.dropFirst(prefix.count))
+        }
+        return lowered
     }
 
     private func drawFrames(_ frames: [ReportModel.EvidenceFrame]) throws(SessionError) {
