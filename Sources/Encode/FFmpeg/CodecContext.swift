@@ -24,25 +24,53 @@ final class CodecContext {
         guard let codec = avcodec_find_encoder_by_name(name) else {
             throw EncodeError(.unsupported, "this FFmpeg has no \(name) encoder; install a build with it")
         }
+        return try opened(codec, options: options, configure: configure)
+    }
+
+    /// The default encoder for a codec id (e.g. MJPEG for still photos).
+    static func encoder(id: AVCodecID, options: [String: String] = [:],
+                        configure: (UnsafeMutablePointer<AVCodecContext>) -> Void) throws(EncodeError) -> CodecContext {
+        guard let codec = avcodec_find_encoder(id) else {
+            throw EncodeError(.unsupported, "this FFmpeg has no \(String(cString: avcodec_get_name(id))) encoder; install a build with it")
+        }
+        return try opened(codec, options: options, configure: configure)
+    }
+
+    /// A decoder for a bare codec id with default parameters (still images).
+    static func decoder(id: AVCodecID) throws(EncodeError) -> CodecContext {
+        guard let codec = avcodec_find_decoder(id) else {
+            throw EncodeError(.unsupported, "this FFmpeg cannot decode \(String(cString: avcodec_get_name(id)))")
+        }
+        return try opened(codec, options: [:]) { _ in }
+    }
+
+    private static func opened(_ codec: UnsafePointer<AVCodec>, options: [String: String],
+                               configure: (UnsafeMutablePointer<AVCodecContext>) -> Void) throws(EncodeError) -> CodecContext {
         let context = try CodecContext(codec: codec)
         configure(context.pointer)
         var dictionary = Dictionary(options)
         defer { dictionary.free() }
-        try check(avcodec_open2(context.pointer, codec, &dictionary.pointer), "avcodec_open2(\(name))")
+        try check(avcodec_open2(context.pointer, codec, &dictionary.pointer), "avcodec_open2(\(String(cString: codec.pointee.name)))")
         return context
     }
 
-    /// A decoder for one demuxed stream.
-    static func decoder(for parameters: UnsafePointer<AVCodecParameters>) throws(EncodeError) -> CodecContext {
+    /// A decoder for one demuxed stream; `configure` runs after the stream's parameters are
+    /// copied and before opening (thread count, packet time base).
+    static func decoder(for parameters: UnsafePointer<AVCodecParameters>,
+                        configure: (UnsafeMutablePointer<AVCodecContext>) -> Void = { _ in }) throws(EncodeError) -> CodecContext {
         guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
             let name = String(cString: avcodec_get_name(parameters.pointee.codec_id))
             throw EncodeError(.unsupported, "this FFmpeg cannot decode \(name)")
         }
         let context = try CodecContext(codec: codec)
         try check(avcodec_parameters_to_context(context.pointer, parameters), "avcodec_parameters_to_context")
+        configure(context.pointer)
         try check(avcodec_open2(context.pointer, codec, nil), "avcodec_open2(decoder)")
         return context
     }
+
+    /// The codec's FFmpeg name, e.g. "libx264".
+    var codecName: String { String(cString: pointer.pointee.codec.pointee.name) }
 }
 
 extension CodecContext {

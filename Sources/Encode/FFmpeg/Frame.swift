@@ -44,4 +44,24 @@ final class Packet {
     }
 
     func unref() { av_packet_unref(pointer) }
+
+    /// A packet holding a copy of `bytes`, with the zeroed padding decoders read past the end.
+    convenience init(copying bytes: [UInt8]) throws(EncodeError) {
+        self.init()
+        try check(av_new_packet(pointer, Int32(bytes.count)), "av_new_packet", "out of memory for \(bytes.count) bytes")
+        bytes.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { pointer.pointee.data.update(from: base, count: bytes.count) }
+        }
+    }
+}
+
+/// AVFrame.data and .linesize are C arrays, imported as tuples; these index them.
+func planeData(_ frame: UnsafeMutablePointer<AVFrame>, _ plane: Int) -> UnsafeMutablePointer<UInt8>? {
+    withUnsafeBytes(of: frame.pointee.data) {
+        $0.load(fromByteOffset: plane * MemoryLayout<UnsafeMutablePointer<UInt8>?>.stride, as: UnsafeMutablePointer<UInt8>?.self)
+    }
+}
+
+func planeLineSize(_ frame: UnsafeMutablePointer<AVFrame>, _ plane: Int) -> Int32 {
+    withUnsafeBytes(of: frame.pointee.linesize) { $0.load(fromByteOffset: plane * MemoryLayout<Int32>.stride, as: Int32.self) }
 }

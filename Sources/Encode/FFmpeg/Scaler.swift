@@ -7,12 +7,13 @@ final class Scaler {
     let target: (width: Int32, height: Int32, format: AVPixelFormat)
     private let context: OpaquePointer
 
+    /// Bilinear (the default) is plenty for a webcam at 640x480 and keeps the per-frame cost
+    /// low; stills ask for accurate rounding and full chroma instead.
     init(from source: (width: Int32, height: Int32, format: Int32),
-         to target: (width: Int32, height: Int32, format: AVPixelFormat)) throws(EncodeError) {
-        // Fast bilinear is plenty for a webcam at 640x480 and keeps the per-frame cost low.
+         to target: (width: Int32, height: Int32, format: AVPixelFormat), flags: Int32 = Int32(SWS_BILINEAR)) throws(EncodeError) {
         guard let context = sws_getContext(source.width, source.height, AVPixelFormat(source.format),
                                            target.width, target.height, target.format,
-                                           Int32(SWS_BILINEAR), nil, nil, nil) else {
+                                           flags, nil, nil, nil) else {
             throw EncodeError(.unsupported, "cannot convert \(source.width)x\(source.height) pixel format \(source.format) for encoding")
         }
         self.source = source
@@ -64,5 +65,12 @@ final class Scaler {
             }
         }
         return pixels
+    }
+
+    /// Converts raw planes: packed pixel buffers or frames of any layout.
+    func scale(_ sourcePlanes: [UnsafePointer<UInt8>?], _ sourceStrides: [Int32], height: Int32,
+               _ destinationPlanes: [UnsafeMutablePointer<UInt8>?], _ destinationStrides: [Int32]) throws(EncodeError) {
+        let rows = sws_scale(context, sourcePlanes, sourceStrides, 0, height, destinationPlanes, destinationStrides)
+        guard rows > 0 else { throw EncodeError(.library, "libswscale converted no rows", detail: "sws_scale returned \(rows)") }
     }
 }

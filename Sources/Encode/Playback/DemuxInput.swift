@@ -45,13 +45,13 @@ final class DemuxInput {
             DemuxInput.free(io)
             reader.release()
             throw EncodeError(.badData, "the recorded media is not a readable Matroska stream",
-                              detail: cause.map { "\($0)" } ?? "avformat_open_input: \(FFmpegCall.errorText(opened))")
+                              detail: cause.map { "\($0)" } ?? "avformat_open_input: \(avErrorText(opened))")
         }
         self.context = context
         let found = avformat_find_stream_info(context, nil)
         if found < 0 {
             throw EncodeError(.badData, "the recorded media has no readable streams",
-                              detail: "avformat_find_stream_info: \(FFmpegCall.errorText(found))")
+                              detail: "avformat_find_stream_info: \(avErrorText(found))")
         }
     }
 
@@ -80,7 +80,7 @@ final class DemuxInput {
 
     /// The source's own error if a read failed, otherwise FFmpeg's message.
     func failureDetail(_ code: Int32, _ call: String) -> String {
-        reader.takeUnretainedValue().failure.map { "\($0)" } ?? "\(call): \(FFmpegCall.errorText(code))"
+        reader.takeUnretainedValue().failure.map { "\($0)" } ?? "\(call): \(avErrorText(code))"
     }
 
     private static func free(_ io: UnsafeMutablePointer<AVIOContext>?) {

@@ -12,8 +12,8 @@ public struct AudioLevelSample: Sendable, Equatable {
 /// the packets it needs (see `RecordingReader.scan(audioLevelInterval:)`).
 struct LevelSampler {
     let stream: Int
-    private let decoder: StillImage.Codec
-    private let frame: StillImage.Frame
+    private let decoder: CodecContext
+    private let frame = Frame()
     private let interval: Double
     private var next = 0.0
     /// Warm-up packets decoded before the one that is measured: with two, a steady tone still
@@ -25,12 +25,8 @@ struct LevelSampler {
 
     init(stream: Int, input: DemuxInput, interval: Double) throws(EncodeError) {
         let parameters = input.stream(stream).pointee.codecpar!
-        decoder = try StillImage.Codec(decoder: parameters.pointee.codec_id)
-        try FFmpegCall.check(avcodec_parameters_to_context(decoder.context, parameters), "avcodec_parameters_to_context",
-                             "the audio stream's parameters are unusable")
-        decoder.context.pointee.pkt_timebase = input.stream(stream).pointee.time_base
-        try FFmpegCall.check(avcodec_open2(decoder.context, decoder.codec, nil), "avcodec_open2", "cannot open the audio decoder")
-        frame = try StillImage.Frame()
+        let timeBase = input.stream(stream).pointee.time_base
+        decoder = try CodecContext.decoder(for: parameters) { $0.pointee.pkt_timebase = timeBase }
         self.stream = stream
         self.interval = interval
     }
@@ -39,9 +35,9 @@ struct LevelSampler {
         let step = max(length, 0.02)
         // Packets before the warm-up window are skipped undecoded.
         guard time + step * Double(warmUp) + 1e-9 >= next else { return }
-        if avcodec_send_packet(decoder.context, packet) < 0 { return }  // a damaged packet: no reading here
+        if avcodec_send_packet(decoder.pointer, packet) < 0 { return }  // a damaged packet: no reading here
         var rms: Double?
-        while avcodec_receive_frame(decoder.context, frame.pointer) >= 0 {
+        while avcodec_receive_frame(decoder.pointer, frame.pointer) >= 0 {
             rms = Self.rms(frame.pointer)
             av_frame_unref(frame.pointer)
         }
@@ -49,13 +45,13 @@ struct LevelSampler {
         samples.append(AudioLevelSample(time: time, dbfs: rms > 0 ? max(-90, 20 * log10(rms)) : -90))
         next = time + interval
         // A fresh state before the next warm-up, so every reading is made the same way.
-        avcodec_flush_buffers(decoder.context)
+        avcodec_flush_buffers(decoder.pointer)
     }
 
     /// RMS of the first channel, for the float and 16-bit formats audio decoders produce.
     private static func rms(_ frame: UnsafeMutablePointer<AVFrame>) -> Double? {
         let count = Int(frame.pointee.nb_samples)
-        guard count > 0, let data = StillImage.frameData(frame, 0) else { return nil }
+        guard count > 0, let data = planeData(frame, 0) else { return nil }
         var sum = 0.0
         switch AVSampleFormat(rawValue: frame.pointee.format) {
         case AV_SAMPLE_FMT_FLT, AV_SAMPLE_FMT_FLTP:

@@ -21,7 +21,7 @@ public final class RecordingReader {
     public private(set) var lastDecodeCount = 0
     private let input: DemuxInput
     private var index: KeyframeIndex?
-    private var decoders: [Int: StillImage.Codec] = [:]
+    private var decoders: [Int: CodecContext] = [:]
 
     public init(_ source: MediaByteSource) throws(EncodeError) {
         let input = try DemuxInput(source)
@@ -68,7 +68,7 @@ public final class RecordingReader {
         if let interval = audioLevelInterval, let audio = streams.first(where: { $0.kind == .audio }) {
             sampler = try LevelSampler(stream: audio.index, input: input, interval: interval)
         }
-        let packet = try StillImage.Packet()
+        let packet = Packet()
         while try input.read(into: packet.pointer) {
             let p = packet.pointer.pointee
             let stream = Int(p.stream_index)
@@ -104,32 +104,32 @@ public final class RecordingReader {
         guard sought >= 0 else {
             throw EncodeError(.badData, "cannot seek in the recorded media", detail: input.failureDetail(sought, "av_seek_frame"))
         }
-        avcodec_flush_buffers(decoder.context)
+        avcodec_flush_buffers(decoder.pointer)
         lastDecodeCount = 0
-        let packet = try StillImage.Packet(), frame = try StillImage.Frame(), kept = try StillImage.Frame()
+        let packet = Packet(), frame = Frame(), kept = Frame()
         var haveKept = false, draining = false
         while true {
             if !draining {
                 if try !input.read(into: packet.pointer) {
                     draining = true
-                    avcodec_send_packet(decoder.context, nil)
+                    avcodec_send_packet(decoder.pointer, nil)
                 } else {
                     defer { av_packet_unref(packet.pointer) }
                     guard Int(packet.pointer.pointee.stream_index) == video.index else { continue }
-                    let sent = avcodec_send_packet(decoder.context, packet.pointer)
+                    let sent = avcodec_send_packet(decoder.pointer, packet.pointer)
                     if sent < 0, sent != proctor_averror_eagain() {
-                        throw EncodeError(.badData, "a video packet could not be decoded", detail: FFmpegCall.errorText(sent))
+                        throw EncodeError(.badData, "a video packet could not be decoded", detail: avErrorText(sent))
                     }
                 }
             }
             while true {
-                let received = avcodec_receive_frame(decoder.context, frame.pointer)
+                let received = avcodec_receive_frame(decoder.pointer, frame.pointer)
                 if received == proctor_averror_eagain() { break }
                 if received == proctor_averror_eof() {
                     guard haveKept else { throw EncodeError(.badData, "no video frame could be decoded near \(time) s") }
                     return try image(kept.pointer, stream: video.index, maxWidth: maxWidth)
                 }
-                try FFmpegCall.check(received, "avcodec_receive_frame", "video decoding failed")
+                try check(received, "avcodec_receive_frame", "video decoding failed")
                 lastDecodeCount += 1
                 let frameTime = seconds(frame.pointer.pointee.best_effort_timestamp, stream: video.index) ?? time
                 // Half a millisecond of slack: Matroska stores times in whole milliseconds.
@@ -158,19 +158,17 @@ public final class RecordingReader {
         return try StillImage.convert(frame, to: .rgb24, width: outWidth, height: outHeight, time: time)
     }
 
-    private func openDecoder(_ stream: Int) throws(EncodeError) -> StillImage.Codec {
+    private func openDecoder(_ stream: Int) throws(EncodeError) -> CodecContext {
         if let decoder = decoders[stream] { return decoder }
-        let parameters = input.stream(stream).pointee.codecpar!
-        let codec = try StillImage.Codec(decoder: parameters.pointee.codec_id)
-        try FFmpegCall.check(avcodec_parameters_to_context(codec.context, parameters), "avcodec_parameters_to_context",
-                             "the video stream's parameters are unusable")
-        // One thread per recording: export parallelises across bundles, and frame threading
-        // would only add decode latency to a single seek.
-        codec.context.pointee.thread_count = 1
-        codec.context.pointee.pkt_timebase = input.stream(stream).pointee.time_base
-        try FFmpegCall.check(avcodec_open2(codec.context, codec.codec, nil), "avcodec_open2", "cannot open the video decoder")
-        decoders[stream] = codec
-        return codec
+        let timeBase = input.stream(stream).pointee.time_base
+        let decoder = try CodecContext.decoder(for: input.stream(stream).pointee.codecpar!) { context in
+            // One thread per recording: export parallelises across bundles, and frame threading
+            // would only add decode latency to a single seek.
+            context.pointee.thread_count = 1
+            context.pointee.pkt_timebase = timeBase
+        }
+        decoders[stream] = decoder
+        return decoder
     }
 
     private func seconds(_ value: Int64, stream: Int) -> Double? {

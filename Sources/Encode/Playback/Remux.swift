@@ -36,7 +36,7 @@ public enum Remux {
                                                    sampleRate: Int(parameters.pointee.sample_rate))
             guard include(described) else { continue }
             guard let stream = avformat_new_stream(output.context, nil) else { throw EncodeError(.library, "out of memory for a stream") }
-            try FFmpegCall.check(avcodec_parameters_copy(stream.pointee.codecpar!, parameters), "avcodec_parameters_copy",
+            try check(avcodec_parameters_copy(stream.pointee.codecpar!, parameters), "avcodec_parameters_copy",
                                  "cannot copy the stream parameters")
             // The tag belongs to the source container; Matroska chooses its own codec id.
             stream.pointee.codecpar!.pointee.codec_tag = 0
@@ -48,13 +48,13 @@ public enum Remux {
         guard !mapping.isEmpty else { throw EncodeError(.badData, "the recording has no audio or video stream") }
         for (n, chapter) in chapters.sorted(by: { $0.start < $1.start }).enumerated() {
             let start = Int64((chapter.start * 1000).rounded()), end = Int64((max(chapter.end, chapter.start) * 1000).rounded())
-            try FFmpegCall.check(proctor_add_chapter(output.context, Int64(n + 1), start, end, chapter.title),
+            try check(proctor_add_chapter(output.context, Int64(n + 1), start, end, chapter.title),
                                  "av_mallocz", "out of memory for a chapter")
         }
         if let title { av_dict_set(&output.context.pointee.metadata, "title", title, 0) }
         try output.begin()
 
-        let packet = try StillImage.Packet()
+        let packet = Packet()
         while try input.read(into: packet.pointer) {
             defer { av_packet_unref(packet.pointer) }
             let from = Int(packet.pointer.pointee.stream_index)
@@ -80,31 +80,31 @@ final class MuxOutput {
         var context: UnsafeMutablePointer<AVFormatContext>?
         let status = avformat_alloc_output_context2(&context, nil, "matroska", path)
         guard status >= 0, let context else {
-            throw EncodeError(.library, "cannot set up a Matroska writer", detail: FFmpegCall.errorText(status))
+            throw EncodeError(.library, "cannot set up a Matroska writer", detail: avErrorText(status))
         }
         self.context = context
         self.path = path
         let opened = avio_open(&context.pointee.pb, path, AVIO_FLAG_WRITE)
         guard opened >= 0 else {
-            throw EncodeError(.io, "cannot create \(path)", detail: "avio_open: \(FFmpegCall.errorText(opened))")
+            throw EncodeError(.io, "cannot create \(path)", detail: "avio_open: \(avErrorText(opened))")
         }
     }
 
     func begin() throws(EncodeError) {
         let status = avformat_write_header(context, nil)
-        guard status >= 0 else { throw EncodeError(.io, "cannot write the header of \(path)", detail: FFmpegCall.errorText(status)) }
+        guard status >= 0 else { throw EncodeError(.io, "cannot write the header of \(path)", detail: avErrorText(status)) }
     }
 
     func write(_ packet: UnsafeMutablePointer<AVPacket>) throws(EncodeError) {
         let status = av_interleaved_write_frame(context, packet)
-        guard status >= 0 else { throw EncodeError(.io, "writing \(path) failed", detail: FFmpegCall.errorText(status)) }
+        guard status >= 0 else { throw EncodeError(.io, "writing \(path) failed", detail: avErrorText(status)) }
     }
 
     func finish() throws(EncodeError) {
         let status = av_write_trailer(context)
         let closed = avio_closep(&context.pointee.pb)
         guard status >= 0, closed >= 0 else {
-            throw EncodeError(.io, "finishing \(path) failed", detail: FFmpegCall.errorText(status < 0 ? status : closed))
+            throw EncodeError(.io, "finishing \(path) failed", detail: avErrorText(status < 0 ? status : closed))
         }
     }
 

@@ -14,26 +14,24 @@ public enum EncoderProbe {
         case .vp9: AV_CODEC_ID_VP9
         case .opus: AV_CODEC_ID_OPUS
         }
-        let codec = try StillImage.Codec(encoder: id)
-        let context = codec.context
-        let name = String(cString: codec.codec.pointee.name)
-        switch kind {
-        case .h264, .vp9:
-            context.pointee.width = 64
-            context.pointee.height = 64
-            context.pointee.pix_fmt = AV_PIX_FMT_YUV420P
-            context.pointee.time_base = AVRational(num: 1, den: 15)
-        case .opus:
-            context.pointee.sample_rate = 48000
-            context.pointee.sample_fmt = codec.codec.pointee.sample_fmts?.pointee ?? AV_SAMPLE_FMT_S16
-            av_channel_layout_default(&context.pointee.ch_layout, 1)
+        let name = avcodec_find_encoder(id).map { String(cString: $0.pointee.name) } ?? String(cString: avcodec_get_name(id))
+        do {
+            return try CodecContext.encoder(id: id) { context in
+                switch kind {
+                case .h264, .vp9:
+                    context.pointee.width = 64
+                    context.pointee.height = 64
+                    context.pointee.pix_fmt = AV_PIX_FMT_YUV420P
+                    context.pointee.time_base = AVRational(num: 1, den: 15)
+                case .opus:
+                    context.pointee.sample_rate = 48000
+                    context.pointee.sample_fmt = context.pointee.codec.pointee.sample_fmts?.pointee ?? AV_SAMPLE_FMT_S16
+                    av_channel_layout_default(&context.pointee.ch_layout, 1)
+                }
+            }.codecName
+        } catch where error.code == .library {
+            throw EncodeError(.unsupported, "the \(name) encoder is present but does not open", detail: error.detail)
         }
-        let result = avcodec_open2(context, codec.codec, nil)
-        guard result >= 0 else {
-            throw EncodeError(.unsupported, "the \(name) encoder is present but does not open",
-                              detail: "avcodec_open2: \(FFmpegCall.errorText(result))")
-        }
-        return name
     }
 
     /// Library versions, for precheck's report ("libavcodec 59.37.100").
