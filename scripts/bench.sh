@@ -89,8 +89,8 @@ bench_sealing() {
         not_measured "$id" "$name" "ratio >= 0.80" "proctor bench-seal: $(first_error "$WORK/seal.err")"
         return
     fi
-    SEAL_MBPS=$(jq -r '.sealMBps' "$WORK/seal.json")
-    RAW_MBPS=$(jq -r '.rawMBps' "$WORK/seal.json")
+    SEAL_MBPS=$(jq -r '.sealMBps' "$WORK/seal.json" | awk '{ printf "%.1f", $1 }')
+    RAW_MBPS=$(jq -r '.rawMBps' "$WORK/seal.json" | awk '{ printf "%.1f", $1 }')
     local r; r=$(ratio "$SEAL_MBPS" "$RAW_MBPS")
     row "$id" "$name" "MB/s" "$SEAL_MBPS" "$RAW_MBPS" "$r" "ratio >= 0.80" "$(meets "$r" ">=" 0.80)" "baseline: raw crypto_aead_aes256gcm_encrypt on the same data"
 }
@@ -247,7 +247,7 @@ save_json() {
     jq -R -s --argjson machine "$MACHINE" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg commit "$commit" \
         --argjson quick "$([ "$QUICK" = 1 ] && echo true || echo false)" \
         --argjson media "$MEDIA_SECONDS" --argjson rss "$RSS_SECONDS" --argjson export "$EXPORT_SECONDS" \
-        --slurpfile trend <(awk 'BEGIN { printf "[" } { printf "%s[%s,%.1f]", NR > 1 ? "," : "", $1, $2 / 1024 } END { print "]" }' "$WORK/rss-trend.tsv" 2>/dev/null || echo '[]') '
+        --slurpfile trend <(awk 'BEGIN { printf "[" } { printf "%s[%s,%.1f]", (NR > 1 ? "," : ""), $1, $2 / 1024 } END { print "]" }' "$WORK/rss-trend.tsv" 2>/dev/null || echo '[]') '
         def num: if . == "" then null else tonumber end;
         { date: $date, commit: $commit, quick: $quick, machine: $machine,
           lengths: { recordingSeconds: $media, rssRecordingSeconds: $rss, exportBundleSeconds: $export },
