@@ -2,17 +2,22 @@ import Foundation
 
 /// The bundle's file descriptor: unbuffered appends (a record is in the page cache, safe from a
 /// killed process, as soon as `append` returns) and an fsync at least every `syncInterval`
-/// from a timer, so a power loss costs at most about that long.
+/// from a timer, so a power loss costs at most about that long. The descriptor is also read
+/// back (`hash`): the bundle's SHA-256 is taken from what reached the file, not from what the
+/// writer meant to write.
 final class BundleAppendFile: @unchecked Sendable {
     let path: String
     private var descriptor: Int32
     private let lock = NSLock()
     private var dirty = false
+    /// Bytes in the file: everything appended after the last truncate.
+    private var byteCount = 0
     private var syncFailure: SessionError?
     private var timer: DispatchSourceTimer?
     /// fsyncs done by the timer (tests check the durability window with it).
     private var syncsByTimer = 0
     var timedSyncs: Int { lock.withLock { syncsByTimer } }
+    var length: Int { lock.withLock { byteCount } }
 
     private init(path: String, descriptor: Int32) {
         self.path = path
@@ -21,7 +26,7 @@ final class BundleAppendFile: @unchecked Sendable {
 
     /// A new file; never replaces an existing one, which may hold a recording.
     static func create(path: String) throws(SessionError) -> BundleAppendFile {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw error(errno, "could not create the bundle \(path)") }
         let file = BundleAppendFile(path: path, descriptor: fd)
         try file.syncDirectory()
@@ -47,6 +52,7 @@ final class BundleAppendFile: @unchecked Sendable {
         guard ftruncate(descriptor, off_t(length)) == 0, lseek(descriptor, off_t(length), SEEK_SET) == off_t(length) else {
             throw Self.error(errno, "could not cut the torn last record off \(path)")
         }
+        lock.withLock { byteCount = length }
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) throws(SessionError) {
@@ -60,7 +66,32 @@ final class BundleAppendFile: @unchecked Sendable {
             }
             done += written
         }
-        lock.withLock { dirty = true }
+        lock.withLock {
+            dirty = true
+            byteCount += bytes.count
+        }
+    }
+
+    /// Feeds bytes [offset, end) of the file, as read back from it, to `hasher`, in pieces of
+    /// `chunk` bytes (constant memory, whatever the bundle's size). Call after `sync()`, with no
+    /// append in flight.
+    func hash(into hasher: inout SHA256.Incremental, from offset: Int, to end: Int, chunk: Int = 1 << 20) throws(SessionError) {
+        guard end > offset else { return }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(chunk, end - offset), alignment: 16)
+        defer { buffer.deallocate() }
+        var position = offset
+        while position < end {
+            let got = pread(descriptor, buffer.baseAddress!, min(buffer.count, end - position), off_t(position))
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw Self.error(errno, "could not read back the bundle \(path) to hash it")
+            }
+            guard got > 0 else {
+                throw SessionError(.io, "the bundle \(path) is shorter than what was written to it (\(position) of \(end) bytes); another program truncated it")
+            }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
+            position += got
+        }
     }
 
     func sync() throws(SessionError) {

@@ -39,9 +39,16 @@ enum BundleFormat {
     /// Record `index` of a part: the index little-endian, zero-padded. The part header's tag uses
     /// the nonce with every padding byte 0xFF, which no record index produces.
     static func nonce(record index: UInt64, cipher: BundleCipher) -> [UInt8] {
-        var nonce = [UInt8](repeating: 0, count: cipher.nonceByteCount)
+        var bytes: [UInt8] = []
+        nonce(record: index, cipher: cipher, into: &bytes)
+        return bytes
+    }
+
+    /// The same into `nonce`'s storage, reused from record to record: the sealing path allocates
+    /// nothing per record (so do `additionalData` and `frameHeader` with `into:`).
+    static func nonce(record index: UInt64, cipher: BundleCipher, into nonce: inout [UInt8]) {
+        if nonce.count != cipher.nonceByteCount { nonce = [UInt8](repeating: 0, count: cipher.nonceByteCount) }
         for byte in 0..<8 { nonce[byte] = UInt8(truncatingIfNeeded: index >> (8 * UInt64(byte))) }
-        return nonce
     }
 
     static func headerTagNonce(cipher: BundleCipher) -> [UInt8] {
@@ -51,22 +58,34 @@ enum BundleFormat {
     /// What each sealed record's tag binds besides its bytes: which bundle and part (the part
     /// hash chains every earlier byte), where in the part, what type, and whether it is last.
     static func additionalData(partHash: [UInt8], part: UInt32, index: UInt64, type: RecordType, flags: UInt8) -> [UInt8] {
-        var builder = ByteBuilder()
+        var bytes: [UInt8] = []
+        additionalData(partHash: partHash, part: part, index: index, type: type, flags: flags, into: &bytes)
+        return bytes
+    }
+
+    static func additionalData(partHash: [UInt8], part: UInt32, index: UInt64, type: RecordType, flags: UInt8, into bytes: inout [UInt8]) {
+        var builder = ByteBuilder(reusing: &bytes)
         builder.append(partHash)
         builder.append(part)
         builder.append(index)
         builder.append(type.rawValue)
         builder.append(flags)
-        return builder.bytes
+        builder.finish(into: &bytes)
     }
 
     static func frameHeader(type: RecordType, flags: UInt8, sealedLength: Int) -> [UInt8] {
-        var builder = ByteBuilder()
+        var bytes: [UInt8] = []
+        frameHeader(type: type, flags: flags, sealedLength: sealedLength, into: &bytes)
+        return bytes
+    }
+
+    static func frameHeader(type: RecordType, flags: UInt8, sealedLength: Int, into bytes: inout [UInt8]) {
+        var builder = ByteBuilder(reusing: &bytes)
         builder.append(type.rawValue)
         builder.append(flags)
         builder.append(UInt32(sealedLength))
         builder.append(~UInt32(sealedLength))
-        return builder.bytes
+        builder.finish(into: &bytes)
     }
 
     static func encodeSessionHeader(_ header: BundleHeader) throws(SessionError) -> [UInt8] {
@@ -125,6 +144,18 @@ enum BundleFormat {
 /// Little-endian serialisation into a growing byte array.
 struct ByteBuilder {
     private(set) var bytes: [UInt8] = []
+
+    init() {}
+
+    /// Builds into `storage`'s buffer (emptied, capacity kept); `finish(into:)` hands it back.
+    init(reusing storage: inout [UInt8]) {
+        swap(&bytes, &storage)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    mutating func finish(into storage: inout [UInt8]) {
+        swap(&bytes, &storage)
+    }
 
     mutating func append(_ value: UInt8) { bytes.append(value) }
     mutating func append(_ value: [UInt8]) { bytes.append(contentsOf: value) }

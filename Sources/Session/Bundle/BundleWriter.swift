@@ -2,6 +2,11 @@ import Foundation
 
 /// Appends sealed records to a bundle file (docs/bundle-format.md). One writer per file, used
 /// from one thread; the periodic fsync runs on its own timer.
+///
+/// The SHA-256 of the bundle (chained into each part header, and in the final manifest) is not
+/// computed while sealing: it is read back from the file, after fsync, when a part starts and
+/// when the bundle is finished. Sealing a record then costs one AES-GCM pass, with the write on
+/// the pipeline's thread, and the digest covers the bytes that reached the file.
 public final class BundleWriter: @unchecked Sendable {
     public struct Options: Sendable {
         /// Longest time a written record may wait for fsync (the power-loss window).
@@ -27,6 +32,11 @@ public final class BundleWriter: @unchecked Sendable {
     private var cipher: ContentCipher?
     private var signingSecret: SecretBytes?
     private var partHash: [UInt8] = []
+    /// SHA-256 of the file's bytes [0, hashedLength), as read back from it.
+    private var hasher: SHA256.Incremental
+    private var hashedLength: Int
+    /// Per-record scratch, reused so sealing allocates nothing.
+    private var frameHeader: [UInt8] = [], additionalData: [UInt8] = [], nonce: [UInt8] = []
     private var nextIndex: UInt64 = 0
     private var isFinished = false
 
@@ -42,6 +52,8 @@ public final class BundleWriter: @unchecked Sendable {
         }
         self.header = header
         self.entropy = entropy
+        hasher = SHA256.Incremental()
+        hashedLength = 0
         file = try BundleAppendFile.create(path: url.path)
         pipeline = FramePipeline(file: file)
         do {
@@ -62,8 +74,11 @@ public final class BundleWriter: @unchecked Sendable {
         entropy = SystemEntropy()
         self.file = file
         manifest = scan.manifest
+        // The scan read and hashed every byte it kept; what follows is hashed as it is finished.
+        hasher = scan.takeHasher()
+        hashedLength = scan.validLength
         try file.truncate(to: scan.validLength)
-        pipeline = FramePipeline(file: file, continuing: scan.takeHasher())
+        pipeline = FramePipeline(file: file)
         try startPart(number: UInt32(scan.manifest.parts.count))
         file.startSyncing(every: options.syncInterval)
     }
@@ -118,7 +133,7 @@ public final class BundleWriter: @unchecked Sendable {
         try finishPart()
         guard let signingSecret else { throw SessionError(.internalFailure, "the part signing key is gone") }
         manifest.mediaDuration = mediaDuration
-        manifest.fileSHA256 = try pipeline.digest()
+        manifest.fileSHA256 = try fileDigest()
         let manifestBytes = manifest.encoded()
         let signature = Signing.sign(BundleFormat.finalSignatureDomain + partHash + manifestBytes, secretKey: signingSecret)
         let body = manifestBytes + signature
@@ -138,7 +153,7 @@ public final class BundleWriter: @unchecked Sendable {
         part.append(BundleFormat.partMagic)
         part.append(number)
         part.append(signingPublic)
-        part.append(try pipeline.digest())
+        part.append(try fileDigest())
         for recipient in header.recipients {
             part.append(try SealedBox.seal(contentKey, to: recipient.publicKey, ephemeralSeed: entropy.ephemeralSeed()))
         }
@@ -165,18 +180,30 @@ public final class BundleWriter: @unchecked Sendable {
         }
         let sealedLength = payload.count + BundleCipher.tagByteCount
         let frameLength = BundleFormat.frameHeaderByteCount + sealedLength
-        // Reused buffers: a 1 MiB record costs no allocation, and the pipeline writes and hashes
-        // it while the next record is being sealed.
+        // Reused buffers: a 1 MiB record costs no allocation, and the pipeline writes it while
+        // the next record is being sealed.
         let frame = try pipeline.checkout(capacity: frameLength)
         let buffer = frame.storage
-        buffer.copyBytes(from: BundleFormat.frameHeader(type: type, flags: flags, sealedLength: sealedLength))
-        let additionalData = BundleFormat.additionalData(partHash: partHash, part: partNumber, index: nextIndex, type: type, flags: flags)
-        cipher.seal(payload, nonce: BundleFormat.nonce(record: nextIndex, cipher: header.cipher),
-                    additionalData: additionalData, into: buffer.baseAddress! + BundleFormat.frameHeaderByteCount)
+        BundleFormat.frameHeader(type: type, flags: flags, sealedLength: sealedLength, into: &frameHeader)
+        buffer.copyBytes(from: frameHeader)
+        BundleFormat.additionalData(partHash: partHash, part: partNumber, index: nextIndex, type: type, flags: flags, into: &additionalData)
+        BundleFormat.nonce(record: nextIndex, cipher: header.cipher, into: &nonce)
+        cipher.seal(payload, nonce: nonce, additionalData: additionalData, into: buffer.baseAddress! + BundleFormat.frameHeaderByteCount)
         frame.count = frameLength
         pipeline.submit(frame)
         manifest.count(type, sealedLength: sealedLength)
         nextIndex += 1
+    }
+
+    /// SHA-256 of everything written so far, hashing from the file whatever was not yet hashed:
+    /// flushed and fsynced first, so the digest covers what is on disk. Each byte is read back
+    /// once, in constant memory.
+    private func fileDigest() throws(SessionError) -> [UInt8] {
+        try sync()
+        let length = file.length
+        try file.hash(into: &hasher, from: hashedLength, to: length)
+        hashedLength = length
+        return hasher.copy().finalize()
     }
 
     private func write(_ bytes: [UInt8]) throws(SessionError) {

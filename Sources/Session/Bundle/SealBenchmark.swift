@@ -10,6 +10,10 @@ public enum SealBenchmark {
         public let rawMBps: Double
         public let sealMBps: Double
         public let ratio: Double
+        /// Median time `finish` took: fsync, reading the whole bundle back to hash it for the
+        /// manifest (docs/bundle-format.md, Speed), the signed final record. Not in `sealMBps`,
+        /// which is the per-record rate a recording sees.
+        public let finishSeconds: Double
     }
 
     /// `rounds` alternating runs of `megabytes` MiB each; each side reports its median run. On a
@@ -20,16 +24,18 @@ public enum SealBenchmark {
         let cipher = try BundleCipher.preferred(environment: ProcessInfo.processInfo.environment)
         let recordBytes = 1 << 20
         let payload = Sodium.randomBytes(recordBytes)
-        var raws: [Double] = [], seals: [Double] = []
+        var raws: [Double] = [], seals: [Double] = [], finishes: [Double] = []
         for round in 0..<rounds {
             raws.append(raw(cipher, payload: payload, records: megabytes))
             let url = directory.appendingPathComponent("proctor-bench-seal-\(getpid())-\(round).proctor")
             defer { try? FileManager.default.removeItem(at: url) }
-            seals.append(try seal(cipher, payload: payload, records: megabytes, to: url))
+            let (rate, finish) = try seal(cipher, payload: payload, records: megabytes, to: url)
+            seals.append(rate)
+            finishes.append(finish)
         }
         let rawMedian = median(raws), sealMedian = median(seals)
         return Result(cipher: cipher.description, recordBytes: recordBytes, rawMBps: rawMedian, sealMBps: sealMedian,
-                      ratio: rawMedian > 0 ? sealMedian / rawMedian : 0)
+                      ratio: rawMedian > 0 ? sealMedian / rawMedian : 0, finishSeconds: median(finishes))
     }
 
     /// The libsodium one-shot call a program without a bundle format would make per record.
@@ -53,8 +59,9 @@ public enum SealBenchmark {
         return megabytesPerSecond(records * payload.count, since: start, clock)
     }
 
-    /// The full append path: seal, frame, hash, write to a real file (fsync timer running).
-    private static func seal(_ cipher: BundleCipher, payload: [UInt8], records: Int, to url: URL) throws(SessionError) -> Double {
+    /// The full append path: seal, frame, write to a real file (fsync timer running); then the
+    /// time `finish` takes.
+    private static func seal(_ cipher: BundleCipher, payload: [UInt8], records: Int, to url: URL) throws(SessionError) -> (megabytesPerSecond: Double, finishSeconds: Double) {
         let recipient = BoxKeys.generate()
         let header = BundleHeader(examId: "bench", examFileSHA256: SHA256.hash([]), studentId: "bench", sessionId: "bench",
                                   startTime: Date(), recipients: [BundleRecipient(name: "bench", publicKey: recipient.publicKey)],
@@ -64,8 +71,9 @@ public enum SealBenchmark {
         let start = clock.now
         for _ in 0..<records { try writer.append(.media, payload) }
         let rate = megabytesPerSecond(records * payload.count, since: start, clock)
+        let finishStart = clock.now
         try writer.finish(mediaDuration: 0)
-        return rate
+        return (rate, seconds(clock.now - finishStart))
     }
 
     private static func median(_ values: [Double]) -> Double {
@@ -75,8 +83,11 @@ public enum SealBenchmark {
     }
 
     private static func megabytesPerSecond(_ bytes: Int, since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
-        let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return seconds > 0 ? Double(bytes) / 1_000_000 / seconds : 0
+        let elapsed = seconds(clock.now - start)
+        return elapsed > 0 ? Double(bytes) / 1_000_000 / elapsed : 0
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
