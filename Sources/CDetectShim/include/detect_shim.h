@@ -26,9 +26,10 @@ typedef struct {
     int filter;
 } proctor_face_box;
 
-/// Creates a detector; `landmark_model_path` may be NULL (no landmarks). On failure returns
-/// NULL and writes a one-line reason into `error`.
-proctor_faces *proctor_faces_create(const char *landmark_model_path, char *error, size_t error_size);
+/// Creates a detector; `landmark_model_path` may be NULL (no landmarks). `landmark_levels` keeps
+/// only that many cascade levels of the shape predictor (0: all). On failure returns NULL and
+/// writes a one-line reason into `error`.
+proctor_faces *proctor_faces_create(const char *landmark_model_path, int landmark_levels, char *error, size_t error_size);
 void proctor_faces_free(proctor_faces *faces);
 
 /// Runs the HOG detector on a tightly packed gray8 image. Writes up to `capacity` boxes,

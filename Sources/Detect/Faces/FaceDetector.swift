@@ -33,6 +33,11 @@ public struct FaceDetector: Detector {
         public static let minimumContrast = 48.0
         /// Mostly black pixels: blackdetect's picture_black_ratio_th.
         public static let blackShare = 0.98
+        /// After this many samples in a row where equalising a dim picture found no face either,
+        /// equalise only every `equaliseEvery`-th sample: a dark, empty room would otherwise pay
+        /// HOG twice on every sample. A face that appears meanwhile is seen at most 1.5 s late.
+        public static let fruitlessRetries = 4
+        public static let equaliseEvery = 4
     }
 
     public var samplesPerSecond: Double { Defaults.samplesPerSecond }
@@ -47,6 +52,8 @@ public struct FaceDetector: Detector {
     private var gaze: ConditionTracker?
     private var light: ConditionTracker?
     private var coverage = CoverageClock(maximumStep: 2 / Defaults.samplesPerSecond)
+    /// Samples in a row that wanted equalisation and still showed no face.
+    private var fruitless = 0
 
     /// nil when every face kind is switched off or exempt for this student.
     public init?(settings: DetectionSettings, model: FaceModel? = nil) throws(DetectError) {
@@ -100,20 +107,24 @@ public struct FaceDetector: Detector {
         public var quality: PictureQuality
         /// True when the faces were only found after histogram equalisation.
         public var equalised: Bool
+        /// No face at first in a dim or flat picture: the case equalisation is for (whether or
+        /// not it was tried).
+        public var wantedEqualisation: Bool
         public var pose: HeadPose?
         /// The picture could show a face: bright and contrasty enough, and not black.
         public var reliable: Bool
     }
 
-    public func observe(_ image: AnalysisImage) throws(DetectError) -> Observation {
+    public func observe(_ image: AnalysisImage, equalise: Bool = true) throws(DetectError) -> Observation {
         let canvas = try Self.canvas(image)
         let quality = PictureQuality(canvas)
         var faces = try model.detect(canvas)
         var equalised = false
         var analysed = canvas
         // Equalise only when the light is poor: in good light it cannot help and would double the cost.
-        if faces.isEmpty, quality.blackShare < Defaults.blackShare,
-           quality.meanLuma < 2 * Defaults.minimumLuma || quality.contrast < 2 * Defaults.minimumContrast {
+        let wanted = faces.isEmpty && quality.blackShare < Defaults.blackShare
+            && (quality.meanLuma < 2 * Defaults.minimumLuma || quality.contrast < 2 * Defaults.minimumContrast)
+        if wanted, equalise {
             analysed = PictureQuality.equalised(canvas)
             faces = try model.detect(analysed)
             equalised = !faces.isEmpty
@@ -125,11 +136,14 @@ public struct FaceDetector: Detector {
         }
         let reliable = quality.blackShare < Defaults.blackShare
             && quality.meanLuma >= Defaults.minimumLuma && quality.contrast >= Defaults.minimumContrast
-        return Observation(faces: faces, count: count, quality: quality, equalised: equalised, pose: pose, reliable: reliable)
+        return Observation(faces: faces, count: count, quality: quality, equalised: equalised, wantedEqualisation: wanted,
+                           pose: pose, reliable: reliable)
     }
 
     public mutating func inspect(_ image: AnalysisImage) throws(DetectError) -> [TimelineEvent] {
-        let seen = try observe(image)
+        let equalise = fruitless < Defaults.fruitlessRetries || fruitless % Defaults.equaliseEvery == 0
+        let seen = try observe(image, equalise: equalise)
+        fruitless = seen.count == 0 && seen.wantedEqualisation ? fruitless + 1 : 0
         let time = image.time
         let visible = seen.count > 0
         coverage.sample(at: time, evaluated: visible || seen.reliable)

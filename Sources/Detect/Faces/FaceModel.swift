@@ -16,18 +16,23 @@ public final class FaceModel {
     /// Debian's `libdlib-data` location of the 68-point model.
     public static let defaultLandmarkModel = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
 
+    /// Cascade levels of the 68-point model kept in memory (of 15): docs/detectors.md gives the
+    /// head-pose error against the full model and the memory this saves.
+    public static let defaultLandmarkLevels = 7
+
     private let handle: OpaquePointer
     public let hasLandmarks: Bool
 
-    /// Loads the detector, and the landmark model when a path is given (about 1 s: 100 MB).
-    public init(landmarkModel: String?) throws(DetectError) {
+    /// Loads the detector, and the landmark model when a path is given, keeping its first
+    /// `landmarkLevels` cascade levels (0 keeps all 15).
+    public init(landmarkModel: String?, landmarkLevels: Int = FaceModel.defaultLandmarkLevels) throws(DetectError) {
         var message = [CChar](repeating: 0, count: 256)
         if let landmarkModel {
             guard FileManager.default.isReadableFile(atPath: landmarkModel) else {
                 throw DetectError(.missingModel, "dlib's face landmark model is not installed at \(landmarkModel); install Debian's libdlib-data")
             }
         }
-        guard let handle = proctor_faces_create(landmarkModel, &message, message.count) else {
+        guard let handle = proctor_faces_create(landmarkModel, Int32(landmarkLevels), &message, message.count) else {
             let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw DetectError(.missingModel, "could not load dlib's face models", detail: reason)
         }
