@@ -8,7 +8,9 @@ public struct FaceDetector: Detector {
 
     /// Documented defaults (docs/detectors.md explains each).
     public enum Defaults {
-        public static let samplesPerSecond = 2.0
+        /// Once a second: the timeline is read to the second, and HOG (~12 ms a sample) is the
+        /// detectors' largest steady cost (docs/detectors.md).
+        public static let samplesPerSecond = 1.0
         /// HOG scans 80x80 windows: a face must be about 80 px tall in this box, i.e. a third
         /// of the frame height, which a student at a laptop webcam is. 448x288 keeps HOG at
         /// ~25 ms a sample on one core.
@@ -17,8 +19,9 @@ public struct FaceDetector: Detector {
         public static let multipleSeconds = 3.0
         public static let gazeSeconds = 5.0
         public static let lightSeconds = 1.0
-        /// A miss shorter than this (one frame dlib did not see) does not split an interval.
-        public static let gapSeconds = 1.0
+        /// A miss shorter than this (one sample dlib did not see, 1 s at 1/s) does not split an
+        /// interval; two in a row do.
+        public static let gapSeconds = 1.5
         /// Extra faces must clear dlib's threshold by this margin: a weak second "face" in a
         /// poster or a shirt pattern must not make a multiple-people flag.
         public static let secondFaceMargin = 0.3
@@ -35,7 +38,7 @@ public struct FaceDetector: Detector {
         public static let blackShare = 0.98
         /// After this many samples in a row where equalising a dim picture found no face either,
         /// equalise only every `equaliseEvery`-th sample: a dark, empty room would otherwise pay
-        /// HOG twice on every sample. A face that appears meanwhile is seen at most 1.5 s late.
+        /// HOG twice on every sample. A face that appears meanwhile is seen at most 3 s late.
         public static let fruitlessRetries = 4
         public static let equaliseEvery = 4
     }
