@@ -14,6 +14,23 @@ public final class RecordingReader {
         public let width: Int
         public let height: Int
         public let sampleRate: Int
+
+        /// Stream `index` of a demuxed recording, as a reviewer sees it.
+        init(describing input: DemuxInput, index: Int) {
+            let stream = input.stream(index).pointee
+            let parameters = stream.codecpar.pointee
+            kind = switch parameters.codec_type {
+            case AVMEDIA_TYPE_VIDEO: .video
+            case AVMEDIA_TYPE_AUDIO: .audio
+            default: .other
+            }
+            self.index = index
+            title = av_dict_get(stream.metadata, "title", nil, 0).map { String(cString: $0.pointee.value) } ?? ""
+            codec = String(cString: avcodec_get_name(parameters.codec_id))
+            width = Int(parameters.width)
+            height = Int(parameters.height)
+            sampleRate = Int(parameters.sample_rate)
+        }
     }
 
     public let streams: [Stream]
@@ -26,17 +43,7 @@ public final class RecordingReader {
     public init(_ source: MediaByteSource) throws(EncodeError) {
         let input = try DemuxInput(source)
         self.input = input
-        streams = (0..<input.streamCount).map { i in
-            let parameters = input.stream(i).pointee.codecpar.pointee
-            let kind: Stream.Kind = switch parameters.codec_type {
-            case AVMEDIA_TYPE_VIDEO: .video
-            case AVMEDIA_TYPE_AUDIO: .audio
-            default: .other
-            }
-            let title = av_dict_get(input.stream(i).pointee.metadata, "title", nil, 0).map { String(cString: $0.pointee.value) } ?? ""
-            return Stream(index: i, kind: kind, title: title, codec: String(cString: avcodec_get_name(parameters.codec_id)),
-                          width: Int(parameters.width), height: Int(parameters.height), sampleRate: Int(parameters.sample_rate))
-        }
+        streams = (0..<input.streamCount).map { Stream(describing: input, index: $0) }
     }
 
     public var videoStream: Stream? { streams.first { $0.kind == .video } }

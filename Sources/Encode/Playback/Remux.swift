@@ -27,13 +27,8 @@ public enum Remux {
         var written: [RecordingReader.Stream] = []
         for i in 0..<input.streamCount {
             let parameters = input.stream(i).pointee.codecpar!
-            let type = parameters.pointee.codec_type
-            guard type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO else { continue }
-            let streamTitle = av_dict_get(input.stream(i).pointee.metadata, "title", nil, 0).map { String(cString: $0.pointee.value) } ?? ""
-            let described = RecordingReader.Stream(index: i, kind: type == AVMEDIA_TYPE_VIDEO ? .video : .audio, title: streamTitle,
-                                                   codec: String(cString: avcodec_get_name(parameters.pointee.codec_id)),
-                                                   width: Int(parameters.pointee.width), height: Int(parameters.pointee.height),
-                                                   sampleRate: Int(parameters.pointee.sample_rate))
+            let described = RecordingReader.Stream(describing: input, index: i)
+            guard described.kind != .other else { continue }
             guard include(described) else { continue }
             guard let stream = avformat_new_stream(output.context, nil) else { throw EncodeError(.library, "out of memory for a stream") }
             try check(avcodec_parameters_copy(stream.pointee.codecpar!, parameters), "avcodec_parameters_copy",
