@@ -31,6 +31,13 @@ extension ExamSession {
                 console.log("sealing failed: \(failure.message)")
                 return .failed
             }
+            // `begin --resume` continues from the media time recorded here: keep it within one
+            // loop tick (250 ms) of what is sealed, not a status interval behind, so a kill
+            // costs the resumed timeline no more than the media it actually lost.
+            if sealed.mediaEnd > state.mediaTime {
+                state.mediaTime = sealed.mediaEnd
+                try? state.save()
+            }
             if now - lastStatus >= 1 {
                 lastStatus = now
                 let free = DiskSpace.free(at: request.directory.url)
@@ -44,8 +51,6 @@ extension ExamSession {
                     try? sealed.append(SessionEvents.info("disk.low", at: now, measured: ["freeBytes": Double(free)],
                                                           "Only \(Console.bytes(free)) of disk space was left."))
                 }
-                state.mediaTime = max(state.mediaTime, sealed.mediaEnd)
-                try? state.save()
                 showStatus(recorder?.status, now: now, deadline: min(deadline, durationEnd ?? .infinity), free: free, bytes: sealed.bytesSealed)
             }
             try? await Task.sleep(nanoseconds: 250_000_000)
