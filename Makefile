@@ -1,6 +1,8 @@
 # proctor — build, test, demo and benchmarks. `make demo` and `make test` are the README's
 # two commands; both set the machine up first when needed.
 PREFIX ?= /usr/local
+# bash for pipefail/PIPESTATUS in `test`.
+SHELL := /bin/bash
 SWIFT ?= swift
 CONFIG ?= debug
 BUILD_FLAGS ?=
@@ -33,8 +35,14 @@ build: setup
 release:
 	$(MAKE) build CONFIG=release
 
+# The full log is kept in .build/test.log; the failures are repeated after the summary so
+# that the last lines of a CI log name the failing test and its assertion.
 test: setup
-	$(SWIFT) test --disable-swift-testing $(BUILD_FLAGS)
+	@$(SWIFT) test --disable-swift-testing $(BUILD_FLAGS) 2>&1 | tee .build/test.log; status=$${PIPESTATUS[0]}; \
+	echo "== failures (full log: .build/test.log) =="; \
+	grep -E ': error: |error: (fatalError|Exited)|Fatal error|Test Case .* failed' .build/test.log || echo "none"; \
+	grep -E 'Executed [0-9]+ tests' .build/test.log | tail -1; \
+	exit $$status
 
 demo: setup
 	$(SWIFT) build -c $(CONFIG) $(BUILD_FLAGS)

@@ -21,6 +21,17 @@ final class NoticeLog: @unchecked Sendable {
     private var stored: [RecordingNotice] = []
     func append(_ notice: RecordingNotice) { lock.lock(); stored.append(notice); lock.unlock() }
     var notices: [RecordingNotice] { lock.lock(); defer { lock.unlock() }; return stored }
+
+    /// Waits until every kind in `kinds` has been noticed; false after `timeout` seconds. Tests
+    /// wait for the event itself rather than sleeping a fixed time a loaded machine may overrun.
+    func wait(for kinds: Set<String>, timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if kinds.isSubset(of: Set(notices.map(\.kind))) { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return kinds.isSubset(of: Set(notices.map(\.kind)))
+    }
 }
 
 /// One stream of a recording decoded back with libavcodec (through the same `InputMedia`

@@ -186,7 +186,8 @@ final class DeliveryWebTests: XCTestCase {
         defer { proxy.close() }
         proxy.stall(afterTotal: Int64(3 * Self.mebibyte / 2))
         var options = options(segment: Self.mebibyte)
-        options.idleTimeout = 0.5
+        // Long enough that a busy machine's ordinary pauses are not taken for the stall.
+        options.idleTimeout = 1.5
         let receipt = try await BundleDelivery.deliver(bundle: bundle.url, to: try DeliveryDestination(parsing: proxy.url("dav/").absoluteString),
                                                        options: options)
         XCTAssertEqual(receipt.retries, 1)
