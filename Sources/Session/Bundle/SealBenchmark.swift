@@ -1,8 +1,11 @@
 internal import CSodium
 import Foundation
 
-/// `proctor bench-seal`: sealing throughput against raw libsodium AEAD on the same 1 MiB records,
-/// measured in one process so both see the same CPU and load.
+/// `proctor bench-seal`: sealing throughput against raw libsodium AEAD on the same records,
+/// measured in one process so both see the same CPU and load. The record size is a parameter:
+/// a recording seals a quarter second of media per record (`SealedRecording`: tens of KiB at
+/// the default bitrates, at most 512 KiB); `make bench` holds 1 MiB records to the target and
+/// reports 64 KiB records beside them.
 public enum SealBenchmark {
     public struct Result: Sendable, Codable {
         public let cipher: String
@@ -19,17 +22,20 @@ public enum SealBenchmark {
     /// `rounds` alternating runs of `megabytes` MiB each; each side reports its median run. On a
     /// shared machine the load changes from moment to moment; interleaving puts both sides under
     /// the same mix, and medians ignore the lucky and unlucky moments alike.
-    public static func run(megabytes: Int = 64, rounds: Int = 5, directory: URL) throws(SessionError) -> Result {
+    public static func run(megabytes: Int = 64, rounds: Int = 5, recordBytes: Int = 1 << 20, directory: URL) throws(SessionError) -> Result {
         try Sodium.ensureInitialised()
+        guard recordBytes > 0, recordBytes <= BundleFormat.maxPayloadByteCount else {
+            throw SessionError(.usage, "a record holds 1 byte to \(BundleFormat.maxPayloadByteCount >> 20) MiB, not \(recordBytes) bytes")
+        }
         let cipher = try BundleCipher.preferred(environment: ProcessInfo.processInfo.environment)
-        let recordBytes = 1 << 20
         let payload = Sodium.randomBytes(recordBytes)
+        let records = max(1, (megabytes << 20) / recordBytes)
         var raws: [Double] = [], seals: [Double] = [], finishes: [Double] = []
         for round in 0..<rounds {
-            raws.append(raw(cipher, payload: payload, records: megabytes))
+            raws.append(raw(cipher, payload: payload, records: records))
             let url = directory.appendingPathComponent("proctor-bench-seal-\(getpid())-\(round).proctor")
             defer { try? FileManager.default.removeItem(at: url) }
-            let (rate, finish) = try seal(cipher, payload: payload, records: megabytes, to: url)
+            let (rate, finish) = try seal(cipher, payload: payload, records: records, to: url)
             seals.append(rate)
             finishes.append(finish)
         }
@@ -48,6 +54,7 @@ public enum SealBenchmark {
         for index in 0..<records {
             nonce[0] = UInt8(truncatingIfNeeded: index)
             nonce[1] = UInt8(truncatingIfNeeded: index >> 8)
+            nonce[2] = UInt8(truncatingIfNeeded: index >> 16)
             var length: UInt64 = 0
             switch cipher {
             case .aes256GCM:
