@@ -9,7 +9,9 @@ extension Proctor {
             discussion: """
             A bundle expires when its session started more than its retention period ago: --older-than
             DAYS when given, otherwise the retention_days of its exam (the exam file is looked up like
-            `begin` does). Bundles whose retention cannot be determined are kept and listed.
+            `begin` does). Bundles whose retention cannot be determined are kept and listed. A recording
+            made on this machine that `proctor submit` has not delivered (no receipt beside it) is kept
+            until it is, unless --include-undelivered.
             """)
         @OptionGroup var global: GlobalOptions
 
@@ -22,12 +24,16 @@ extension Proctor {
         @Flag(help: "List what would be deleted without deleting anything.")
         var dryRun = false
 
+        @Flag(help: "Also delete expired recordings of this machine that were never delivered.")
+        var includeUndelivered = false
+
         func validate() throws {
             if let olderThan, olderThan < 0 { throw ValidationError("--older-than must be 0 or more days") }
         }
 
         mutating func run() async throws {
-            let outcome = try RetentionPurge.run(directory: URL(fileURLWithPath: directory), olderThan: olderThan, dryRun: dryRun)
+            let outcome = try RetentionPurge.run(directory: URL(fileURLWithPath: directory), olderThan: olderThan, dryRun: dryRun,
+                                              includeUndelivered: includeUndelivered)
             let verb = dryRun ? "would delete" : "deleted"
             for entry in outcome.plan.entries {
                 let name = entry.candidate.url.lastPathComponent
@@ -38,6 +44,8 @@ extension Proctor {
                     if global.verbose { print("kept \(name)") }
                 case .unknownRetention(let exam):
                     FileHandle.standardError.write(Data("proctor: kept \(name): no retention known for exam \(exam); use --older-than\n".utf8))
+                case .undelivered(let age, _):
+                    FileHandle.standardError.write(Data("proctor: kept \(name) (\(Int(age)) days old): never delivered; run `proctor submit --bundle \(entry.candidate.url.path)`, or --include-undelivered\n".utf8))
                 }
             }
             for skipped in outcome.unreadable {

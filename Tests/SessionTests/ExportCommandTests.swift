@@ -259,6 +259,36 @@ final class ExportCommandTests: XCTestCase {
     }
 }
 
+extension ExportCommandTests {
+    /// A student's own recording (session state beside it) is kept past retention until a
+    /// delivery receipt shows the institution has it; then it goes, with its receipt and state.
+    func testPurgeKeepsARecordingThatWasNeverDelivered() throws {
+        let setup = try makeSetup()
+        let local = try writeBundle(setup, student: "s0000006", flags: [])
+        let state = URL(fileURLWithPath: local.path + ".state"), receipt = URL(fileURLWithPath: local.path + ".receipt.json")
+        try Data("{}".utf8).write(to: state)
+
+        let kept = try CommandLineTool.proctor(["purge", setup.dir.path, "--older-than", "1"])
+        XCTAssertEqual(kept.status, 0, kept.stderr)
+        XCTAssertEqual(kept.stdout, "")
+        XCTAssertTrue(kept.stderr.contains("kept \(local.lastPathComponent)") && kept.stderr.contains("never delivered"), kept.stderr)
+        XCTAssertEqual(kept.stderr.split(separator: "\n").count, 1, kept.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: local.path))
+
+        try Data("{}".utf8).write(to: receipt)
+        let purged = try CommandLineTool.proctor(["purge", setup.dir.path, "--older-than", "1"])
+        XCTAssertEqual(purged.status, 0, purged.stderr)
+        XCTAssertTrue(purged.stdout.hasPrefix("deleted \(local.path)"), purged.stdout)
+        for file in [local, state, receipt] { XCTAssertFalse(FileManager.default.fileExists(atPath: file.path), file.lastPathComponent) }
+
+        let again = try writeBundle(setup, student: "s0000007", flags: [])
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: again.path + ".state"))
+        let forced = try CommandLineTool.proctor(["purge", setup.dir.path, "--older-than", "1", "--include-undelivered"])
+        XCTAssertTrue(forced.stdout.hasPrefix("deleted \(again.path)"), forced.stdout + forced.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: again.path + ".state"))
+    }
+}
+
 /// Runs the built `proctor` executable (it sits next to the test bundle in the build folder).
 enum CommandLineTool {
     struct Run { let status: Int32; let stdout: String; let stderr: String }

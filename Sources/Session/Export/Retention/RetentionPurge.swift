@@ -11,7 +11,7 @@ public enum RetentionPurge {
         public var deleteFailures: [String]
     }
 
-    public static func run(directory: URL, olderThan: Int?, dryRun: Bool, now: Date = Date(),
+    public static func run(directory: URL, olderThan: Int?, dryRun: Bool, includeUndelivered: Bool = false, now: Date = Date(),
                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(SessionError) -> Outcome {
         let names: [String]
         do {
@@ -25,22 +25,39 @@ public enum RetentionPurge {
             guard isBundle(url) else { continue }
             do {
                 let header = try BundleReader(contentsOf: url).header
-                candidates.append(.init(url: url, studentID: header.studentId, examID: header.examId, startedAt: header.startTime))
+                candidates.append(.init(url: url, studentID: header.studentId, examID: header.examId, startedAt: header.startTime,
+                                        undelivered: isUndeliveredRecording(url)))
             } catch {
                 unreadable.append("\(name): \(error.message)")
             }
         }
-        let plan = RetentionPlan(candidates, olderThan: olderThan, now: now) { examID in
+        let plan = RetentionPlan(candidates, olderThan: olderThan, includeUndelivered: includeUndelivered, now: now) { examID in
             guard let url = try? ExamLocator.resolve(examID, environment: environment) else { return nil }
             return (try? ExamFile.load(url))?.settings.retentionDays
         }
         var failures: [String] = []
         if !dryRun {
             for candidate in plan.expired {
-                do { try FileManager.default.removeItem(at: candidate.url) } catch { failures.append("\(candidate.url.path): \(error)") }
+                do { try FileManager.default.removeItem(at: candidate.url) } catch {
+                    failures.append("\(candidate.url.path): \(error)")
+                    continue
+                }
+                // The receipt and the session state describe the bundle; without it they would
+                // point at nothing (and a state file would read as a session to resume).
+                for companion in [DeliveryReceipt.url(for: candidate.url), SessionState.url(forBundle: candidate.url)] {
+                    try? FileManager.default.removeItem(at: companion)
+                }
             }
         }
         return Outcome(plan: plan, unreadable: unreadable, deleteFailures: failures)
+    }
+
+    /// A recording made on this machine (`begin` keeps its session state beside it) for which
+    /// `submit` has written no receipt.
+    static func isUndeliveredRecording(_ url: URL) -> Bool {
+        let manager = FileManager.default
+        return manager.fileExists(atPath: SessionState.url(forBundle: url).path)
+            && !manager.fileExists(atPath: DeliveryReceipt.url(for: url).path)
     }
 
     /// A regular file starting with the bundle magic.
