@@ -20,16 +20,25 @@ final class SystemCheckTests: XCTestCase {
         let runner = DetectorRunner(settings: settings, options: .init(systemInterval: 0.05, clock: { clock.now }),
                                     onEvent: { collected.append($0) })
         Thread.sleep(forTimeInterval: 0.3)
-        clock.now = 10
         let process = Process()
         process.executableURL = program
         process.arguments = ["30"]
         try process.run()
         defer { if process.isRunning { process.terminate() } }
+        // The runner samples once each time the session clock passes its next sample time, so
+        // each clock step below gets one sample, within 50 ms. The program must be visible
+        // under its own name before the step to 10 (until exec completes, /proc shows the
+        // parent's name), and gone, reaped, before the step to 20.
+        let comm = "/proc/\(process.processIdentifier)/comm"
+        let deadline = Date().addingTimeInterval(5)
+        while (try? String(contentsOfFile: comm, encoding: .utf8))?.hasPrefix("examcheat") != true, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        clock.now = 10
         Thread.sleep(forTimeInterval: 0.5)
-        clock.now = 20
         process.terminate()
         process.waitUntilExit()
+        clock.now = 20
         Thread.sleep(forTimeInterval: 0.5)
         let closing = runner.finish(at: 30)
         let flagged = (collected.events + closing).filter { $0.kind == "program.forbidden" }
