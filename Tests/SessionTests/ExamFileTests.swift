@@ -29,7 +29,7 @@ final class ExamFileTests: XCTestCase {
         XCTAssertEqual(exam.settings, expected)
         XCTAssertEqual(exam.signerPublicKey, identity.signPublicKey)
         XCTAssertEqual(exam.sha256, SHA256.hash(bytes))
-        XCTAssertEqual(exam.sha256.hexString, try shasum(url))
+        XCTAssertEqual(exam.sha256.hexString, try TestBundle.sha256sum(url))
         // Signing the same settings again gives the same bytes (stable encoding).
         XCTAssertEqual(try ExamFile.encode(settings, signedBy: identity), bytes)
     }
@@ -115,17 +115,5 @@ final class ExamFileTests: XCTestCase {
         let s1002 = ExamDisclosure.text(for: settings, student: "s1002")
         XCTAssertTrue(s1002.contains("nothing is recorded and nothing is flagged"))
         XCTAssertFalse(s1002.contains("Camera video"))
-    }
-
-    private func shasum(_ url: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        process.arguments = [url.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return String(out.prefix(64))
     }
 }
