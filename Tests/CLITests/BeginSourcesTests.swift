@@ -83,7 +83,9 @@ struct XvfbDisplay {
         return XvfbDisplay(name: ":\(number)", process: process)
     }
 
+    /// Safe to call twice (a test may stop the server early and still `defer` a stop).
     func stop() {
+        guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
     }

@@ -134,17 +134,10 @@ final class PrecheckCLITests: XCTestCase {
     /// A real X server (Xvfb) opened through x11grab as `begin` opens it; a display that is not
     /// running fails, and a stale socket with no server behind it fails too.
     func testScreenOpensOnARunningXServerOnly() throws {
-        let number = 150 + Int(getpid() % 100)
-        let xvfb = Process()
-        xvfb.executableURL = URL(fileURLWithPath: "/usr/bin/Xvfb")
-        xvfb.arguments = [":\(number)", "-screen", "0", "800x600x24", "-nolisten", "tcp"]
-        xvfb.standardOutput = FileHandle.nullDevice
-        xvfb.standardError = FileHandle.nullDevice
-        try xvfb.run()
-        defer { xvfb.terminate(); xvfb.waitUntilExit() }
+        let xvfb = try XvfbDisplay.start()
+        defer { xvfb.stop() }
+        let number = try XCTUnwrap(Int(xvfb.name.dropFirst()))
         let socket = "/tmp/.X11-unix/X\(number)"
-        let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: socket), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
 
         let running = try ProctorBinary.run(["precheck", "--json", "--camera", "test", "--mic", "test", "--screen", "x11::\(number)"])
         XCTAssertEqual(running.status, 0, running.stdout + running.stderr)
@@ -154,8 +147,7 @@ final class PrecheckCLITests: XCTestCase {
         XCTAssertEqual(absent.status, 69)
         XCTAssertEqual(try checks(absent)["screen"]?["message"] as? String, "X display :\(number + 1) was not found")
 
-        xvfb.terminate()
-        xvfb.waitUntilExit()
+        xvfb.stop()
         // Xvfb removes its socket on exit; put a stale one back, as a crashed server leaves it.
         if !FileManager.default.fileExists(atPath: socket) { FileManager.default.createFile(atPath: socket, contents: nil) }
         defer { try? FileManager.default.removeItem(atPath: socket) }
