@@ -99,37 +99,35 @@ extension BeginResumeTests {
     }
 
     /// On a terminal (a real pty through `script`), Ctrl-C asks first: "n" keeps recording,
-    /// "y" ends and seals; the live status line is rewritten in place.
+    /// "y" ends and seals; the live status line is rewritten in place. Each key is pressed
+    /// only once the screen shows the recorder is ready for it: a Ctrl-C before recording
+    /// starts (opening devices, the disclosure) aborts with nothing recorded.
     func testCtrlCOnATerminalAsksBeforeEnding() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("util-linux script is missing") }
+        guard TerminalSession.isAvailable else { throw XCTSkip("util-linux script is missing") }
         let kit = try RecordingSessionKit()
         defer { kit.remove() }
-        let command = ([ProctorBinary.url.path] + beginArguments(kit, ["--duration", "30"]).filter { $0 != "--json" })
-            .map { "'\($0)'" }.joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        process.arguments = ["-qfec", command, "/dev/null"]
-        process.environment = ProcessInfo.processInfo.environment.merging(kit.environment) { $1 }
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        let keys: [(Double, String)] = [(3, "\u{03}"), (1, "n\n"), (2, "\u{03}"), (1, "y\n")]
-        for (delay, text) in keys {
-            Thread.sleep(forTimeInterval: delay)
-            input.fileHandleForWriting.write(Data(text.utf8))
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try? input.fileHandleForWriting.close()
-        let screen = String(decoding: data, as: UTF8.self)
-        XCTAssertEqual(process.terminationStatus, 0, screen)
-        XCTAssertEqual(screen.components(separatedBy: "End the exam now and seal the recording? [y/N]").count - 1, 2)
-        XCTAssertTrue(screen.contains("\r\u{1B}[KREC 00:00:0"), "status line rewritten in place")
-        XCTAssertTrue(screen.contains("The student ended the exam."))
+        let arguments = [ProctorBinary.url.path] + beginArguments(kit, ["--duration", "30"]).filter { $0 != "--json" }
+        let terminal = try TerminalSession(arguments, environment: ProcessInfo.processInfo.environment.merging(kit.environment) { $1 })
+        let question = "End the exam now and seal the recording? [y/N]"
+        var shown = try terminal.waitFor("\r\u{1B}[KREC 00:00:02")
+        terminal.type("\u{03}")
+        shown = try terminal.waitFor(question, after: shown)
+        terminal.type("n\n")
+        shown = try terminal.waitFor("REC 00:00:04", after: shown)
+        terminal.type("\u{03}")
+        shown = try terminal.waitFor(question, after: shown)
+        terminal.type("y\n")
+        let status = terminal.finish()
+        let screen = terminal.transcript
+        XCTAssertEqual(status, 0, screen)
+        XCTAssertEqual(screen.components(separatedBy: question).count - 1, 2)
+        XCTAssertTrue(screen.contains("The student ended the exam."), screen)
         let verification = BundleReader.verify(contentsOf: try XCTUnwrap(kit.bundles.first), key: kit.key)
         XCTAssertEqual(verification.status, .intact)
-        XCTAssertEqual(try XCTUnwrap(verification.mediaDuration), 6.5, accuracy: 1.5, "kept recording after the 'n'")
+        // Recording went on past the "n" to the second Ctrl-C (shown at 4 s) and ended at the "y".
+        let duration = try XCTUnwrap(verification.mediaDuration)
+        XCTAssertGreaterThanOrEqual(duration, 4, "kept recording after the 'n'")
+        XCTAssertLessThan(duration, 8, "ended at the 'y'")
     }
 
     /// Below the stop threshold of free space the exam ends at once, sealed, with exit 74.
