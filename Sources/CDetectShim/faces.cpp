@@ -1,21 +1,26 @@
 // dlib face detection and landmarks behind a plain C API (see detect_shim.h).
 #include "detect_shim.h"
 
+#include "landmark_model.h"
+#include "model_cache.h"
+
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
+#include <dlib/revision.h>
 #include <dlib/serialize.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <exception>
-#include <fstream>
+#include <string>
 #include <memory>
 #include <sstream>
 #include <vector>
 
 struct proctor_faces {
-    dlib::frontal_face_detector detector = dlib::get_frontal_face_detector();
+    dlib::frontal_face_detector detector;
     std::unique_ptr<dlib::shape_predictor> predictor;
+    int cached = 0;
     // Reused between calls: a 320x240 frame copy per sample is cheap, reallocating it is not free.
     dlib::array2d<unsigned char> image;
 };
@@ -27,139 +32,38 @@ static void load_gray(dlib::array2d<unsigned char> &image, const uint8_t *gray, 
     }
 }
 
-// Reads several streams one after another, so a model can be assembled from a few rewritten
-// bytes and an unchanged byte range of the file without holding that range in memory twice.
-class chained_buffer : public std::streambuf {
-  public:
-    struct part { std::istream *in; std::streamoff length; };
-    explicit chained_buffer(std::vector<part> parts) : parts_(std::move(parts)) {}
-
-  protected:
-    int_type underflow() override {
-        while (index_ < parts_.size()) {
-            part &current = parts_[index_];
-            std::streamsize want = std::streamsize(std::min<std::streamoff>(current.length, std::streamoff(buffer_.size())));
-            if (want > 0) {
-                current.in->read(buffer_.data(), want);
-                std::streamsize got = current.in->gcount();
-                if (got > 0) {
-                    current.length -= got;
-                    setg(buffer_.data(), buffer_.data(), buffer_.data() + got);
-                    return traits_type::to_int_type(buffer_[0]);
-                }
-            }
-            ++index_;
-        }
-        return traits_type::eof();
-    }
-
-  private:
-    std::vector<part> parts_;
-    size_t index_ = 0;
-    std::vector<char> buffer_ = std::vector<char>(1 << 16);
-};
-
-// Walks dlib's serialisation without building objects, to find where a cascade level ends at
-// a fraction of the cost of deserialising it. Every number in the model is written by dlib as
-// a control byte (size in the low 4 bits, 0x80 = negative) and that many little-endian bytes;
-// a float is two of those (mantissa, exponent), or in dlib's old format ASCII text ending in ' '.
-class model_skipper {
-  public:
-    explicit model_skipper(std::streambuf &in) : in_(in) {}
-
-    unsigned long long integer() {
-        int control = next();
-        unsigned long long value = 0;
-        for (int i = 0; i < (control & 0x0F); ++i) value |= (unsigned long long)next() << (8 * i);
-        return value;
-    }
-    void real() {
-        if ((in_.sgetc() & 0x70) != 0) {
-            while (next() != ' ') {}
-        } else {
-            integer();
-            integer();
+// dlib builds its HOG detector by decompressing text compiled into the library (~0.3 s of CPU at
+// every start); its own binary serialisation of the same detector loads in ~2 ms.
+static bool load_face_detector(dlib::frontal_face_detector &detector, const char *cache_folder) {
+    const std::string entry = model_cache::entry(cache_folder, "frontal-face-hog-dlib" + std::to_string(DLIB_MAJOR_VERSION) + "." +
+                                                                  std::to_string(DLIB_MINOR_VERSION) + "." +
+                                                                  std::to_string(DLIB_PATCH_VERSION) + ".dat");
+    std::string cached;
+    if (model_cache::read(entry, cached)) {
+        try {
+            std::istringstream in(cached);
+            dlib::deserialize(detector, in);
+            if (detector.num_detectors() > 0) return true;
+        } catch (const dlib::serialization_error &) {
         }
     }
-    // One std::vector<regression_tree>: trees of splits (idx1, idx2, thresh) and leaf matrices.
-    void level() {
-        for (unsigned long long trees = integer(); trees > 0; --trees) {
-            for (unsigned long long splits = integer(); splits > 0; --splits) {
-                integer();
-                integer();
-                real();
-            }
-            for (unsigned long long leaves = integer(); leaves > 0; --leaves) {
-                unsigned long long values = integer() * integer();
-                for (; values > 0; --values) real();
-            }
-        }
-    }
-
-  private:
-    int next() {
-        int c = in_.sbumpc();
-        if (c == std::char_traits<char>::eof()) throw dlib::serialization_error("the landmark model file is truncated");
-        return c;
-    }
-    std::streambuf &in_;
-};
-
-// dlib's shape_predictor is a cascade whose later levels only refine the points by fractions of a
-// pixel. Loading the first `levels` of them (see docs/detectors.md) keeps the head pose and drops
-// most of the ~65 MB of leaf vectors. The file is read twice: first skimmed (model_skipper) to
-// find where level `levels` starts and to read the small anchor/delta tables at its end; then
-// dlib deserialises the predictor from a stream chaining a rewritten header, the kept byte range
-// of the file, and the kept tables, so memory never holds more than the kept levels.
-static void load_predictor(dlib::shape_predictor &predictor, const char *path, int levels) {
-    std::ifstream scan(path, std::ios::binary);
-    if (!scan) throw dlib::serialization_error(std::string("cannot open ") + path);
-    int version = 0;
-    dlib::matrix<float, 0, 1> initial_shape;
-    dlib::deserialize(version, scan);
-    if (version != 1) throw dlib::serialization_error("unexpected shape_predictor version");
-    dlib::deserialize(initial_shape, scan);
-    unsigned long count = 0;
-    dlib::deserialize(count, scan);
-    if (levels <= 0 || (unsigned long)levels >= count) {
-        scan.close();
-        dlib::deserialize(path) >> predictor;
-        return;
-    }
-    const std::streamoff first = scan.tellg();
-    std::streamoff kept_end = first;
-    model_skipper skip(*scan.rdbuf());
-    for (unsigned long i = 0; i < count; ++i) {
-        if (i == (unsigned long)levels) kept_end = scan.tellg();
-        skip.level();
-    }
-    std::vector<std::vector<unsigned long>> anchor_idx;
-    std::vector<std::vector<dlib::vector<float, 2>>> deltas;
-    dlib::deserialize(anchor_idx, scan);
-    dlib::deserialize(deltas, scan);
-    anchor_idx.resize(levels);
-    deltas.resize(levels);
-
-    std::stringstream head, tail;
-    dlib::serialize(version, head);
-    dlib::serialize(initial_shape, head);
-    dlib::serialize((unsigned long)levels, head);
-    dlib::serialize(anchor_idx, tail);
-    dlib::serialize(deltas, tail);
-    scan.clear();
-    scan.seekg(first);
-    const std::streamoff head_length = head.str().size(), tail_length = tail.str().size();
-    chained_buffer chain({{&head, head_length}, {&scan, kept_end - first}, {&tail, tail_length}});
-    std::istream joined(&chain);
-    dlib::deserialize(predictor, joined);
+    detector = dlib::get_frontal_face_detector();
+    std::ostringstream out;
+    dlib::serialize(detector, out);
+    model_cache::write(entry, out.str());
+    return false;
 }
 
-proctor_faces *proctor_faces_create(const char *landmark_model_path, int landmark_levels, char *error, size_t error_size) {
+proctor_faces *proctor_faces_create(const char *landmark_model_path, int landmark_levels, const char *cache_folder,
+                                    char *error, size_t error_size) {
     try {
         auto faces = std::make_unique<proctor_faces>();
+        if (load_face_detector(faces->detector, cache_folder)) faces->cached |= PROCTOR_FACES_CACHED_DETECTOR;
         if (landmark_model_path != nullptr) {
             faces->predictor = std::make_unique<dlib::shape_predictor>();
-            load_predictor(*faces->predictor, landmark_model_path, landmark_levels);
+            if (load_landmark_model(*faces->predictor, landmark_model_path, landmark_levels, cache_folder)) {
+                faces->cached |= PROCTOR_FACES_CACHED_LANDMARKS;
+            }
         }
         return faces.release();
     } catch (const std::exception &e) {
@@ -169,6 +73,8 @@ proctor_faces *proctor_faces_create(const char *landmark_model_path, int landmar
 }
 
 void proctor_faces_free(proctor_faces *faces) { delete faces; }
+
+int proctor_faces_cached(const proctor_faces *faces) { return faces == nullptr ? 0 : faces->cached; }
 
 int proctor_faces_detect(proctor_faces *faces, const uint8_t *gray, int width, int height,
                          double adjust_threshold, proctor_face_box *boxes, int capacity) {

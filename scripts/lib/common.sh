@@ -27,6 +27,36 @@ run_timed() {
     /usr/bin/time -f '%e %U %S %M' -o "$out" "$@"
 }
 
+# run_sampled OUT T0 T1 cmd...: like run_timed, and also reads the command's CPU time from
+# /proc at T0 and T1 seconds after the start; OUT.rate gets "cpu_seconds_between wall_seconds_between".
+# The difference is the per-second cost with the one-off start-up and ending left out.
+run_sampled() {
+    local out=$1 t0=$2 t1=$3; shift 3
+    /usr/bin/time -f '%e %U %S %M' -o "$out" "$@" &
+    local timer=$! child="" start now first=() last=()
+    start=$(date +%s.%N)
+    while [ -z "$child" ] && kill -0 "$timer" 2>/dev/null; do child=$(pgrep -P "$timer" | head -1 || true); sleep 0.05; done
+    sample_at() { # SECONDS -> "cpu_ticks wall_seconds"
+        sleep "$(awk -v s="$start" -v t="$1" -v n="$(date +%s.%N)" 'BEGIN { d = s + t - n; print (d > 0 ? d : 0) }')"
+        now=$(date +%s.%N)
+        awk -v n="$now" '{ sub(/^.*\) /, ""); print $12 + $13, n }' "/proc/$child/stat" 2>/dev/null
+    }
+    read -r -a first <<<"$(sample_at "$t0")"
+    read -r -a last <<<"$(sample_at "$t1")"
+    local status=0
+    wait "$timer" || status=$?
+    if [ "${#first[@]}" = 2 ] && [ "${#last[@]}" = 2 ]; then
+        awk -v a="${first[0]}" -v b="${last[0]}" -v s="${first[1]}" -v e="${last[1]}" -v hz="$(getconf CLK_TCK)" \
+            'BEGIN { printf "%.3f %.3f\n", (b - a) / hz, e - s }' >"$out.rate"
+    else
+        : >"$out.rate"
+    fi
+    return "$status"
+}
+
+# rate_per_second FILE.rate: CPU seconds per wall (= media) second between the two samples.
+rate_per_second() { awk '{ if ($2 > 0) printf "%.4f", $1 / $2 }' "$1"; }
+
 # cpu_seconds FILE: user + system seconds from a run_timed file.
 cpu_seconds() { awk 'END { printf "%.3f", $2 + $3 }' "$1"; }
 wall_seconds() { awk 'END { printf "%.3f", $1 }' "$1"; }

@@ -27,10 +27,16 @@ typedef struct {
 } proctor_face_box;
 
 /// Creates a detector; `landmark_model_path` may be NULL (no landmarks). `landmark_levels` keeps
-/// only that many cascade levels of the shape predictor (0: all). On failure returns NULL and
-/// writes a one-line reason into `error`.
-proctor_faces *proctor_faces_create(const char *landmark_model_path, int landmark_levels, char *error, size_t error_size);
+/// only that many cascade levels of the shape predictor (0: all). `cache_folder` (may be NULL)
+/// holds prepared copies that make later starts fast; it must exist. On failure returns NULL
+/// and writes a one-line reason into `error`.
+proctor_faces *proctor_faces_create(const char *landmark_model_path, int landmark_levels, const char *cache_folder,
+                                    char *error, size_t error_size);
 void proctor_faces_free(proctor_faces *faces);
+
+/// Which parts `proctor_faces_create` took from the cache folder.
+enum { PROCTOR_FACES_CACHED_DETECTOR = 1, PROCTOR_FACES_CACHED_LANDMARKS = 2 };
+int proctor_faces_cached(const proctor_faces *faces);
 
 /// Runs the HOG detector on a tightly packed gray8 image. Writes up to `capacity` boxes,
 /// strongest first, and returns how many faces were found (which may exceed `capacity`).

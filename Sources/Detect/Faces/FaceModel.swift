@@ -20,19 +20,45 @@ public final class FaceModel {
     /// head-pose error against the full model and the memory this saves.
     public static let defaultLandmarkLevels = 7
 
+    /// Where prepared copies of the models are kept between runs (docs/detectors.md, "Start-up
+    /// and the model cache"): `$PROCTOR_CACHE_DIR`, else `$XDG_CACHE_HOME/proctor`, else
+    /// `~/.cache/proctor`. nil (no cache, every start slow) when it cannot be created.
+    public static var defaultCacheFolder: URL? {
+        let environment = ProcessInfo.processInfo.environment
+        let folder: URL
+        if let chosen = environment["PROCTOR_CACHE_DIR"], !chosen.isEmpty {
+            folder = URL(fileURLWithPath: chosen)
+        } else if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            folder = URL(fileURLWithPath: xdg).appendingPathComponent("proctor")
+        } else {
+            folder = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/proctor")
+        }
+        return (try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)) == nil ? nil : folder
+    }
+
     private let handle: OpaquePointer
     public let hasLandmarks: Bool
 
+    /// Which models this load took from the cache folder rather than preparing them anew.
+    public struct CacheUse: OptionSet, Sendable {
+        public let rawValue: Int32
+        public init(rawValue: Int32) { self.rawValue = rawValue }
+        public static let detector = CacheUse(rawValue: Int32(PROCTOR_FACES_CACHED_DETECTOR))
+        public static let landmarks = CacheUse(rawValue: Int32(PROCTOR_FACES_CACHED_LANDMARKS))
+    }
+    public var cacheUse: CacheUse { CacheUse(rawValue: proctor_faces_cached(handle)) }
+
     /// Loads the detector, and the landmark model when a path is given, keeping its first
     /// `landmarkLevels` cascade levels (0 keeps all 15).
-    public init(landmarkModel: String?, landmarkLevels: Int = FaceModel.defaultLandmarkLevels) throws(DetectError) {
+    public init(landmarkModel: String?, landmarkLevels: Int = FaceModel.defaultLandmarkLevels,
+                cacheFolder: URL? = FaceModel.defaultCacheFolder) throws(DetectError) {
         var message = [CChar](repeating: 0, count: 256)
         if let landmarkModel {
             guard FileManager.default.isReadableFile(atPath: landmarkModel) else {
                 throw DetectError(.missingModel, "dlib's face landmark model is not installed at \(landmarkModel); install Debian's libdlib-data")
             }
         }
-        guard let handle = proctor_faces_create(landmarkModel, Int32(landmarkLevels), &message, message.count) else {
+        guard let handle = proctor_faces_create(landmarkModel, Int32(landmarkLevels), cacheFolder?.path, &message, message.count) else {
             let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw DetectError(.missingModel, "could not load dlib's face models", detail: reason)
         }
