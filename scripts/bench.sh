@@ -16,14 +16,16 @@ source scripts/lib/common.sh
 
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
-    MEDIA_SECONDS=8 RSS_SECONDS=60 RSS_EARLY=10 EXPORT_SECONDS=900 EXPORT_SMALL_SECONDS=120
+    MEDIA_SECONDS=8 RSS_SECONDS=60 RSS_EARLY=10 EXPORT_SECONDS=900 EXPORT_SMALL_SECONDS=120 REPEAT=1
 else
-    MEDIA_SECONDS=30 RSS_SECONDS=600 RSS_EARLY=60 EXPORT_SECONDS=7200 EXPORT_SMALL_SECONDS=600
+    MEDIA_SECONDS=30 RSS_SECONDS=600 RSS_EARLY=60 EXPORT_SECONDS=7200 EXPORT_SMALL_SECONDS=600 REPEAT=3
 fi
 # BENCH_RSS_SECONDS shortens the RSS recording alone (e.g. 120 for a quicker full run);
-# BENCH_MEDIA_SECONDS sets the length of the recording CPU rows.
+# BENCH_MEDIA_SECONDS sets the length of the recording CPU rows, BENCH_REPEAT how many rounds
+# of them are run (default 3; the rows are medians).
 RSS_SECONDS=${BENCH_RSS_SECONDS:-$RSS_SECONDS}
 MEDIA_SECONDS=${BENCH_MEDIA_SECONDS:-$MEDIA_SECONDS}
+REPEAT=${BENCH_REPEAT:-$REPEAT}
 
 EXPORT_HOURS=$(awk -v s="$EXPORT_SECONDS" 'BEGIN { printf "%g", s / 3600 }')
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/proctor-bench.XXXXXX")
@@ -56,6 +58,16 @@ ffmpeg_record_command() {
 # ending (flushing encoders, sealing the final record).
 steady_window() { awk -v m="$MEDIA_SECONDS" 'BEGIN { a = (m / 3 < 10) ? m / 3 : 10; printf "%g %g", a, m - 2 }'; }
 
+# median: the middle of the numbers on stdin (the mean of the two middle ones for an even count).
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# record_cpu NAME TIMEFILE: appends one run's whole-run and steady rates to NAME.whole / NAME.steady.
+record_cpu() {
+    awk -v c="$(cpu_seconds "$2")" -v s="$MEDIA_SECONDS" 'BEGIN { printf "%.4f\n", c / s }' >>"$WORK/$1.whole"
+    local rate; rate=$(rate_per_second "$2.rate")
+    [ -z "$rate" ] || echo "$rate" >>"$WORK/$1.steady"
+}
+
 bench_recording_cpu() {
     local name="recording CPU s per media s" window
     window=$(steady_window)
@@ -66,39 +78,56 @@ bench_recording_cpu() {
         record_command 3
         run_timed "$WORK/warm-up.time" "${RECORD[@]}" >"$WORK/warm-up.log" 2>&1 || true
     fi
-    log "recording: ffmpeg baseline, ${MEDIA_SECONDS} s"
-    ffmpeg_record_command "$MEDIA_SECONDS" "$WORK/ffmpeg.mkv"
-    # shellcheck disable=SC2086
-    run_sampled "$WORK/ffmpeg.time" $window "${FFMPEG_RECORD[@]}"
-    FFMPEG_CPU=$(awk -v c="$(cpu_seconds "$WORK/ffmpeg.time")" -v s="$MEDIA_SECONDS" 'BEGIN { printf "%.4f", c / s }')
-    FFMPEG_RATE=$(rate_per_second "$WORK/ffmpeg.time.rate")
+    # The machine's speed drifts by several percent from one 30 s run to the next, so the three
+    # recordings take turns, REPEAT times, and each row is the median of its runs.
+    : >"$WORK/ffmpeg.whole"
+    local i detectors
+    local -A failed=()
+    for ((i = 1; i <= REPEAT; i++)); do
+        log "recording: round $i of $REPEAT: ffmpeg, proctor with and without detectors, ${MEDIA_SECONDS} s each"
+        ffmpeg_record_command "$MEDIA_SECONDS" "$WORK/ffmpeg-$i.mkv"
+        # shellcheck disable=SC2086
+        run_sampled "$WORK/ffmpeg-$i.time" $window "${FFMPEG_RECORD[@]}"
+        record_cpu ffmpeg "$WORK/ffmpeg-$i.time"
+        for detectors in on off; do
+            local dir=$WORK/rec-$detectors
+            [ -z "${failed[$detectors]:-}" ] || continue
+            if ! setup_exam "$dir" "$detectors"; then
+                failed[$detectors]=$SETUP_ERROR
+                continue
+            fi
+            STUDENT=s$i record_command "$MEDIA_SECONDS"
+            # shellcheck disable=SC2086
+            if ! run_sampled "$dir/begin-$i.time" $window "${RECORD[@]}" >"$dir/begin-$i.log" 2>&1; then
+                failed[$detectors]="proctor begin failed: $(first_error "$dir/begin-$i.log")"
+                continue
+            fi
+            record_cpu "proctor-$detectors" "$dir/begin-$i.time"
+        done
+    done
+    FFMPEG_CPU=$(median <"$WORK/ffmpeg.whole")
+    local ffmpeg_rate=""
+    [ -s "$WORK/ffmpeg.steady" ] && ffmpeg_rate=$(median <"$WORK/ffmpeg.steady")
     for detectors in on off; do
         local id=recording_cpu_detectors_$detectors label="$name (detectors $detectors)"
-        local dir=$WORK/rec-$detectors
-        if ! setup_exam "$dir" "$detectors"; then
-            not_measured "$id" "$label" "ratio <= 1.25" "$SETUP_ERROR"
+        if [ -n "${failed[$detectors]:-}" ]; then
+            not_measured "$id" "$label" "ratio <= 1.25" "${failed[$detectors]}"
             continue
         fi
-        log "recording: proctor begin, detectors $detectors, ${MEDIA_SECONDS} s"
-        record_command "$MEDIA_SECONDS"
-        # shellcheck disable=SC2086
-        if ! run_sampled "$dir/begin.time" $window "${RECORD[@]}" >"$dir/begin.log" 2>&1; then
-            not_measured "$id" "$label" "ratio <= 1.25" "proctor begin failed: $(first_error "$dir/begin.log")"
-            continue
-        fi
-        local cpu rate
-        cpu=$(awk -v c="$(cpu_seconds "$dir/begin.time")" -v s="$MEDIA_SECONDS" 'BEGIN { printf "%.4f", c / s }')
-        local r; r=$(ratio "$cpu" "$FFMPEG_CPU")
-        row "$id" "$label" "CPU s/s" "$cpu" "$FFMPEG_CPU" "$r" "ratio <= 1.25" "$(meets "$r" "<=" 1.25)" "baseline: ffmpeg CLI, same sources/codecs/bitrates; whole ${MEDIA_SECONDS} s run, start-up included"
+        local cpu r runs
+        cpu=$(median <"$WORK/proctor-$detectors.whole")
+        r=$(ratio "$cpu" "$FFMPEG_CPU")
+        runs=$(paste -d' ' "$WORK/proctor-$detectors.whole" "$WORK/ffmpeg.whole" | awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 / $2 }')
+        row "$id" "$label" "CPU s/s" "$cpu" "$FFMPEG_CPU" "$r" "ratio <= 1.25" "$(meets "$r" "<=" 1.25)" "baseline: ffmpeg CLI, same sources/codecs/bitrates; whole ${MEDIA_SECONDS} s runs, start-up included; median of $REPEAT, each round's ratio: $runs"
         eval "PROCTOR_CPU_$detectors=$cpu"
-        rate=$(rate_per_second "$dir/begin.time.rate")
-        if [ -n "$rate" ] && [ -n "$FFMPEG_RATE" ]; then
-            row "${id}_steady" "  the same, steady state only" "CPU s/s" "$rate" "$FFMPEG_RATE" "$(ratio "$rate" "$FFMPEG_RATE")" "none (for the record)" "INFO" "CPU between ${window% *} s and ${window#* } s of each run, read from /proc: start-up and ending left out"
+        if [ -s "$WORK/proctor-$detectors.steady" ] && [ -n "$ffmpeg_rate" ]; then
+            local rate once base
+            rate=$(median <"$WORK/proctor-$detectors.steady")
+            row "${id}_steady" "  the same, steady state only" "CPU s/s" "$rate" "$ffmpeg_rate" "$(ratio "$rate" "$ffmpeg_rate")" "none (for the record)" "INFO" "CPU between ${window% *} s and ${window#* } s of each run, read from /proc: start-up and ending left out; medians"
             # The one-off cost, in CPU seconds: the whole run minus its steady rate times its length.
-            local once base
-            once=$(awk -v c="$(cpu_seconds "$dir/begin.time")" -v r="$rate" -v s="$MEDIA_SECONDS" 'BEGIN { printf "%.2f", c - r * s }')
-            base=$(awk -v c="$(cpu_seconds "$WORK/ffmpeg.time")" -v r="$FFMPEG_RATE" -v s="$MEDIA_SECONDS" 'BEGIN { printf "%.2f", c - r * s }')
-            row "${id}_once" "  start-up and ending, once per session" "CPU s" "$once" "$base" "" "none (for the record)" "INFO" "whole run minus steady rate x length; model cache warm"
+            once=$(awk -v c="$cpu" -v r="$rate" -v s="$MEDIA_SECONDS" 'BEGIN { printf "%.2f", (c - r) * s }')
+            base=$(awk -v c="$FFMPEG_CPU" -v r="$ffmpeg_rate" -v s="$MEDIA_SECONDS" 'BEGIN { printf "%.2f", (c - r) * s }')
+            row "${id}_once" "  start-up and ending, once per session" "CPU s" "$once" "$base" "" "none (for the record)" "INFO" "whole run minus steady rate x length (medians); model cache warm"
         fi
     done
     # Issue 5: all detectors together cost at most 10% of one core.

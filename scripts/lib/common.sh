@@ -94,7 +94,7 @@ setup_exam() {
 DETECTOR_SETTINGS="face_missing face_multiple gaze_away camera_blocked camera_frozen camera_lost scene_change
 light_insufficient audio_speech audio_loud mic_silent display_extra program_forbidden vm_detected network_changed clock_jump"
 write_settings() {
-    local file=$1 id=$2 detectors=$3
+    local file=$1 id=$2 detectors=$3 name
     cat >"$file" <<EOF
 [exam]
 id = "$id"
