@@ -78,6 +78,9 @@ PROCTOR ?= $(BIN)
 man: build
 	mkdir -p .build/man
 	$(SWIFT) package --allow-writing-to-directory .build/man generate-manual --multi-page --output-directory .build/man
+	# The generator documents hidden commands too; bench-seal and bench-bundle are for `make bench` only.
+	rm -f .build/man/proctor.bench-*.1
+	sed -i '/^\.Xr proctor\.bench-/d' .build/man/proctor.1
 	$(PROCTOR) --generate-completion-script bash > .build/man/proctor.bash
 	$(PROCTOR) --generate-completion-script zsh > .build/man/_proctor
 	$(PROCTOR) --generate-completion-script fish > .build/man/proctor.fish
