@@ -55,12 +55,14 @@ let package = Package(
         .executableTarget(name: "fuzz-settings", dependencies: ["Session", "FuzzSupport"]),
         .executableTarget(name: "fuzz-exam-file", dependencies: ["Session", "FuzzSupport"]),
 
-        .testTarget(name: "EncodeTests", dependencies: ["Encode"], path: "Tests/EncodeTests"),
+        .testTarget(name: "EncodeTests", dependencies: ["Encode", "TestTools"], path: "Tests/EncodeTests"),
         .testTarget(name: "DetectTests", dependencies: ["Detect", "Encode"], path: "Tests/DetectTests"),
-        .testTarget(name: "SessionTests", dependencies: ["Session", "Encode", "Detect", "NginxTestServer"], path: "Tests/SessionTests"),
-        .testTarget(name: "CLITests", dependencies: ["proctor-cli", "Session", "NginxTestServer"], path: "Tests/CLITests"),
+        .testTarget(name: "SessionTests", dependencies: ["Session", "Encode", "Detect", "NginxTestServer", "TestTools"], path: "Tests/SessionTests"),
+        .testTarget(name: "CLITests", dependencies: ["proctor-cli", "Session", "NginxTestServer", "TestTools"], path: "Tests/CLITests"),
         // A real nginx WebDAV server on loopback for delivery tests, shared by both test targets.
         .target(name: "NginxTestServer", path: "Tests/Support/Nginx"),
+        // Helpers more than one test target needs: an Xvfb display, coreutils' sha256sum.
+        .target(name: "TestTools", path: "Tests/Support/Tools"),
     ],
     swiftLanguageModes: [.v6]
 )

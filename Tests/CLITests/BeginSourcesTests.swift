@@ -1,5 +1,6 @@
 import Foundation
 @testable import Session
+import TestTools
 import XCTest
 
 /// `begin` with a microphone from the ALSA configuration and a screen under Xvfb.
@@ -63,30 +64,5 @@ final class BeginSourcesTests: XCTestCase {
         let decibels = 20 * log10(rms(samples.prefix(speechSamples)) / 0.083712)
         XCTAssertEqual(decibels, 0, accuracy: 1, "speech loudness (fixture RMS 0.083712)")
         XCTAssertLessThan(rms(samples.dropFirst(speechSamples + 4800)), 0.002, "silence after the speech")
-    }
-}
-
-/// An Xvfb server on a free display number for one test.
-struct XvfbDisplay {
-    let name: String
-    let process: Process
-
-    static func start() throws -> XvfbDisplay {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/Xvfb") else { throw XCTSkip("Xvfb is not installed (make setup)") }
-        let number = (200...259).first { !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)") && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock") } ?? 259
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/Xvfb")
-        process.arguments = [":\(number)", "-screen", "0", "1024x768x24", "-nolisten", "tcp"]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(number)") { Thread.sleep(forTimeInterval: 0.05) }
-        return XvfbDisplay(name: ":\(number)", process: process)
-    }
-
-    /// Safe to call twice (a test may stop the server early and still `defer` a stop).
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
     }
 }

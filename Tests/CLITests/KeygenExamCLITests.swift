@@ -1,4 +1,5 @@
 import Foundation
+import TestTools
 import XCTest
 
 /// keygen, exam create and exam show through the built binary, as an instructor runs them.
@@ -54,7 +55,7 @@ final class KeygenExamCLITests: XCTestCase {
         let settings = try XCTUnwrap(object["exam"] as? [String: Any])
         XCTAssertEqual(settings["timeLimitSeconds"] as? Double, 5400)
         XCTAssertEqual((object["sha256"] as? String)?.count, 64)
-        XCTAssertEqual(object["sha256"] as? String, try sha256sum(exam))
+        XCTAssertEqual(object["sha256"] as? String, try Coreutils.sha256sum(exam))
     }
 
     func testWrongPassphraseExits77() throws {
@@ -106,17 +107,5 @@ final class KeygenExamCLITests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("already exists"), again.stderr)
         let badName = try ProctorBinary.run(["keygen", "--name", "a b", "--out", directory.path, "--no-passphrase"])
         XCTAssertEqual(badName.status, 64)
-    }
-
-    private func sha256sum(_ url: URL) throws -> String {
-        let run = Process()
-        run.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        run.arguments = [url.path]
-        let pipe = Pipe()
-        run.standardOutput = pipe
-        try run.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        run.waitUntilExit()
-        return String(out.prefix(64))
     }
 }

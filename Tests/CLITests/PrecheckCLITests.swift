@@ -1,5 +1,6 @@
 import Foundation
 @testable import Session
+import TestTools
 import XCTest
 
 /// `proctor precheck` exit statuses and messages, through the built binary.

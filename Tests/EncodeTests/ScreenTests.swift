@@ -1,12 +1,13 @@
 @testable import Encode
 import Foundation
+import TestTools
 import XCTest
 
 final class ScreenTests: XCTestCase {
     /// Under Xvfb, `x11:DISPLAY` records the screen through libavdevice's x11grab at the
     /// screen rate, scaled to the configured size.
     func testX11ScreenUnderXvfbRecordsAScreenStream() throws {
-        let display = try Xvfb.start()
+        let display = try XvfbDisplay.start()
         defer { display.stop() }
         var settings = RecordingSettings()
         settings.screen.framesPerSecond = 2
@@ -32,29 +33,5 @@ final class ScreenTests: XCTestCase {
         XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .x11(display: ":93")))) { error in
             XCTAssertEqual((error as? EncodeError)?.code, .deviceUnavailable)
         }
-    }
-}
-
-/// An Xvfb server on a free display number, for as long as a test needs it.
-struct Xvfb {
-    let name: String
-    let process: Process
-
-    static func start() throws -> Xvfb {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/Xvfb") else { throw XCTSkip("Xvfb is not installed (make setup)") }
-        let number = (140...199).first { !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)") && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock") } ?? 199
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/Xvfb")
-        process.arguments = [":\(number)", "-screen", "0", "1024x768x24", "-nolisten", "tcp"]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let socket = "/tmp/.X11-unix/X\(number)"
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { Thread.sleep(forTimeInterval: 0.05) }
-        return Xvfb(name: ":\(number)", process: process)
-    }
-
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Session
+import TestTools
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -55,7 +56,7 @@ final class DeliveryFolderTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent(bundle.name)), bundle.bytes)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), [bundle.name])
         XCTAssertEqual(receipt.verification, .sha256)
-        XCTAssertEqual(receipt.sha256, try TestBundle.sha256sum(bundle.url))
+        XCTAssertEqual(receipt.sha256, try Coreutils.sha256sum(bundle.url))
         XCTAssertEqual(receipt.bytesSent, Int64(bundle.bytes.count))
         XCTAssertEqual(try DeliveryReceipt.read(from: bundle.receiptURL), receipt)
     }

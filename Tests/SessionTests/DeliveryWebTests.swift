@@ -1,6 +1,7 @@
 import Foundation
 import NginxTestServer
 @testable import Session
+import TestTools
 import XCTest
 
 /// Uploads to a real nginx WebDAV server on loopback, through a relay that counts and cuts.
@@ -63,7 +64,7 @@ final class DeliveryWebTests: XCTestCase {
         XCTAssertEqual(receipt.verification, .size)
         XCTAssertEqual(receipt.size, Int64(bundle.bytes.count))
         XCTAssertEqual(receipt.bytesSent, Int64(bundle.bytes.count))
-        XCTAssertEqual(receipt.sha256, try TestBundle.sha256sum(bundle.url))
+        XCTAssertEqual(receipt.sha256, try Coreutils.sha256sum(bundle.url))
         XCTAssertEqual(try DeliveryReceipt.read(from: bundle.receiptURL), receipt)
         XCTAssertEqual(try Data(contentsOf: bundle.url), bundle.bytes, "the local bundle is never modified")
         XCTAssertEqual(putRequests("/dav/").count, 1)
@@ -84,7 +85,7 @@ final class DeliveryWebTests: XCTestCase {
         let collected = try SegmentAssembler.collect(in: nginx.file("dav"))
         XCTAssertEqual(collected.map(\.bundle.lastPathComponent), [bundle.name])
         XCTAssertEqual(try Data(contentsOf: nginx.file("dav/\(bundle.name)")), bundle.bytes)
-        XCTAssertEqual(try TestBundle.sha256sum(nginx.file("dav/\(bundle.name)")), receipt.sha256)
+        XCTAssertEqual(try Coreutils.sha256sum(nginx.file("dav/\(bundle.name)")), receipt.sha256)
     }
 
     /// The connection drops 2.5 MiB into a 4.5 MiB upload; the same run retries and finishes

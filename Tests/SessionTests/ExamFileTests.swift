@@ -1,4 +1,5 @@
 @testable import Session
+import TestTools
 import XCTest
 
 final class ExamFileTests: XCTestCase {
@@ -29,7 +30,7 @@ final class ExamFileTests: XCTestCase {
         XCTAssertEqual(exam.settings, expected)
         XCTAssertEqual(exam.signerPublicKey, identity.signPublicKey)
         XCTAssertEqual(exam.sha256, SHA256.hash(bytes))
-        XCTAssertEqual(exam.sha256.hexString, try TestBundle.sha256sum(url))
+        XCTAssertEqual(exam.sha256.hexString, try Coreutils.sha256sum(url))
         // Signing the same settings again gives the same bytes (stable encoding).
         XCTAssertEqual(try ExamFile.encode(settings, signedBy: identity), bytes)
     }

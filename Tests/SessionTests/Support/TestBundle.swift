@@ -21,19 +21,6 @@ struct TestBundle {
 
     var receiptURL: URL { url.deletingLastPathComponent().appendingPathComponent(name + ".receipt.json") }
 
-    /// SHA-256 by coreutils, independent of the code under test.
-    static func sha256sum(_ file: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        process.arguments = [file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
-    }
-
     func remove() {
         try? FileManager.default.removeItem(at: folder)
     }

@@ -1,0 +1,32 @@
+import Foundation
+import XCTest
+
+/// An Xvfb server on a free display number, for as long as a test needs it. A machine without
+/// Xvfb skips the test (`make setup` installs it).
+public struct XvfbDisplay {
+    public let name: String
+    private let process: Process
+
+    public static func start() throws -> XvfbDisplay {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/Xvfb") else { throw XCTSkip("Xvfb is not installed (make setup)") }
+        let free = { (number: Int) in
+            !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(number)") && !FileManager.default.fileExists(atPath: "/tmp/.X\(number)-lock")
+        }
+        let number = (140...259).first(where: free) ?? 259
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/Xvfb")
+        process.arguments = [":\(number)", "-screen", "0", "1024x768x24", "-nolisten", "tcp"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let socket = "/tmp/.X11-unix/X\(number)"
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { Thread.sleep(forTimeInterval: 0.05) }
+        return XvfbDisplay(name: ":\(number)", process: process)
+    }
+
+    /// Safe to call twice (a test may stop the server early and still `defer` a stop).
+    public func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
