@@ -44,6 +44,11 @@ public final class ExamSession {
         if previous == nil {
             try PreExamSteps.disclose(settings, student: request.student, accept: request.accept, console: console)
         }
+        // From here on a Ctrl-C is a request the loop answers, never the default kill: a kill
+        // between creating the bundle and saving its state would leave a session that is neither
+        // recording nor resumable. Before here (devices, disclosure) it simply cancels.
+        stops.install()
+        defer { stops.uninstall() }
         let writer: BundleWriter
         if let previous {
             writer = try BundleWriter.resume(at: previous.bundleURL)
@@ -58,8 +63,6 @@ public final class ExamSession {
                                  examFilePath: examURL.path, studentId: request.student, startedAt: previous?.startedAt ?? Date(),
                                  mediaTime: offset, timeLimit: settings.timeLimit(for: request.student), duration: request.duration)
         try state.save()
-        stops.install()
-        defer { stops.uninstall() }
         let detectors: DetectorRunner?
         do {
             try sealed.append(metadata(part: writer.partNumber, offset: offset, sources: sources))
