@@ -15,10 +15,12 @@ final class TerminalSession {
     static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/script") }
 
     init(_ arguments: [String], environment: [String: String]) throws {
-        let command = arguments.map { "'\($0)'" }.joined(separator: " ")
+        // `exec`: no shell may stay between the pty and the program, or a Ctrl-C would also kill
+        // that shell and `script -e` would report its 130 instead of the program's status.
+        let command = "exec " + arguments.map { "'\($0)'" }.joined(separator: " ")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         process.arguments = ["-qfec", command, "/dev/null"]
-        process.environment = environment
+        process.environment = environment.merging(["SHELL": "/bin/sh"]) { $1 }
         process.standardInput = input
         process.standardOutput = output
         process.standardError = output
