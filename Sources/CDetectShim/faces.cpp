@@ -12,9 +12,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
-#include <string>
 #include <memory>
 #include <sstream>
+#include <string>
 #include <vector>
 
 struct proctor_faces {

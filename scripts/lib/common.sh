@@ -33,16 +33,11 @@ run_timed() {
 run_sampled() {
     local out=$1 t0=$2 t1=$3; shift 3
     /usr/bin/time -f '%e %U %S %M' -o "$out" "$@" &
-    local timer=$! child="" start now first=() last=()
+    local timer=$! child="" start first=() last=()
     start=$(date +%s.%N)
     while [ -z "$child" ] && kill -0 "$timer" 2>/dev/null; do child=$(pgrep -P "$timer" | head -1 || true); sleep 0.05; done
-    sample_at() { # SECONDS -> "cpu_ticks wall_seconds"
-        sleep "$(awk -v s="$start" -v t="$1" -v n="$(date +%s.%N)" 'BEGIN { d = s + t - n; print (d > 0 ? d : 0) }')"
-        now=$(date +%s.%N)
-        awk -v n="$now" '{ sub(/^.*\) /, ""); print $12 + $13, n }' "/proc/$child/stat" 2>/dev/null
-    }
-    read -r -a first <<<"$(sample_at "$t0")"
-    read -r -a last <<<"$(sample_at "$t1")"
+    read -r -a first <<<"$(cpu_ticks_at "$start" "$t0" "$child")"
+    read -r -a last <<<"$(cpu_ticks_at "$start" "$t1" "$child")"
     local status=0
     wait "$timer" || status=$?
     if [ "${#first[@]}" = 2 ] && [ "${#last[@]}" = 2 ]; then
@@ -52,6 +47,13 @@ run_sampled() {
         : >"$out.rate"
     fi
     return "$status"
+}
+
+# cpu_ticks_at START SECONDS PID: waits until SECONDS after START (epoch seconds), then prints
+# PID's user + system clock ticks from /proc and the moment they were read; nothing once PID is gone.
+cpu_ticks_at() {
+    sleep "$(awk -v s="$1" -v t="$2" -v n="$(date +%s.%N)" 'BEGIN { d = s + t - n; print (d > 0 ? d : 0) }')"
+    awk -v n="$(date +%s.%N)" '{ sub(/^.*\) /, ""); print $12 + $13, n }' "/proc/$3/stat" 2>/dev/null || true
 }
 
 # rate_per_second FILE.rate: CPU seconds per wall (= media) second between the two samples.
