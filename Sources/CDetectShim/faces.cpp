@@ -19,7 +19,7 @@
 
 struct proctor_faces {
     dlib::frontal_face_detector detector;
-    std::unique_ptr<dlib::shape_predictor> predictor;
+    std::unique_ptr<landmark_cascade> landmarks;
     int cached = 0;
     // Reused between calls: a 320x240 frame copy per sample is cheap, reallocating it is not free.
     dlib::array2d<unsigned char> image;
@@ -60,8 +60,8 @@ proctor_faces *proctor_faces_create(const char *landmark_model_path, int landmar
         auto faces = std::make_unique<proctor_faces>();
         if (load_face_detector(faces->detector, cache_folder)) faces->cached |= PROCTOR_FACES_CACHED_DETECTOR;
         if (landmark_model_path != nullptr) {
-            faces->predictor = std::make_unique<dlib::shape_predictor>();
-            if (load_landmark_model(*faces->predictor, landmark_model_path, landmark_levels, cache_folder)) {
+            faces->landmarks = std::make_unique<landmark_cascade>();
+            if (load_landmark_model(*faces->landmarks, landmark_model_path, landmark_levels, cache_folder)) {
                 faces->cached |= PROCTOR_FACES_CACHED_LANDMARKS;
             }
         }
@@ -100,16 +100,16 @@ int proctor_faces_detect(proctor_faces *faces, const uint8_t *gray, int width, i
 
 int proctor_faces_landmarks(proctor_faces *faces, const uint8_t *gray, int width, int height,
                             const proctor_face_box *box, float *xy) {
-    if (faces == nullptr || !faces->predictor || box == nullptr || xy == nullptr) return -1;
+    if (faces == nullptr || !faces->landmarks || box == nullptr || xy == nullptr) return -1;
     try {
         load_gray(faces->image, gray, width, height);
         dlib::rectangle rect(long(box->left), long(box->top), long(box->right), long(box->bottom));
-        dlib::full_object_detection shape = (*faces->predictor)(faces->image, rect);
-        for (unsigned long i = 0; i < shape.num_parts() && i < 68; ++i) {
-            xy[2 * i] = float(shape.part(i).x());
-            xy[2 * i + 1] = float(shape.part(i).y());
+        const std::vector<dlib::point> points = (*faces->landmarks)(faces->image, rect);
+        for (size_t i = 0; i < points.size() && i < 68; ++i) {
+            xy[2 * i] = float(points[i].x());
+            xy[2 * i + 1] = float(points[i].y());
         }
-        return shape.num_parts() == 68 ? 0 : -1;
+        return points.size() == 68 ? 0 : -1;
     } catch (const std::exception &) {
         return -1;
     }

@@ -1,20 +1,19 @@
 #include "model_cache.h"
 
-#include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 
 #include <unistd.h>
 
 namespace model_cache {
 namespace {
 
-const char magic[8] = {'P', 'R', 'C', 'T', 'M', 'C', '0', '1'};
-constexpr size_t header_size = sizeof(magic) + 8 + 8;
+// Version 2: the word-wise checksum. A version-1 entry reads as foreign and is rewritten.
+const char magic[8] = {'P', 'R', 'C', 'T', 'M', 'C', '0', '2'};
+constexpr uint64_t fnv_offset = 14695981039346656037ULL, fnv_prime = 1099511628211ULL;
 
-void put_u64(std::string &out, uint64_t value) {
-    for (int i = 0; i < 8; ++i) out.push_back(char((value >> (8 * i)) & 0xFF));
+void put_u64(char *out, uint64_t value) {
+    for (int i = 0; i < 8; ++i) out[i] = char((value >> (8 * i)) & 0xFF);
 }
 
 uint64_t get_u64(const char *in) {
@@ -23,47 +22,121 @@ uint64_t get_u64(const char *in) {
     return value;
 }
 
+struct header {
+    static constexpr size_t size = sizeof(magic) + 8 + 8;
+    char bytes[size];
+};
+
 }  // namespace
 
-uint64_t fnv1a(const std::string &bytes) {
-    uint64_t hash = 14695981039346656037ULL;
-    for (unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ULL;
-    return hash;
+void checksum::add(const void *data, size_t size) {
+    const unsigned char *p = static_cast<const unsigned char *>(data);
+    while (size > 0 && pending_size_ > 0) {
+        pending_[pending_size_++] = *p++;
+        --size;
+        if (pending_size_ == 8) {
+            uint64_t word;
+            std::memcpy(&word, pending_, 8);
+            hash_ = (hash_ ^ word) * fnv_prime;
+            pending_size_ = 0;
+        }
+    }
+    for (; size >= 8; p += 8, size -= 8) {
+        uint64_t word;
+        std::memcpy(&word, p, 8);
+        hash_ = (hash_ ^ word) * fnv_prime;
+    }
+    std::memcpy(pending_, p, size);
+    pending_size_ = size;
+}
+
+uint64_t checksum::value() const {
+    unsigned char tail[8] = {};
+    std::memcpy(tail, pending_, pending_size_);
+    uint64_t word;
+    std::memcpy(&word, tail, 8);
+    return ((hash_ ^ word) * fnv_prime ^ uint64_t(pending_size_)) * fnv_prime;
+}
+
+reader::reader(const std::string &path) {
+    if (path.empty()) return;
+    in_.open(path, std::ios::binary);
+    header h;
+    if (!in_.read(h.bytes, header::size) || std::memcmp(h.bytes, magic, sizeof(magic)) != 0) return;
+    remaining_ = get_u64(h.bytes + 8);
+    expected_ = get_u64(h.bytes + 16);
+    // The stated length must be what the file holds, so a damaged length cannot make a caller
+    // allocate more than the file's size.
+    const std::streamoff start = in_.tellg();
+    in_.seekg(0, std::ios::end);
+    ok_ = in_ && uint64_t(in_.tellg() - start) == remaining_;
+    in_.seekg(start);
+}
+
+bool reader::read(void *data, size_t size) {
+    if (!ok_ || size > remaining_ || !in_.read(static_cast<char *>(data), std::streamsize(size))) {
+        ok_ = false;
+        return false;
+    }
+    remaining_ -= size;
+    sum_.add(data, size);
+    return true;
+}
+
+bool reader::finish() {
+    return ok_ && remaining_ == 0 && in_.peek() == std::char_traits<char>::eof() && sum_.value() == expected_;
+}
+
+writer::writer(const std::string &path) : path_(path) {
+    if (path.empty()) return;
+    temporary_ = path + ".tmp." + std::to_string(getpid());
+    out_.open(temporary_, std::ios::binary | std::ios::trunc);
+    header placeholder{};
+    out_.write(placeholder.bytes, header::size);
+}
+
+writer::~writer() {
+    if (!temporary_.empty()) std::remove(temporary_.c_str());
+}
+
+void writer::write(const void *data, size_t size) {
+    if (!out_) return;
+    out_.write(static_cast<const char *>(data), std::streamsize(size));
+    length_ += size;
+    sum_.add(data, size);
+}
+
+void writer::commit() {
+    if (temporary_.empty() || !out_) return;
+    header h;
+    std::memcpy(h.bytes, magic, sizeof(magic));
+    put_u64(h.bytes + 8, length_);
+    put_u64(h.bytes + 16, sum_.value());
+    out_.seekp(0);
+    out_.write(h.bytes, header::size);
+    out_.close();
+    if (!out_.fail() && std::rename(temporary_.c_str(), path_.c_str()) == 0) temporary_.clear();
 }
 
 bool read(const std::string &path, std::string &payload) {
     payload.clear();
-    if (path.empty()) return false;
-    std::ifstream in(path, std::ios::binary);
-    char header[header_size];
-    if (!in.read(header, header_size) || std::memcmp(header, magic, sizeof(magic)) != 0) return false;
-    const uint64_t length = get_u64(header + 8), checksum = get_u64(header + 16);
-    // Entries are small (the largest is ~160 kB); a length beyond that is damage, not data.
-    if (length > (64u << 20)) return false;
-    payload.resize(length);
-    if (!in.read(&payload[0], std::streamsize(length)) || in.peek() != std::char_traits<char>::eof() ||
-        fnv1a(payload) != checksum) {
-        payload.clear();
-        return false;
-    }
+    reader in(path);
+    std::string bytes(in.size(), '\0');
+    if (!in.read(&bytes[0], bytes.size()) || !in.finish()) return false;
+    payload = std::move(bytes);
     return true;
 }
 
 void write(const std::string &path, const std::string &payload) {
-    if (path.empty()) return;
-    std::string bytes(magic, sizeof(magic));
-    put_u64(bytes, payload.size());
-    put_u64(bytes, fnv1a(payload));
-    bytes += payload;
-    const std::string temporary = path + ".tmp." + std::to_string(getpid());
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out.write(bytes.data(), std::streamsize(bytes.size())) || !out.flush()) {
-            std::remove(temporary.c_str());
-            return;
-        }
-    }
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) std::remove(temporary.c_str());
+    writer out(path);
+    out.write(payload.data(), payload.size());
+    out.commit();
+}
+
+uint64_t fnv1a(const std::string &bytes) {
+    uint64_t hash = fnv_offset;
+    for (unsigned char c : bytes) hash = (hash ^ c) * fnv_prime;
+    return hash;
 }
 
 std::string entry(const char *folder, const std::string &name) {

@@ -45,7 +45,7 @@ final class ModelCacheTests: XCTestCase {
 
         let first = try load()
         XCTAssertEqual(first.cacheUse, [], "an empty cache serves nothing")
-        XCTAssertEqual(Set(try entries().map(\.pathExtension)), ["dat", "cut"], "the detector and the landmark cut were stored")
+        XCTAssertEqual(Set(try entries().map(\.pathExtension)), ["dat", "cascade"], "the detector and the landmark cascade were stored")
         XCTAssertEqual(try findings(first), expected)
 
         let second = try load()

@@ -8,7 +8,12 @@ final class RunnerTests: XCTestCase {
     /// `detect.lag` while running and totalled by `finish`; offering never waits.
     func testLaggingDetectionSkipsAndCountsFrames() throws {
         let collected = Collected()
-        let runner = DetectorRunner(settings: DetectionSettings(exemptKinds: ["audio.speech", "audio.loud", "mic.silent"]),
+        // Only the picture's detectors: the system check would flag this test machine's VM as
+        // soon as the runner's thread gets to it, which since the model cache is within
+        // milliseconds.
+        let exempt: Set<String> = ["audio.speech", "audio.loud", "mic.silent", "vm.detected", "display.extra",
+                                   "program.forbidden", "network.changed", "clock.jump"]
+        let runner = DetectorRunner(settings: DetectionSettings(exemptKinds: exempt),
                                     options: .init(imageCapacity: 1, systemInterval: 3600, clock: { 0 }),
                                     onEvent: { collected.append($0) })
         var clip = Clip()
@@ -19,7 +24,8 @@ final class RunnerTests: XCTestCase {
         let closing = runner.finish(at: clip.duration)
         let events = collected.events + closing
 
-        // The model takes a second to load; in that time the one-frame queue overflows.
+        // The loop offers 40 frames in microseconds while dlib needs milliseconds for one (and
+        // the model longer to load): the one-frame queue overflows.
         XCTAssertGreaterThan(skippedWhileOffering, 0)
         XCTAssertLessThan(skippedWhileOffering, frames.count)
         let total = try XCTUnwrap(closing.first { $0.kind == "detect.skipped" })
