@@ -72,6 +72,26 @@ final class ModelCacheTests: XCTestCase {
         XCTAssertEqual(try load().cacheUse, [], "a truncated entry is never used")
     }
 
+    /// The landmark entry's counts are read before its checksum can be known: a damaged count is
+    /// refused by its bound or by the entry's stated length, never allocated or trusted.
+    func testDamagedCountsInTheLandmarkEntryAreRefused() throws {
+        let expected = try findings(try load())
+        let entry = try XCTUnwrap(try entries().first { $0.pathExtension == "cascade" })
+        let intact = try Data(contentsOf: entry)
+        // After the 24-byte entry header: format (u64), shape size (u64), 136 floats, levels
+        // (u64), then the first level's tree count (u64) and its first tree's split count (u64).
+        let levels = 24 + 8 + 8 + 136 * 4
+        for (offset, flip) in [(24, UInt8(0x01)), (32 + 1, 0x10), (levels, 0x40), (levels + 8 + 2, 0x01), (levels + 16, 0x80)] {
+            var bytes = intact
+            bytes[offset] ^= flip
+            try bytes.write(to: entry)
+            let model = try load()
+            XCTAssertFalse(model.cacheUse.contains(.landmarks), "byte \(offset) flipped")
+            XCTAssertEqual(try findings(model), expected, "byte \(offset) flipped")
+            XCTAssertEqual(try Data(contentsOf: entry), intact, "byte \(offset) flipped: the entry was rewritten")
+        }
+    }
+
     func testAnUnwritableCacheFolderOnlyCostsTime() throws {
         let missing = folder.appendingPathComponent("not-there")
         let model = try FaceModel(landmarkModel: FaceModel.defaultLandmarkModel, cacheFolder: missing)
