@@ -7,7 +7,6 @@
 
 #include <sys/stat.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <sstream>
@@ -16,9 +15,9 @@
 
 namespace {
 
-// Walks dlib's serialisation without building objects, to pass over the levels that are not
-// kept at a fraction of the cost of deserialising them. Every number in the model is written by dlib as
-// a control byte (size in the low 4 bits, 0x80 = negative) and that many little-endian bytes;
+// Walks dlib's serialisation without building objects, to pass over the levels that are not kept
+// at a fraction of the cost of deserialising them. Every number in the model is written by dlib
+// as a control byte (size in the low 4 bits, 0x80 = negative) and that many little-endian bytes;
 // a float is two of those (mantissa, exponent), or in dlib's old format ASCII text ending in ' '.
 class model_skipper {
   public:
