@@ -56,12 +56,12 @@ let package = Package(
         .executableTarget(name: "fuzz-exam-file", dependencies: ["Session", "FuzzSupport"]),
 
         .testTarget(name: "EncodeTests", dependencies: ["Encode", "TestTools"], path: "Tests/EncodeTests"),
-        .testTarget(name: "DetectTests", dependencies: ["Detect", "Encode"], path: "Tests/DetectTests"),
+        .testTarget(name: "DetectTests", dependencies: ["Detect", "Encode", "TestTools"], path: "Tests/DetectTests"),
         .testTarget(name: "SessionTests", dependencies: ["Session", "Encode", "Detect", "NginxTestServer", "TestTools"], path: "Tests/SessionTests"),
         .testTarget(name: "CLITests", dependencies: ["proctor-cli", "Session", "NginxTestServer", "TestTools"], path: "Tests/CLITests"),
         // A real nginx WebDAV server on loopback for delivery tests, shared by both test targets.
         .target(name: "NginxTestServer", path: "Tests/Support/Nginx"),
-        // Helpers more than one test target needs: an Xvfb display, coreutils' sha256sum.
+        // Helpers more than one test target needs: an Xvfb display, coreutils' sha256sum, a small tmpfs.
         .target(name: "TestTools", path: "Tests/Support/Tools"),
     ],
     swiftLanguageModes: [.v6]

@@ -95,8 +95,18 @@ constexpr uint64_t packed_format = 1;
 
 template <typename T> void put(model_cache::writer &out, T value) { out.write(&value, sizeof value); }
 
+uint64_t packed_size(const landmark_cascade &cascade) {
+    const uint64_t size = cascade.initial_shape.size();
+    uint64_t bytes = 8 + 8 + 4 * size + 8;
+    for (size_t i = 0; i < cascade.forests.size(); ++i) {
+        bytes += 8 + 8 + cascade.anchor_idx[i].size() * (8 + 2 * 4);
+        for (const auto &tree : cascade.forests[i]) bytes += 8 + tree.splits.size() * 20 + 8 + tree.leaf_values.size() * 4 * size;
+    }
+    return bytes;
+}
+
 void write_packed(const landmark_cascade &cascade, const std::string &entry) {
-    model_cache::writer out(entry);
+    model_cache::writer out(entry, packed_size(cascade));
     const long size = cascade.initial_shape.size();
     put<uint64_t>(out, packed_format);
     put<uint64_t>(out, uint64_t(size));

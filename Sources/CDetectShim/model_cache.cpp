@@ -1,8 +1,10 @@
 #include "model_cache.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace model_cache {
@@ -20,6 +22,15 @@ uint64_t get_u64(const char *in) {
     uint64_t value = 0;
     for (int i = 0; i < 8; ++i) value |= uint64_t((unsigned char)in[i]) << (8 * i);
     return value;
+}
+
+// Free space for unprivileged writers on the file system that holds `path`'s folder.
+bool has_room(const std::string &path, uint64_t bytes) {
+    const std::string::size_type slash = path.rfind('/');
+    const std::string folder = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    struct statvfs stats;
+    if (statvfs(folder.c_str(), &stats) != 0) return false;
+    return uint64_t(stats.f_bavail) * stats.f_frsize >= bytes;
 }
 
 struct header {
@@ -87,9 +98,10 @@ bool reader::finish() {
     return ok_ && remaining_ == 0 && in_.peek() == std::char_traits<char>::eof() && sum_.value() == expected_;
 }
 
-writer::writer(const std::string &path) : path_(path) {
-    if (path.empty()) return;
-    temporary_ = path + ".tmp." + std::to_string(getpid());
+writer::writer(const std::string &path, uint64_t expected_size) : path_(path) {
+    if (path.empty() || !has_room(path, expected_size + reserve)) return;
+    static std::atomic<unsigned> writers{0};
+    temporary_ = path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(writers++);
     out_.open(temporary_, std::ios::binary | std::ios::trunc);
     header placeholder{};
     out_.write(placeholder.bytes, header::size);
@@ -100,7 +112,7 @@ writer::~writer() {
 }
 
 void writer::write(const void *data, size_t size) {
-    if (!out_) return;
+    if (!out_.is_open() || !out_) return;
     out_.write(static_cast<const char *>(data), std::streamsize(size));
     length_ += size;
     sum_.add(data, size);
@@ -128,7 +140,7 @@ bool read(const std::string &path, std::string &payload) {
 }
 
 void write(const std::string &path, const std::string &payload) {
-    writer out(path);
+    writer out(path, payload.size());
     out.write(payload.data(), payload.size());
     out.commit();
 }

@@ -42,12 +42,16 @@ class reader {
     checksum sum_;
 };
 
-// One entry written in pieces under a temporary name, renamed into place by `commit`, so a
-// reader never sees a half-written file. Failures (read-only home, full disk) are silent: the
-// cache only saves time. An entry not committed is removed.
+// One entry of about `expected_size` bytes, written in pieces under a temporary name (unique to
+// this writer) and renamed into place by `commit`, so a reader never sees a half-written file.
+// Nothing is written when the file system would keep less than `reserve` bytes free afterwards:
+// the space belongs to the recording, which may start right after (docs/detectors.md). Failures
+// (read-only home, full disk) are silent: the cache only saves time. An entry not committed is
+// removed.
 class writer {
   public:
-    explicit writer(const std::string &path);
+    static constexpr uint64_t reserve = uint64_t(1) << 30;
+    writer(const std::string &path, uint64_t expected_size);
     ~writer();
     void write(const void *data, size_t size);
     void commit();

@@ -1,4 +1,5 @@
 @testable import Detect
+import TestTools
 import XCTest
 
 /// The model cache (docs/detectors.md, "Start-up and the model cache") only saves time: a model
@@ -90,6 +91,16 @@ final class ModelCacheTests: XCTestCase {
             XCTAssertEqual(try findings(model), expected, "byte \(offset) flipped")
             XCTAssertEqual(try Data(contentsOf: entry), intact, "byte \(offset) flipped: the entry was rewritten")
         }
+    }
+
+    /// A file system with room for the 32 MB landmark entry, but not for it and the 1 GiB the
+    /// cache leaves free for the recording that may follow: nothing is written, the models work.
+    func testTheCacheNeverTakesTheRoomARecordingNeeds() throws {
+        let small = try SmallFileSystem(kibibytes: 64 * 1024)
+        let model = try FaceModel(landmarkModel: FaceModel.defaultLandmarkModel, cacheFolder: small.folder)
+        XCTAssertEqual(model.cacheUse, [])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: small.folder.path), [], "no entry and no temporary file")
+        XCTAssertEqual(try findings(model), try findings(try load()))
     }
 
     func testAnUnwritableCacheFolderOnlyCostsTime() throws {

@@ -3,10 +3,10 @@ import XCTest
 
 /// A tiny tmpfs, so a test can fill a "share" for real (ENOSPC) or make it read-only (EROFS).
 /// Mounting needs root; elsewhere the test is skipped and says why.
-final class SmallFileSystem {
-    let folder: URL
+public final class SmallFileSystem {
+    public let folder: URL
 
-    init(kibibytes: Int, readOnly: Bool = false) throws {
+    public init(kibibytes: Int, readOnly: Bool = false) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-share-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let options = "size=\(kibibytes)k" + (readOnly ? ",ro" : "")
