@@ -9,7 +9,6 @@ let optimisedCXX: [CXXSetting] = [
 
 let package = Package(
     name: "proctor",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "proctor", targets: ["proctor-cli"]),
     ],
@@ -35,14 +34,26 @@ let package = Package(
             ]
         ),
 
-        .target(name: "Encode", dependencies: ["CFFmpeg", "CALSA"]),
-        .target(name: "Detect", dependencies: ["CDetectShim", "Encode"]),
+        // The model every module shares, without C: clock, analysis frames, timeline events and
+        // their kinds, detection settings, the one error shape (docs/architecture.md).
+        .target(name: "ProctorModel"),
+        .target(name: "Encode", dependencies: ["ProctorModel", "CFFmpeg", "CALSA"]),
+        .target(name: "Detect", dependencies: ["ProctorModel", "CDetectShim"]),
+        // Crypto, keys, the sealed bundle and its record payloads: libsodium and libcrypto.
+        .target(name: "Seal", dependencies: ["ProctorModel", "CSodium", "COpenSSL"]),
+        // Settings (TOML), signed exam files, the disclosure.
+        .target(name: "Exam", dependencies: ["ProctorModel", "Seal"]),
+        // Where bundles live on the student's machine, delivery, receipts, retention.
+        .target(name: "Delivery", dependencies: ["ProctorModel", "Seal", "Exam"]),
+        // Export: PDF through cairo, JSON, CSV, media, the class overview.
+        .target(name: "Report", dependencies: ["ProctorModel", "Seal", "Exam", "Encode", "CCairo"]),
+        // The recording use case (begin, resume, finish) and precheck.
         .target(name: "Session", dependencies: [
-            "CSodium", "COpenSSL", "CCairo", "Encode", "Detect",
+            "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "proctor-cli", dependencies: [
-            "Session", "Encode", "Detect",
+            "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Report", "Session",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -51,14 +62,14 @@ let package = Package(
         // A plain build makes them replay inputs instead, so they never need libFuzzer.
         .systemLibrary(name: "CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
-        .executableTarget(name: "fuzz-bundle-reader", dependencies: ["Session", "FuzzSupport"]),
-        .executableTarget(name: "fuzz-settings", dependencies: ["Session", "FuzzSupport"]),
-        .executableTarget(name: "fuzz-exam-file", dependencies: ["Session", "FuzzSupport"]),
+        .executableTarget(name: "fuzz-bundle-reader", dependencies: ["Seal", "FuzzSupport"]),
+        .executableTarget(name: "fuzz-settings", dependencies: ["Exam", "FuzzSupport"]),
+        .executableTarget(name: "fuzz-exam-file", dependencies: ["Exam", "FuzzSupport"]),
 
-        .testTarget(name: "EncodeTests", dependencies: ["Encode", "TestTools"], path: "Tests/EncodeTests"),
-        .testTarget(name: "DetectTests", dependencies: ["Detect", "Encode", "TestTools"], path: "Tests/DetectTests"),
-        .testTarget(name: "SessionTests", dependencies: ["Session", "Encode", "Detect", "NginxTestServer", "TestTools"], path: "Tests/SessionTests"),
-        .testTarget(name: "CLITests", dependencies: ["proctor-cli", "Session", "NginxTestServer", "TestTools"], path: "Tests/CLITests"),
+        .testTarget(name: "EncodeTests", dependencies: ["ProctorModel", "Encode", "TestTools"], path: "Tests/EncodeTests"),
+        .testTarget(name: "DetectTests", dependencies: ["ProctorModel", "Detect", "Encode", "TestTools"], path: "Tests/DetectTests"),
+        .testTarget(name: "SessionTests", dependencies: ["ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "Encode", "Detect", "NginxTestServer", "TestTools"], path: "Tests/SessionTests"),
+        .testTarget(name: "CLITests", dependencies: ["proctor-cli", "ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "NginxTestServer", "TestTools"], path: "Tests/CLITests"),
         // A real nginx WebDAV server on loopback for delivery tests, shared by both test targets.
         .target(name: "NginxTestServer", path: "Tests/Support/Nginx"),
         // Helpers more than one test target needs: an Xvfb display, coreutils' sha256sum, a small tmpfs.

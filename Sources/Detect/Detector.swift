@@ -1,4 +1,5 @@
-public import Encode
+import ProctorModel
+
 
 /// One check over sampled frames or audio, called from the runner's one thread in media-time
 /// order, so it may keep state. A new detector is one new type plus one line in
@@ -9,8 +10,8 @@ public protocol Detector {
     /// How many frames per second it wants; 0 means it takes no frames. Audio detectors see
     /// every audio block.
     var samplesPerSecond: Double { get }
-    mutating func inspect(_ image: AnalysisImage) throws(DetectError) -> [TimelineEvent]
-    mutating func inspect(_ audio: AudioBlock) throws(DetectError) -> [TimelineEvent]
+    mutating func inspect(_ image: AnalysisImage) throws(ProctorError) -> [TimelineEvent]
+    mutating func inspect(_ audio: AudioBlock) throws(ProctorError) -> [TimelineEvent]
     /// Closes open intervals at the end of the session.
     mutating func finish(at time: Double) -> [TimelineEvent]
     /// Media seconds in which it could actually judge what it is for (fairness: a dark
@@ -20,8 +21,8 @@ public protocol Detector {
 
 extension Detector {
     public var samplesPerSecond: Double { 0 }
-    public mutating func inspect(_ image: AnalysisImage) throws(DetectError) -> [TimelineEvent] { [] }
-    public mutating func inspect(_ audio: AudioBlock) throws(DetectError) -> [TimelineEvent] { [] }
+    public mutating func inspect(_ image: AnalysisImage) throws(ProctorError) -> [TimelineEvent] { [] }
+    public mutating func inspect(_ audio: AudioBlock) throws(ProctorError) -> [TimelineEvent] { [] }
 }
 
 /// A check on the machine rather than the media (displays, processes, network, clock), sampled

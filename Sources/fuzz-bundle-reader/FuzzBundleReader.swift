@@ -1,6 +1,7 @@
 import Foundation
 import FuzzSupport
-import Session
+import ProctorModel
+import Seal
 
 /// A bundle is read by instructors from wherever a student's upload landed: any bytes must give
 /// a `BundleVerification` (failed, incomplete or intact), never a crash, a hang or unbounded
@@ -20,7 +21,7 @@ func fuzzBundleReader(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 let fuzzKey: BundleKey? = {
     let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Tests/Fixtures/fuzz/keys/fuzz.key").standardizedFileURL
-    do throws(SessionError) {
+    do throws(ProctorError) {
         let identity = try InstructorIdentity.load(from: url, passphrase: .text(""))
         return try BundleKey(secretKey: identity.boxSecretKey, publicKey: identity.boxPublicKey)
     } catch {

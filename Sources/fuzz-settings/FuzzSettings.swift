@@ -1,9 +1,9 @@
 import FuzzSupport
-import Session
+import Exam
 
 /// Exam settings (TOML) come from instructors, but a student's machine parses them too (inside
 /// exam files) and `exam create` reads whatever file it is given: any bytes must give a
-/// settings value or a `SessionError`, never a crash or a hang.
+/// settings value or a `ProctorError`, never a crash or a hang.
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzzSettings(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let text = String(decoding: FuzzDriver.bytes(data, size), as: UTF8.self)

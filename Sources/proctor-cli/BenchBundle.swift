@@ -1,8 +1,9 @@
 import ArgumentParser
-import Detect
 import Encode
 import Foundation
-import Session
+import Exam
+import ProctorModel
+import Seal
 
 extension Proctor {
     /// Hidden: seals pre-encoded media into a bundle the way a recording of the same length is
@@ -63,20 +64,20 @@ struct SyntheticSession {
 
     struct Summary { var records = 0, mediaBytes = 0, events = 0, bytes = 0 }
 
-    func write(media: URL, to output: URL) throws(SessionError) -> Summary {
+    func write(media: URL, to output: URL) throws(ProctorError) -> Summary {
         guard let input = FileHandle(forReadingAtPath: media.path) else {
-            throw SessionError(.missingInput, "cannot read the media file \(media.path)")
+            throw ProctorError(.missingInput, "cannot read the media file \(media.path)")
         }
         defer { try? input.close() }
         let mediaBytes = (try? FileManager.default.attributesOfItem(atPath: media.path)[.size] as? Int) ?? 0
-        guard mediaBytes > 0 else { throw SessionError(.badData, "the media file \(media.path) is empty") }
+        guard mediaBytes > 0 else { throw ProctorError(.badData, "the media file \(media.path) is empty") }
 
         let header = try BundleHeader(examId: exam.settings.id, examFileSHA256: exam.sha256, studentId: student,
                                       sessionId: UUID().uuidString.lowercased(), startTime: Date(),
                                       recipients: exam.settings.recipients.map(BundleRecipient.init))
         let writer = try BundleWriter(creating: output, header: header)
         var summary = Summary()
-        func append(_ type: RecordType, _ payload: [UInt8]) throws(SessionError) {
+        func append(_ type: RecordType, _ payload: [UInt8]) throws(ProctorError) {
             try writer.append(type, payload)
             summary.records += 1
         }
@@ -96,7 +97,7 @@ struct SyntheticSession {
                 guard let read = try input.read(upToCount: chunk), !read.isEmpty else { break }
                 bytes = read
             } catch {
-                throw SessionError(.io, "cannot read the media file \(media.path)", detail: "\(error)")
+                throw ProctorError(.io, "cannot read the media file \(media.path)", detail: "\(error)")
             }
             consumed += bytes.count
             let mediaEnd = mediaSeconds * Double(consumed) / Double(mediaBytes)
@@ -138,7 +139,7 @@ struct SyntheticSession {
 
     /// The part-0 metadata record, built as JSON and checked by the recording's own decoder
     /// (`SessionMetadata` has no public initialiser; its JSON form is the public contract).
-    private func metadata() throws(SessionError) -> [UInt8] {
+    private func metadata() throws(ProctorError) -> [UInt8] {
         let fields: [String: Any] = [
             "format": "proctor.session/1", "software": "proctor \(ProctorVersion.string) bench-bundle",
             "examId": exam.settings.id, "examTitle": exam.settings.title, "studentId": student,
@@ -151,19 +152,19 @@ struct SyntheticSession {
         do {
             json = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
         } catch {
-            throw SessionError(.internalFailure, "cannot build the session metadata", detail: "\(error)")
+            throw ProctorError(.internalFailure, "cannot build the session metadata", detail: "\(error)")
         }
         return RecordingRecords.metadata(try RecordingRecords.decodeMetadata(Array(json)))
     }
 
     /// A plain gradient standing in for the ID and face photos (JPEG, as the camera's are).
-    private func photo() throws(SessionError) -> [UInt8] {
+    private func photo() throws(ProctorError) -> [UInt8] {
         let (width, height) = (320, 240)
         let pixels = (0..<(width * height)).map { UInt8(truncatingIfNeeded: ($0 % width + $0 / width) / 2) }
         do {
             return try StillImage.encodeJPEG(AnalysisImage(width: width, height: height, format: .gray8, pixels: pixels, time: 0))
         } catch {
-            throw SessionError(.internalFailure, "cannot encode the stand-in photo", detail: error.message)
+            throw ProctorError(.internalFailure, "cannot encode the stand-in photo", detail: error.message)
         }
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Session
+import Seal
 
 extension Proctor {
     /// Used by `make bench` (scripts/bench.sh); hidden from help.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import Session
+import Exam
+import ProctorModel
+import Seal
 
 extension Proctor {
     struct Exam: AsyncParsableCommand {
@@ -37,12 +39,12 @@ extension Proctor.Exam {
             let bytes = try ExamFile.encode(exam, signedBy: identity)
             let target = URL(fileURLWithPath: out ?? "\(exam.id).exam")
             if FileManager.default.fileExists(atPath: target.path), !force {
-                throw SessionError(.usage, "\(target.path) already exists; pass --force to replace it")
+                throw ProctorError(.usage, "\(target.path) already exists; pass --force to replace it")
             }
             do {
                 try Data(bytes).write(to: target, options: .atomic)
             } catch {
-                throw SessionError(.io, "cannot write \(target.path): \(error.localizedDescription)")
+                throw ProctorError(.io, "cannot write \(target.path): \(error.localizedDescription)")
             }
             let written = try ExamFile.decode(bytes)
             print("Wrote \(target.path): '\(exam.title)', signed by \(identity.name) (key \(identity.recipientKey.fingerprint))")

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Encode
 import Foundation
-import Session
+import ProctorModel
+import Report
+import Seal
 
 extension Proctor {
     struct Export: AsyncParsableCommand {
@@ -54,7 +56,7 @@ enum ExportCommand {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw SessionError(.io, "cannot create the output folder \(directory.path)", detail: "\(error)")
+            throw ProctorError(.io, "cannot create the output folder \(directory.path)", detail: "\(error)")
         }
     }
 
@@ -78,11 +80,11 @@ enum ExportCommand {
             FileHandle.standardError.write(Data("proctor: \(bundle.bundle.lastPathComponent): \(bundle.error!.message)\n".utf8))
         }
         if let first = unreadable.first, let error = first.error {
-            throw SessionError(error.code, "\(first.bundle.lastPathComponent): \(error.message)", detail: error.detail)
+            throw ProctorError(error.code, "\(first.bundle.lastPathComponent): \(error.message)", detail: error.detail)
         }
         let failed = result.failedVerification
         if failed > 0 {
-            throw SessionError(.verification, "\(failed) of \(result.bundles.count) bundle(s) failed verification; "
+            throw ProctorError(.verification, "\(failed) of \(result.bundles.count) bundle(s) failed verification; "
                                + "their reports state it on page 1 and show only what verified")
         }
     }

@@ -1,7 +1,5 @@
-import Detect
-import Encode
 import Foundation
-import Session
+import ProctorModel
 
 /// Maps each module's error to a sysexits-style code (docs/cli.md) and prints it as one line.
 enum FailureReport {
@@ -15,51 +13,21 @@ enum FailureReport {
 
     /// nil means "not ours": let swift-argument-parser report it (usage errors, --help).
     static func exitStatus(for error: Error) -> Int32? {
-        let (status, message, detail): (Int32, String, String?)
-        switch error {
-        case let error as SessionError:
-            (status, message, detail) = (code(for: error.code), error.message, error.detail)
-        case let error as EncodeError:
-            (status, message, detail) = (code(for: error.code), error.message, error.detail)
-        case let error as DetectError:
-            (status, message, detail) = (code(for: error.code), error.message, error.detail)
-        default:
-            return nil
-        }
-        var line = "proctor: \(message)"
-        if let detail, verboseRequested { line += " (\(detail))" }
+        guard let error = error as? ProctorError else { return nil }
+        var line = "proctor: \(error.message)"
+        if let detail = error.detail, verboseRequested { line += " (\(detail))" }
         FileHandle.standardError.write(Data((line + "\n").utf8))
-        return status
+        return code(for: error.code)
     }
 
-    static func code(for code: SessionError.Code) -> Int32 {
+    static func code(for code: ProctorError.Code) -> Int32 {
         switch code {
         case .usage: usage
         case .badData, .verification: dataError
         case .missingInput: noInput
-        case .unavailable: unavailable
+        case .unavailable, .deviceUnavailable, .deviceBusy, .unsupported, .missingModel: unavailable
         case .io: ioError
         case .key, .permission: permission
-        default: software
-        }
-    }
-
-    static func code(for code: EncodeError.Code) -> Int32 {
-        switch code {
-        case .usage: usage
-        case .badData: dataError
-        case .missingInput: noInput
-        case .deviceUnavailable, .deviceBusy, .unsupported: unavailable
-        case .io: ioError
-        default: software
-        }
-    }
-
-    static func code(for code: DetectError.Code) -> Int32 {
-        switch code {
-        case .usage: usage
-        case .badData: dataError
-        case .missingModel: unavailable
         default: software
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Session
+import ProctorModel
+import Seal
 
 extension Proctor {
     struct Keygen: AsyncParsableCommand {
@@ -27,7 +28,7 @@ extension Proctor {
             let directory = URL(fileURLWithPath: out, isDirectory: true)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw SessionError(.missingInput, "the folder \(directory.path) does not exist; create it or choose another --out")
+                throw ProctorError(.missingInput, "the folder \(directory.path) does not exist; create it or choose another --out")
             }
             let identity = try InstructorIdentity.generate(name: name)
             let passphrase = noPassphrase ? nil : try PassphraseSource.interactive.newPassphrase(for: "\(name).key")

@@ -2,6 +2,9 @@ import ArgumentParser
 import Encode
 import Foundation
 import Session
+import Delivery
+import Exam
+import ProctorModel
 
 extension Proctor {
     struct Precheck: AsyncParsableCommand {
@@ -46,8 +49,8 @@ extension Proctor {
         }
 
         /// A bad exam is reported as a failed check (and decides the exit status), not thrown.
-        private static func loadExam(_ name: String) -> Result<ExamFile, SessionError> {
-            Result { () throws(SessionError) in try ExamFile.load(try ExamLocator.resolve(name)) }
+        private static func loadExam(_ name: String) -> Result<ExamFile, ProctorError> {
+            Result { () throws(ProctorError) in try ExamFile.load(try ExamLocator.resolve(name)) }
         }
 
         private func printText(_ report: PrecheckReport) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Session
 
 @main
 struct Proctor: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Session
+import Delivery
+import ProctorModel
 
 extension Proctor {
     struct Purge: AsyncParsableCommand {
@@ -52,7 +53,7 @@ extension Proctor {
                 FileHandle.standardError.write(Data("proctor: skipped \(skipped)\n".utf8))
             }
             if let failure = outcome.deleteFailures.first {
-                throw SessionError(.io, "could not delete \(outcome.deleteFailures.count) bundle(s), first: \(failure)")
+                throw ProctorError(.io, "could not delete \(outcome.deleteFailures.count) bundle(s), first: \(failure)")
             }
         }
     }

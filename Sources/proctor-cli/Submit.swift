@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Delivery
+import ProctorModel
 import Session
 
 extension Proctor {
@@ -39,7 +41,7 @@ extension Proctor {
 
         mutating func run() async throws {
             guard attempts >= 1, segmentKib >= 1, retryDelay >= 0 else {
-                throw SessionError(.usage, "--attempts and --segment-kib must be at least 1, --retry-delay not negative")
+                throw ProctorError(.usage, "--attempts and --segment-kib must be at least 1, --retry-delay not negative")
             }
             // A session still recording, or one whose recorder crashed, is sealed before it is sent.
             let bundleURL = try await BundleLocator.finishedBundle(bundle.map { URL(fileURLWithPath: $0) })
@@ -66,7 +68,7 @@ extension Proctor {
         private func destination() throws -> DeliveryDestination {
             if let to { return try DeliveryDestination(parsing: to) }
             guard let exam else {
-                throw SessionError(.usage, "no destination: pass --to FOLDER-OR-URL, or --exam ID to use the exam's submission address")
+                throw ProctorError(.usage, "no destination: pass --to FOLDER-OR-URL, or --exam ID to use the exam's submission address")
             }
             return try DeliveryDestination.forExam(exam)
         }

@@ -1,5 +1,5 @@
 import Foundation
-import Session
+import Delivery
 
 /// Draws delivery progress on stderr: a redrawn bar on a terminal, plain lines otherwise (logs,
 /// CI, an LMS wrapper reading the output). Called from URLSession's delegate thread.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Session
+import ProctorModel
+import Seal
 
 extension Proctor {
     struct Verify: AsyncParsableCommand {
@@ -25,7 +26,7 @@ extension Proctor {
         mutating func run() async throws {
             let url = URL(fileURLWithPath: bundle)
             guard FileManager.default.fileExists(atPath: url.path) else {
-                throw SessionError(.missingInput, "no bundle at \(bundle)")
+                throw ProctorError(.missingInput, "no bundle at \(bundle)")
             }
             var opener: BundleKey?
             var keyName: String?

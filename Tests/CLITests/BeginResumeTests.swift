@@ -1,6 +1,8 @@
 import Foundation
 @testable import Session
 import XCTest
+@testable import ProctorModel
+@testable import Seal
 
 /// Kill -9, `begin --resume` and `submit`'s finishing, against the real binary.
 final class BeginResumeTests: XCTestCase {
@@ -76,7 +78,7 @@ final class BeginResumeTests: XCTestCase {
         let again = try await ExamSession.finishRunning(second)
         XCTAssertEqual(again, second, "finishing twice is harmless")
         await XCTAssertThrowsErrorAsync(try await ExamSession.finishRunning(kit.sessions)) { error in
-            XCTAssertEqual((error as? SessionError)?.code, .missingInput)
+            XCTAssertEqual((error as? ProctorError)?.code, .missingInput)
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-@testable import Session
 import TestTools
 import XCTest
 

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Session
 import XCTest
+@testable import Delivery
+@testable import Seal
 
 final class BeginTests: XCTestCase {
     /// The first check, through the real binary: 20 s of test camera and microphone,

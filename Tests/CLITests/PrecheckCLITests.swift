@@ -2,6 +2,7 @@ import Foundation
 @testable import Session
 import TestTools
 import XCTest
+@testable import Exam
 
 /// `proctor precheck` exit statuses and messages, through the built binary.
 final class PrecheckCLITests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Session
 import XCTest
+@testable import Exam
+@testable import Seal
 
 /// A signed exam, an instructor key and a session folder for recording tests, plus ways to
 /// run the real `proctor` binary and read back what it sealed.

@@ -1,7 +1,9 @@
 import Foundation
 import NginxTestServer
-@testable import Session
 import XCTest
+@testable import Delivery
+@testable import Exam
+@testable import Seal
 
 /// The whole student flow: `proctor begin` records; `proctor submit --exam` from another
 /// terminal ends the recording, and delivers the sealed bundle to the exam's signed submission

@@ -1,6 +1,6 @@
 import Foundation
-import Session
 import XCTest
+import Seal
 
 /// `proctor verify` on bundles written through the Session API, run as a user would run it.
 final class VerifyTests: XCTestCase {

@@ -1,6 +1,6 @@
 @testable import Detect
-import Encode
 import XCTest
+@testable import ProctorModel
 
 /// Real voices placed in room noise, a muted stretch and a loud tone, at known times.
 final class AudioTimelineTests: XCTestCase {

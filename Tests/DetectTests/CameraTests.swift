@@ -1,6 +1,6 @@
 @testable import Detect
-import Encode
 import XCTest
+@testable import ProctorModel
 
 final class CameraTests: XCTestCase {
     /// A virtual camera repeating one picture is frozen; the same scene with sensor noise is not.

@@ -1,6 +1,6 @@
 @testable import Detect
-import Encode
 import XCTest
+@testable import ProctorModel
 
 /// The face and camera detectors over a clip built from the real portraits, with known
 /// intervals of one face, no face, two faces, a turned head, dim light and a black picture.

@@ -1,6 +1,6 @@
 @testable import Detect
-import Encode
 import XCTest
+@testable import ProctorModel
 
 /// Face detection recall on the fixture portraits under darkened and low-contrast variants,
 /// printed as a table, and the fairness rule checked on every variant: wherever a face was

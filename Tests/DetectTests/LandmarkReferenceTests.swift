@@ -27,7 +27,7 @@ final class LandmarkReferenceTests: XCTestCase {
         for levels in [FaceModel.defaultLandmarkLevels, 0] {
             let model = try FaceModel(landmarkModel: FaceModel.defaultLandmarkModel, landmarkLevels: levels, cacheFolder: nil)
             for (name, scene) in scenes {
-                let canvas = try FaceDetector.canvas(scene)
+                let canvas = try scene.asFedToFaces()
                 for face in try model.detect(canvas) {
                     let points = try model.landmarks(canvas, face: face)
                     found.append(Reference(scene: name, levels: levels, face: [face.left, face.top, face.right, face.bottom],

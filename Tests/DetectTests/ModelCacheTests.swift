@@ -30,7 +30,7 @@ final class ModelCacheTests: XCTestCase {
     private func findings(_ model: FaceModel) throws -> [[Double]] {
         let scenes = [try Scenes.oneFace(), try Scenes.otherFace(), try Scenes.twoFaces(), try Scenes.turnedAway()]
         return try scenes.map { scene in
-            let canvas = try FaceDetector.canvas(scene)
+            let canvas = try scene.asFedToFaces()
             let faces = try model.detect(canvas)
             var values = faces.flatMap { [$0.left, $0.top, $0.right, $0.bottom, $0.score] }
             if let face = faces.first { values += try model.landmarks(canvas, face: face).flatMap { [$0.x, $0.y] } }

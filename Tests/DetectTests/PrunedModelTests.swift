@@ -18,7 +18,7 @@ final class PrunedModelTests: XCTestCase {
         var worst: [Int: Double] = [:]
         var posed = 0
         for (name, scene) in scenes {
-            let canvas = try FaceDetector.canvas(scene)
+            let canvas = try scene.asFedToFaces()
             guard let face = try full.detect(canvas).first else { continue }
             let reference = try XCTUnwrap(HeadPose(landmarks: try full.landmarks(canvas, face: face)))
             posed += 1

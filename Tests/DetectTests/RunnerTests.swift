@@ -1,7 +1,7 @@
 @testable import Detect
-import Encode
 import Foundation
 import XCTest
+@testable import ProctorModel
 
 final class RunnerTests: XCTestCase {
     /// Frames offered faster than dlib can look at them are skipped, counted, reported as

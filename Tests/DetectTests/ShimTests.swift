@@ -1,6 +1,6 @@
 import Detect
-import Encode
 import XCTest
+import ProctorModel
 
 final class ShimTests: XCTestCase {
     func testShimReportsInstalledDlibVersion() throws {
@@ -12,7 +12,7 @@ final class ShimTests: XCTestCase {
 final class ModelTests: XCTestCase {
     func testMissingLandmarkModelIsAClearError() {
         XCTAssertThrowsError(try FaceModel(landmarkModel: "/nonexistent/shape_predictor_68_face_landmarks.dat")) { error in
-            let detectError = error as? DetectError
+            let detectError = error as? ProctorError
             XCTAssertEqual(detectError?.code, .missingModel)
             XCTAssertTrue(detectError?.message.contains("libdlib-data") ?? false, detectError?.message ?? "")
         }
@@ -21,6 +21,6 @@ final class ModelTests: XCTestCase {
     func testDetectorRejectsColourPictureForDlib() throws {
         let model = try FaceModel(landmarkModel: nil)
         let rgb = AnalysisImage(width: 4, height: 4, format: .rgb24, pixels: [UInt8](repeating: 0, count: 48), time: 0)
-        XCTAssertThrowsError(try model.detect(rgb)) { XCTAssertEqual(($0 as? DetectError)?.code, .usage) }
+        XCTAssertThrowsError(try model.detect(rgb)) { XCTAssertEqual(($0 as? ProctorError)?.code, .usage) }
     }
 }

@@ -1,5 +1,6 @@
 @testable import Detect
 import XCTest
+@testable import ProctorModel
 
 final class SummaryTests: XCTestCase {
     func flag(_ kind: String, _ start: Double, _ end: Double? = nil) -> TimelineEvent {

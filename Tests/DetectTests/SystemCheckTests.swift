@@ -1,6 +1,7 @@
 @testable import Detect
 import Foundation
 import XCTest
+@testable import ProctorModel
 
 final class SystemCheckTests: XCTestCase {
     /// Only the system kinds, so the runner does not load dlib for these tests.

@@ -1,6 +1,7 @@
 @testable import Encode
 import Foundation
 import XCTest
+@testable import ProctorModel
 
 final class MicrophoneTests: XCTestCase {
     /// A known speech recording played as the microphone through ALSA's `file` plugin comes
@@ -37,8 +38,8 @@ final class MicrophoneTests: XCTestCase {
 
     func testUnknownPCMIsDeviceUnavailable() {
         XCTAssertThrowsError(try PCMCapture(name: "proctor_missing", rate: 48_000, configText: "pcm.other { type null }")) { error in
-            XCTAssertEqual((error as? EncodeError)?.code, .deviceUnavailable)
-            XCTAssertEqual((error as? EncodeError)?.message, "microphone 'proctor_missing' was not found")
+            XCTAssertEqual((error as? ProctorError)?.code, .deviceUnavailable)
+            XCTAssertEqual((error as? ProctorError)?.message, "microphone 'proctor_missing' was not found")
         }
     }
 
@@ -51,7 +52,7 @@ final class MicrophoneTests: XCTestCase {
 
     func testBadALSAConfigurationIsAUsageError() {
         XCTAssertThrowsError(try ALSAConfig(text: "pcm.broken { type ")) { error in
-            XCTAssertEqual((error as? EncodeError)?.code, .usage)
+            XCTAssertEqual((error as? ProctorError)?.code, .usage)
         }
     }
 }

@@ -1,6 +1,7 @@
 @testable import Encode
 import Foundation
 import XCTest
+@testable import ProctorModel
 
 final class PipelineStageTests: XCTestCase {
     /// A jump in the microphone's time (an overrun the device recovered from) is filled with
@@ -72,19 +73,19 @@ private final class FlakyCamera: CaptureDevice {
         self.failedOpens = failedOpens
     }
 
-    func open() throws(EncodeError) {
+    func open() throws(ProctorError) {
         opens += 1
         if opens > 1, failedOpens > 0 {
             failedOpens -= 1
-            throw EncodeError(.deviceUnavailable, "camera was not found")
+            throw ProctorError(.deviceUnavailable, "camera was not found")
         }
         isOpen = true
     }
 
-    func next(clock: MediaClock) throws(EncodeError) -> Captured? {
+    func next(clock: MediaClock) throws(ProctorError) -> Captured? {
         usleep(20_000)
         delivered += 1
-        if delivered == failAfter { throw EncodeError(.deviceUnavailable, "reading the source failed: No such device") }
+        if delivered == failAfter { throw ProctorError(.deviceUnavailable, "reading the source failed: No such device") }
         return .video(Frame(), time: clock.now(), screen: false)
     }
 

@@ -1,6 +1,7 @@
 @testable import Encode
 import Foundation
 import XCTest
+@testable import ProctorModel
 
 /// Reads back a real Matroska recording (H.264 + Opus from libavcodec, written to a pipe so it
 /// has no cues or duration, like a live recording) through the custom AVIOContext.
@@ -118,10 +119,10 @@ final class PlaybackTests: XCTestCase {
 
     func testGarbageIsBadDataNotACrash() {
         XCTAssertThrowsError(try RecordingReader(MemoryByteSource([UInt8](repeating: 0x42, count: 4096)))) { error in
-            XCTAssertEqual((error as? EncodeError)?.code, .badData)
+            XCTAssertEqual((error as? ProctorError)?.code, .badData)
         }
         XCTAssertThrowsError(try RecordingReader(MemoryByteSource(Array(Self.recording.prefix(300))))) { error in
-            XCTAssertEqual((error as? EncodeError)?.code, .badData)
+            XCTAssertEqual((error as? ProctorError)?.code, .badData)
         }
     }
 }

@@ -1,6 +1,7 @@
 @testable import Encode
 import Foundation
 import XCTest
+@testable import ProctorModel
 
 final class RecorderTests: XCTestCase {
     /// lavfi test camera and sine microphone, three seconds in real time, into memory; decoded
@@ -73,20 +74,20 @@ final class RecorderTests: XCTestCase {
 
     func testMissingCameraIsDeviceUnavailableWhenOpened() {
         XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .v4l2(device: "/dev/video97"), microphone: .test))) { error in
-            XCTAssertEqual((error as? EncodeError)?.code, .deviceUnavailable)
-            XCTAssertEqual((error as? EncodeError)?.message, "v4l2 device /dev/video97 was not found")
+            XCTAssertEqual((error as? ProctorError)?.code, .deviceUnavailable)
+            XCTAssertEqual((error as? ProctorError)?.message, "v4l2 device /dev/video97 was not found")
         }
     }
 
     func testMissingMicrophoneAndFileAreReportedWithTheirCodes() {
         XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .none, microphone: .alsa(pcm: "proctor_no_such_pcm")))) { error in
-            XCTAssertEqual((error as? EncodeError)?.code, .deviceUnavailable)
+            XCTAssertEqual((error as? ProctorError)?.code, .deviceUnavailable)
         }
         XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .file(path: "/nonexistent/cam.mkv"), microphone: .none))) { error in
-            XCTAssertEqual((error as? EncodeError)?.code, .missingInput)
+            XCTAssertEqual((error as? ProctorError)?.code, .missingInput)
         }
         XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .none, microphone: .none))) { error in
-            XCTAssertEqual((error as? EncodeError)?.code, .usage)
+            XCTAssertEqual((error as? ProctorError)?.code, .usage)
         }
     }
 }

@@ -1,6 +1,7 @@
 @testable import Encode
 import Foundation
 import XCTest
+@testable import ProctorModel
 
 /// Collects what the pipeline offers the detectors.
 final class CollectingTap: AnalysisTap, @unchecked Sendable {

@@ -2,6 +2,7 @@
 import Foundation
 import TestTools
 import XCTest
+@testable import ProctorModel
 
 final class ScreenTests: XCTestCase {
     /// Under Xvfb, `x11:DISPLAY` records the screen through libavdevice's x11grab at the
@@ -31,7 +32,7 @@ final class ScreenTests: XCTestCase {
 
     func testMissingDisplayIsDeviceUnavailable() {
         XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .x11(display: ":93")))) { error in
-            XCTAssertEqual((error as? EncodeError)?.code, .deviceUnavailable)
+            XCTAssertEqual((error as? ProctorError)?.code, .deviceUnavailable)
         }
     }
 }

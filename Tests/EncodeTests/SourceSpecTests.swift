@@ -1,5 +1,6 @@
 import Encode
 import XCTest
+import ProctorModel
 
 final class SourceSpecTests: XCTestCase {
     func testParsesEveryForm() throws {
@@ -16,7 +17,7 @@ final class SourceSpecTests: XCTestCase {
         for (text, kind) in [("alsa:default", SourceSpec.Kind.camera), ("v4l2:/dev/video0", .microphone),
                              ("file:x.mkv", .screen), ("webcam", .camera), ("file:", .camera)] {
             XCTAssertThrowsError(try SourceSpec(parsing: text, for: kind)) { error in
-                XCTAssertEqual((error as? EncodeError)?.code, .usage, "\(text) for \(kind)")
+                XCTAssertEqual((error as? ProctorError)?.code, .usage, "\(text) for \(kind)")
             }
         }
     }

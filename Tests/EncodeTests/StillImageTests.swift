@@ -1,5 +1,6 @@
 import Encode
 import XCTest
+import ProctorModel
 
 final class StillImageTests: XCTestCase {
     /// A smooth gradient with a sharp-edged block: easy to compare after lossy coding.
@@ -67,10 +68,10 @@ final class StillImageTests: XCTestCase {
 
     func testRejectsDataThatIsNotAnImage() {
         XCTAssertThrowsError(try StillImage.decode([1, 2, 3, 4])) { error in
-            XCTAssertEqual((error as? EncodeError)?.code, .badData)
+            XCTAssertEqual((error as? ProctorError)?.code, .badData)
         }
         XCTAssertThrowsError(try StillImage.decode([0xFF, 0xD8, 0, 0, 0])) { error in
-            XCTAssertNotNil(error as? EncodeError)
+            XCTAssertNotNil(error as? ProctorError)
         }
     }
 }

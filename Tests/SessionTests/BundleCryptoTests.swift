@@ -1,5 +1,5 @@
-@testable import Session
 import XCTest
+@testable import Seal
 
 /// The streaming hash the bundle chains its parts and its manifest with.
 final class BundleCryptoTests: XCTestCase {

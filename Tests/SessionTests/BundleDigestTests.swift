@@ -1,6 +1,7 @@
 import Foundation
-@testable import Session
 import XCTest
+@testable import ProctorModel
+@testable import Seal
 
 /// The bundle's SHA-256 (part header chain, final manifest) is read back from the file at part
 /// start and at finish, not computed while sealing (docs/bundle-format.md, Speed).
@@ -23,7 +24,7 @@ final class BundleDigestTests: XCTestCase {
         }
         var hasher = SHA256.Incremental()
         XCTAssertThrowsError(try file.hash(into: &hasher, from: 0, to: bytes.count + 1)) {
-            XCTAssertEqual(($0 as! SessionError).code, .io, "a file shorter than what was written")
+            XCTAssertEqual(($0 as! ProctorError).code, .io, "a file shorter than what was written")
         }
         try file.close()
     }

@@ -1,6 +1,8 @@
 import Foundation
-@testable import Session
 import XCTest
+@testable import ProctorModel
+@testable import Report
+@testable import Seal
 
 final class BundleRoundTripTests: XCTestCase {
     typealias Kit = BundleTestKit
@@ -31,7 +33,7 @@ final class BundleRoundTripTests: XCTestCase {
     func testAThirdKeyIsRefusedWithAKeyError() throws {
         let bytes = try Kit.smallBundle()
         XCTAssertThrowsError(try BundleReader(bytes: bytes, key: Kit.carol.key)) { error in
-            let error = error as! SessionError
+            let error = error as! ProctorError
             XCTAssertEqual(error.code, .key)
             XCTAssertEqual(error.message, "this bundle was not sealed for this key")
         }
@@ -62,7 +64,7 @@ final class BundleRoundTripTests: XCTestCase {
         let automatic = try BundleCipher.preferred(environment: [:])
         XCTAssertEqual(automatic, BundleCipher.aes256GCM.isAvailable ? .aes256GCM : .xChaCha20Poly1305)
         XCTAssertThrowsError(try BundleCipher.preferred(environment: ["PROCTOR_CIPHER": "rot13"])) {
-            XCTAssertEqual(($0 as! SessionError).code, .usage)
+            XCTAssertEqual(($0 as! ProctorError).code, .usage)
         }
     }
 
@@ -106,7 +108,7 @@ final class BundleRoundTripTests: XCTestCase {
         XCTAssertTrue(verification.isFinished)
         XCTAssertEqual(verification.abruptEnds.map(\.part), [0])
         XCTAssertEqual(verification.status, .incomplete)
-        XCTAssertThrowsError(try BundleWriter.resume(at: url)) { XCTAssertEqual(($0 as! SessionError).code, .usage) }
+        XCTAssertThrowsError(try BundleWriter.resume(at: url)) { XCTAssertEqual(($0 as! ProctorError).code, .usage) }
     }
 
     func testAbruptEndReportsTheMediaTimeTheRecorderProvides() throws {
@@ -124,10 +126,10 @@ final class BundleRoundTripTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("once.proctor")
         let writer = try BundleWriter(creating: url, header: Kit.header())
-        XCTAssertThrowsError(try BundleWriter(creating: url, header: Kit.header())) { XCTAssertEqual(($0 as! SessionError).code, .io) }
-        XCTAssertThrowsError(try writer.append(.final, [1])) { XCTAssertEqual(($0 as! SessionError).code, .usage) }
+        XCTAssertThrowsError(try BundleWriter(creating: url, header: Kit.header())) { XCTAssertEqual(($0 as! ProctorError).code, .io) }
+        XCTAssertThrowsError(try writer.append(.final, [1])) { XCTAssertEqual(($0 as! ProctorError).code, .usage) }
         try writer.finishPart()
-        XCTAssertThrowsError(try writer.append(.media, [1])) { XCTAssertEqual(($0 as! SessionError).code, .usage) }
+        XCTAssertThrowsError(try writer.append(.media, [1])) { XCTAssertEqual(($0 as! ProctorError).code, .usage) }
         try writer.finish(mediaDuration: 0)
         XCTAssertEqual(BundleReader.verify(contentsOf: url, key: Kit.bob.key).status, .intact)
     }
@@ -206,7 +208,7 @@ final class BundleRoundTripTests: XCTestCase {
         // The all-zero X25519 point has small order: libsodium refuses to seal to it.
         header.recipients.append(BundleRecipient(name: "zero", publicKey: [UInt8](repeating: 0, count: 32)))
         XCTAssertThrowsError(try BundleWriter(creating: url, header: header)) { error in
-            XCTAssertEqual((error as! SessionError).code, .badData)
+            XCTAssertEqual((error as! ProctorError).code, .badData)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))
     }

@@ -1,6 +1,6 @@
 import Foundation
-@testable import Session
 import XCTest
+@testable import Seal
 
 /// Any change to a sealed bundle is detected and pointed at; a cut-off bundle keeps every
 /// complete record readable and says where it ends.

@@ -1,6 +1,6 @@
 import Foundation
-@testable import Session
 import XCTest
+@testable import Seal
 
 /// Fixed recipients, headers and small real bundles shared by the bundle tests.
 enum BundleTestKit {

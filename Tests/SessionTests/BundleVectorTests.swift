@@ -1,6 +1,6 @@
 import Foundation
-@testable import Session
 import XCTest
+@testable import Seal
 
 /// The checked-in vectors pin the format: fixed recipient keys and a seeded source of content
 /// keys, signing seeds and sealed-box ephemerals make the writer's output reproducible byte for

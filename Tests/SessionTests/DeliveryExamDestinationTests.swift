@@ -1,6 +1,9 @@
 import Foundation
-@testable import Session
 import XCTest
+@testable import Delivery
+@testable import Exam
+@testable import ProctorModel
+@testable import Seal
 
 final class DeliveryExamDestinationTests: XCTestCase {
     private var directory: URL!
@@ -33,8 +36,8 @@ final class DeliveryExamDestinationTests: XCTestCase {
     func testAnExamWithoutSubmissionNeedsTo() throws {
         let exam = try writeExam(submission: nil)
         XCTAssertThrowsError(try DeliveryDestination.forExam(exam.path)) { error in
-            XCTAssertEqual((error as? SessionError)?.code, .usage)
-            XCTAssertTrue((error as? SessionError)?.message.contains("--to") ?? false)
+            XCTAssertEqual((error as? ProctorError)?.code, .usage)
+            XCTAssertTrue((error as? ProctorError)?.message.contains("--to") ?? false)
         }
     }
 
@@ -47,7 +50,7 @@ final class DeliveryExamDestinationTests: XCTestCase {
         bytes.replaceSubrange(offset..<(offset + 7), with: Data("evilsrv".utf8))
         try bytes.write(to: exam)
         XCTAssertThrowsError(try DeliveryDestination.forExam(exam.path)) { error in
-            XCTAssertEqual((error as? SessionError)?.code, .verification)
+            XCTAssertEqual((error as? ProctorError)?.code, .verification)
         }
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 @testable import Session
 import XCTest
+@testable import Delivery
+@testable import Seal
 
 /// `submit` after a crash: the recorder died mid-session, leaving a bundle without its final
 /// record and a state file saying "recording". Submit must seal it first, then deliver it.

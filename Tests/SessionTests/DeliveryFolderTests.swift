@@ -1,9 +1,11 @@
 import Foundation
-@testable import Session
 import TestTools
 import XCTest
 #if canImport(Glibc)
 import Glibc
+@testable import Delivery
+@testable import ProctorModel
+@testable import Report
 #endif
 
 final class DeliveryFolderTests: XCTestCase {
@@ -27,7 +29,7 @@ final class DeliveryFolderTests: XCTestCase {
         return folder
     }
 
-    private func deliveryError(_ bundle: TestBundle, to folder: URL) async -> SessionError? {
+    private func deliveryError(_ bundle: TestBundle, to folder: URL) async -> ProctorError? {
         do {
             _ = try await BundleDelivery.deliver(bundle: bundle.url, to: .directory(folder))
             return nil

@@ -1,8 +1,9 @@
 import Foundation
 import NginxTestServer
-@testable import Session
 import TestTools
 import XCTest
+@testable import Delivery
+@testable import ProctorModel
 
 /// Uploads to a real nginx WebDAV server on loopback, through a relay that counts and cuts.
 final class DeliveryWebTests: XCTestCase {
@@ -34,7 +35,7 @@ final class DeliveryWebTests: XCTestCase {
         return options
     }
 
-    private func deliveryError(_ body: () async throws(SessionError) -> DeliveryReceipt) async -> SessionError? {
+    private func deliveryError(_ body: () async throws(ProctorError) -> DeliveryReceipt) async -> ProctorError? {
         do {
             _ = try await body()
             return nil
@@ -122,7 +123,7 @@ final class DeliveryWebTests: XCTestCase {
         proxy.cut(afterTotal: Int64(5 * Self.mebibyte / 2), thenRefuse: true)
         let destination = try DeliveryDestination(parsing: proxy.url("dav/").absoluteString)
 
-        let error = await deliveryError { () async throws(SessionError) in
+        let error = await deliveryError { () async throws(ProctorError) in
             try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: self.options(segment: Self.mebibyte, attempts: 3))
         }
         XCTAssertEqual(error?.code, .io)
@@ -154,8 +155,8 @@ final class DeliveryWebTests: XCTestCase {
         try bytes.write(to: parts.appendingPathComponent(second))
 
         XCTAssertThrowsError(try SegmentAssembler.collect(in: nginx.file("dav"))) { error in
-            XCTAssertEqual((error as? SessionError)?.code, .verification)
-            XCTAssertTrue((error as? SessionError)?.message.contains(second) ?? false)
+            XCTAssertEqual((error as? ProctorError)?.code, .verification)
+            XCTAssertTrue((error as? ProctorError)?.message.contains(second) ?? false)
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: nginx.file("dav").path), [bundle.name + ".parts"],
                        "neither the bundle nor a partial assembly is left behind")
@@ -200,7 +201,7 @@ final class DeliveryWebTests: XCTestCase {
     func testForbiddenIsAPermissionError() async throws {
         let bundle = try makeBundle(size: 300_000)
         let destination = try DeliveryDestination(parsing: nginx.url("forbidden/").absoluteString)
-        let error = await deliveryError { () async throws(SessionError) in
+        let error = await deliveryError { () async throws(ProctorError) in
             try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: self.options())
         }
         XCTAssertEqual(error?.code, .permission)
@@ -213,7 +214,7 @@ final class DeliveryWebTests: XCTestCase {
     func testTooLargeIsAnIOError() async throws {
         let bundle = try makeBundle(size: 3 * Self.mebibyte)
         let destination = try DeliveryDestination(parsing: nginx.url("small/").absoluteString)
-        let error = await deliveryError { () async throws(SessionError) in
+        let error = await deliveryError { () async throws(ProctorError) in
             try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: self.options())
         }
         XCTAssertEqual(error?.code, .io)
@@ -226,7 +227,7 @@ final class DeliveryWebTests: XCTestCase {
         let bundle = try makeBundle(size: 100_000)
         let port = try LoopbackPort.free()
         let destination = try DeliveryDestination(parsing: "http://127.0.0.1:\(port)/dav/")
-        let error = await deliveryError { () async throws(SessionError) in
+        let error = await deliveryError { () async throws(ProctorError) in
             try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: self.options(attempts: 2))
         }
         XCTAssertEqual(error?.code, .unavailable)
@@ -239,7 +240,7 @@ final class DeliveryWebTests: XCTestCase {
         let bundle = try makeBundle(size: 100_000)
         let destination = try DeliveryDestination(parsing: https.url("dav/").absoluteString)
         let retries = RetryCount()
-        let error = await deliveryError { () async throws(SessionError) in
+        let error = await deliveryError { () async throws(ProctorError) in
             try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: self.options(attempts: 4), onEvent: retries.note)
         }
         XCTAssertEqual(retries.value, 0)
@@ -254,7 +255,7 @@ final class DeliveryWebTests: XCTestCase {
         guard case .webObject = destination else { return XCTFail("a URL naming a file is a single object") }
         guard case .webFolder = try DeliveryDestination(parsing: "http://host/dav/") else { return XCTFail("a trailing slash is a folder") }
         XCTAssertThrowsError(try DeliveryDestination(parsing: "ftp://host/x")) { error in
-            XCTAssertEqual((error as? SessionError)?.code, .usage)
+            XCTAssertEqual((error as? ProctorError)?.code, .usage)
         }
     }
 }

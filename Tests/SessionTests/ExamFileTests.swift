@@ -1,6 +1,8 @@
-@testable import Session
 import TestTools
 import XCTest
+@testable import Exam
+@testable import ProctorModel
+@testable import Seal
 
 final class ExamFileTests: XCTestCase {
     private var directory: URL!
@@ -43,7 +45,7 @@ final class ExamFileTests: XCTestCase {
             var edited = bytes
             edited[position] ^= 0x01
             XCTAssertThrowsError(try ExamFile.decode(edited), "flip at \(position) went unnoticed") { error in
-                let code = (error as! SessionError).code
+                let code = (error as! ProctorError).code
                 XCTAssertTrue(code == .verification || code == .badData, "flip at \(position): \(code)")
             }
         }
@@ -69,8 +71,8 @@ final class ExamFileTests: XCTestCase {
     func testSettingsFileIsNotAnExamFile() throws {
         let settingsBytes = Array(try Data(contentsOf: SettingsTests.exampleURL))
         XCTAssertThrowsError(try ExamFile.decode(settingsBytes)) { error in
-            XCTAssertEqual((error as! SessionError).code, .badData)
-            XCTAssertTrue((error as! SessionError).message.contains("proctor exam create"))
+            XCTAssertEqual((error as! ProctorError).code, .badData)
+            XCTAssertTrue((error as! ProctorError).message.contains("proctor exam create"))
         }
     }
 
@@ -89,8 +91,8 @@ final class ExamFileTests: XCTestCase {
         XCTAssertEqual(try ExamLocator.resolve("q1.exam", environment: env, currentDirectory: cwd).path, cwd.appendingPathComponent("q1.exam").path)
 
         XCTAssertThrowsError(try ExamLocator.resolve("nope", environment: env, currentDirectory: cwd)) { error in
-            XCTAssertEqual((error as! SessionError).code, .missingInput)
-            XCTAssertTrue((error as! SessionError).message.contains(userDir.path))
+            XCTAssertEqual((error as! ProctorError).code, .missingInput)
+            XCTAssertTrue((error as! ProctorError).message.contains(userDir.path))
         }
     }
 

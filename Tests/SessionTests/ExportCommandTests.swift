@@ -1,7 +1,9 @@
-import Detect
 import Foundation
-@testable import Session
 import XCTest
+@testable import Exam
+@testable import ProctorModel
+@testable import Report
+@testable import Seal
 
 /// `proctor export` on real sealed bundles: written with BundleWriter and the recording payload
 /// layouts, opened with a real instructor key file, verified record by record.

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Session
 import XCTest
+@testable import Delivery
+@testable import Report
 
 /// JSON and CSV reports and the class overview, checked field by field against the sample model.
 final class ExportDataTests: XCTestCase {

@@ -1,7 +1,7 @@
 import Foundation
-import Detect
-@testable import Session
 import XCTest
+@testable import ProctorModel
+@testable import Report
 
 /// Renders real PDFs with cairo and pango and reads them back with poppler's tools.
 final class ExportPDFTests: XCTestCase {
@@ -99,7 +99,7 @@ final class ExportPDFTests: XCTestCase {
         XCTAssertEqual(JPEGHeader(try ExportFixtures.bytes("grace_hopper.jpg")), JPEGHeader(width: 512, height: 600, components: 3))
         XCTAssertNil(JPEGHeader(Array("%PDF-1.5".utf8)))
         XCTAssertThrowsError(try PDFJPEG([0xFF, 0xD8, 0xFF, 0xD9])) { error in
-            XCTAssertEqual((error as? SessionError)?.code, .badData)
+            XCTAssertEqual((error as? ProctorError)?.code, .badData)
         }
     }
 }

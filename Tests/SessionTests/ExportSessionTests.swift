@@ -1,7 +1,7 @@
-import Detect
 import Foundation
-@testable import Session
 import XCTest
+@testable import ProctorModel
+@testable import Report
 
 /// One collected session exported end to end: evidence decoded from the real recording,
 /// PDF/JSON/CSV written, and the `--media` files checked with ffprobe.

@@ -1,7 +1,7 @@
-import Detect
 import Foundation
-@testable import Session
 import XCTest
+@testable import ProctorModel
+@testable import Report
 
 /// Shared helpers for the export tests: fixtures, a sample report model with known ground truth,
 /// and the poppler/ffmpeg command-line tools the results are read back with.

@@ -1,5 +1,5 @@
-@testable import Session
 import XCTest
+@testable import Seal
 
 /// The libsodium wrappers against published test vectors, so a wrong pointer or length
 /// cannot hide behind a round trip that only agrees with itself.

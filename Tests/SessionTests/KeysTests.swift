@@ -1,5 +1,6 @@
-@testable import Session
 import XCTest
+@testable import ProctorModel
+@testable import Seal
 
 final class KeysTests: XCTestCase {
     private var directory: URL!
@@ -42,7 +43,7 @@ final class KeysTests: XCTestCase {
         let identity = try InstructorIdentity.generate(name: "ta")
         let urls = try identity.write(to: directory, passphrase: SecretBytes(copying: Array("right".utf8)), cost: fastCost)
         XCTAssertThrowsError(try InstructorIdentity.load(from: urls.key, passphrase: .text("wrong"))) { error in
-            let error = error as! SessionError
+            let error = error as! ProctorError
             XCTAssertEqual(error.code, .key)
             XCTAssertTrue(error.message.contains("wrong passphrase"), error.message)
         }
@@ -59,7 +60,7 @@ final class KeysTests: XCTestCase {
         let first = try InstructorIdentity.generate(name: "same")
         _ = try first.write(to: directory, passphrase: nil, cost: fastCost)
         XCTAssertThrowsError(try InstructorIdentity.generate(name: "same").write(to: directory, passphrase: nil, cost: fastCost)) { error in
-            XCTAssertEqual((error as! SessionError).code, .usage)
+            XCTAssertEqual((error as! ProctorError).code, .usage)
         }
         let kept = try InstructorIdentity.load(from: directory.appendingPathComponent("same.key"), passphrase: .text(""))
         XCTAssertEqual(kept.signPublicKey, first.signPublicKey)
@@ -72,7 +73,7 @@ final class KeysTests: XCTestCase {
         json["signPublicKey"] = Data(try InstructorIdentity.generate(name: "other").signPublicKey).base64EncodedString()
         try JSONSerialization.data(withJSONObject: json).write(to: urls.key)
         XCTAssertThrowsError(try InstructorIdentity.load(from: urls.key, passphrase: .text(""))) { error in
-            XCTAssertEqual((error as! SessionError).code, .badData)
+            XCTAssertEqual((error as! ProctorError).code, .badData)
         }
     }
 

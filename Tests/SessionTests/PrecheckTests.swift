@@ -1,6 +1,8 @@
 import Encode
 @testable import Session
 import XCTest
+@testable import Exam
+@testable import Seal
 
 /// Individual precheck checks against real system state (processes, filesystems) and the
 /// readiness rule.

@@ -1,7 +1,8 @@
-import Detect
 import Foundation
-@testable import Session
 import XCTest
+@testable import Exam
+@testable import ProctorModel
+@testable import Seal
 
 /// The payload layouts of docs/bundle-format.md ("Payload layouts"), byte for byte.
 final class RecordingRecordsTests: XCTestCase {
@@ -40,7 +41,7 @@ final class RecordingRecordsTests: XCTestCase {
 
     func testUnknownLayoutVersionIsBadData() {
         XCTAssertThrowsError(try RecordingRecords.decodeMedia([2, 0, 0, 0, 0, 0, 0, 0, 0])) { error in
-            XCTAssertEqual((error as? SessionError)?.code, .badData)
+            XCTAssertEqual((error as? ProctorError)?.code, .badData)
         }
         XCTAssertNil(RecordingRecords.mediaTime(.media, [1, 2]))
     }

@@ -1,5 +1,5 @@
-@testable import Session
 import XCTest
+@testable import Seal
 
 final class SodiumTests: XCTestCase {
     func testSecretIsWipedOnRequest() throws {

@@ -1,5 +1,5 @@
-@testable import Session
 import XCTest
+@testable import Exam
 
 /// The TOML subset the settings use, value by value.
 final class SettingsTOMLTests: XCTestCase {

@@ -1,6 +1,8 @@
 import Detect
-@testable import Session
 import XCTest
+@testable import Exam
+@testable import ProctorModel
+@testable import Seal
 
 /// The exam settings schema on the documented example and on broken variants of it.
 final class SettingsTests: XCTestCase {
@@ -139,8 +141,8 @@ final class SettingsTests: XCTestCase {
         XCTAssertEqual(settings.recipients, [ta, other])
 
         XCTAssertThrowsError(try ExamSettings.parse(toml: minimal + "\nrecipients = [\"missing.pub\"]\n", fileName: "s.toml", baseDirectory: dir)) { error in
-            XCTAssertEqual((error as! SessionError).code, .missingInput)
-            XCTAssertTrue((error as! SessionError).message.hasPrefix("s.toml:5: exam.recipients: cannot read the public key"))
+            XCTAssertEqual((error as! ProctorError).code, .missingInput)
+            XCTAssertTrue((error as! ProctorError).message.hasPrefix("s.toml:5: exam.recipients: cannot read the public key"))
         }
     }
 }

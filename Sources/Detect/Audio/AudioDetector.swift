@@ -1,9 +1,10 @@
-public import Encode
+import ProctorModel
+
 
 /// The microphone: `audio.speech` (sustained speech, WebRTC VAD), `audio.loud` (momentary
 /// loudness above a level) and `mic.silent` (digital silence: muted or unplugged).
 public struct AudioDetector: Detector {
-    public static let id = "audio"
+    public static let id = EventKind.Writer.audio
 
     public enum Defaults {
         /// Long enough to skip a cough, a sigh or one muttered word; short enough for a
@@ -65,7 +66,7 @@ public struct AudioDetector: Detector {
         min(3, max(0, Int((config.sensitivity * 4).rounded(.down))))
     }
 
-    public mutating func inspect(_ audio: AudioBlock) throws(DetectError) -> [TimelineEvent] {
+    public mutating func inspect(_ audio: AudioBlock) throws(ProctorError) -> [TimelineEvent] {
         guard !audio.samples.isEmpty, audio.sampleRate > 0 else { return [] }
         var events: [TimelineEvent] = []
         try startIfNeeded(sampleRate: audio.sampleRate)
@@ -113,7 +114,7 @@ public struct AudioDetector: Detector {
         return [speech?.finish(at: time), loud?.finish(at: time), silent?.finish(at: time)].compactMap { $0 }
     }
 
-    private mutating func startIfNeeded(sampleRate: Int) throws(DetectError) {
+    private mutating func startIfNeeded(sampleRate: Int) throws(ProctorError) {
         guard speech != nil else { return }
         let rate = VoiceActivity.supportedRates.contains(sampleRate) ? sampleRate : 16000
         if vad?.sampleRate != rate {

@@ -1,4 +1,5 @@
 internal import CDetectShim
+import ProctorModel
 
 /// WebRTC's voice activity detector: one decision per 10 ms frame. Owns the C++
 /// AudioProcessing object; used from one thread.
@@ -10,9 +11,9 @@ final class VoiceActivity {
     let frameSamples: Int
 
     /// `likelihood` 0...3: WebRTC's very low ... high speech likelihood setting.
-    init(sampleRate: Int, likelihood: Int) throws(DetectError) {
+    init(sampleRate: Int, likelihood: Int) throws(ProctorError) {
         guard let handle = proctor_vad_create(Int32(sampleRate), Int32(likelihood)) else {
-            throw DetectError(.library, "WebRTC voice detection could not start at \(sampleRate) Hz")
+            throw ProctorError(.library, "WebRTC voice detection could not start at \(sampleRate) Hz")
         }
         self.handle = handle
         self.sampleRate = sampleRate
@@ -22,10 +23,10 @@ final class VoiceActivity {
     deinit { proctor_vad_free(handle) }
 
     /// Judges exactly one 10 ms frame.
-    func hasVoice(_ frame: ArraySlice<Int16>) throws(DetectError) -> Bool {
+    func hasVoice(_ frame: ArraySlice<Int16>) throws(ProctorError) -> Bool {
         precondition(frame.count == frameSamples, "the VAD takes 10 ms frames")
         let result = frame.withUnsafeBufferPointer { proctor_vad_process(handle, $0.baseAddress) }
-        guard result >= 0 else { throw DetectError(.library, "WebRTC voice detection failed (code \(result))") }
+        guard result >= 0 else { throw ProctorError(.library, "WebRTC voice detection failed (code \(result))") }
         return result == 1
     }
 }

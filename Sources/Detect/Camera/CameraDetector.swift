@@ -1,10 +1,11 @@
-public import Encode
+import ProctorModel
+
 
 /// What the camera itself shows: `camera.blocked` (black or covered), `camera.frozen`
 /// (identical frames: a looped or virtual camera) and `scene.change` (the camera moved or the
 /// view changed). `camera.lost` is written by the recording pipeline on device errors.
 public struct CameraDetector: Detector {
-    public static let id = "camera"
+    public static let id = EventKind.Writer.camera
 
     public enum Defaults {
         public static let samplesPerSecond = 2.0
@@ -26,6 +27,12 @@ public struct CameraDetector: Detector {
     }
 
     public var samplesPerSecond: Double { Defaults.samplesPerSecond }
+
+    /// Its measures are shares and means, so any size serves; 320x240 is enough to see a
+    /// covered lens, a frozen picture or a moved camera.
+    public static var analysis: AnalysisRequest {
+        AnalysisRequest(width: 320, height: 240, format: .gray8, framesPerSecond: Defaults.samplesPerSecond)
+    }
     public var evaluatedSeconds: Double { coverage.seconds }
 
     private var blocked: ConditionTracker?
@@ -61,7 +68,7 @@ public struct CameraDetector: Detector {
 
     private var frozenLimit: Double { frozen?.thresholds["maximumDifference"] ?? Defaults.frozenDifference }
 
-    public mutating func inspect(_ image: AnalysisImage) throws(DetectError) -> [TimelineEvent] {
+    public mutating func inspect(_ image: AnalysisImage) throws(ProctorError) -> [TimelineEvent] {
         let time = image.time
         let frame = GrayFrame(image)
         let quality = PictureQuality(frame.image)

@@ -1,4 +1,5 @@
-public import Encode
+import ProctorModel
+
 
 /// Luma of an analysis frame and a small blurred thumbnail of it, computed in Swift: the
 /// frames are already small plain arrays here, and the measures the camera checks need

@@ -1,4 +1,5 @@
 import Foundation
+import ProctorModel
 
 extension DetectorConfig {
     /// A limit that flags when a measure rises above it (a yaw angle, a change score):

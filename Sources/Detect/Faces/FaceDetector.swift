@@ -1,10 +1,11 @@
-public import Encode
+import ProctorModel
+
 
 /// Faces at a few frames per second: `face.missing`, `face.multiple`, `gaze.away`, and the
 /// fairness guard `light.insufficient` (coverage, never a flag) where the picture is too dark
 /// or flat for "no face" to be believed.
 public struct FaceDetector: Detector {
-    public static let id = "faces"
+    public static let id = EventKind.Writer.faces
 
     /// Documented defaults (docs/detectors.md explains each).
     public enum Defaults {
@@ -59,7 +60,7 @@ public struct FaceDetector: Detector {
     private var fruitless = 0
 
     /// nil when every face kind is switched off or exempt for this student.
-    public init?(settings: DetectionSettings, model: FaceModel? = nil) throws(DetectError) {
+    public init?(settings: DetectionSettings, model: FaceModel? = nil) throws(ProctorError) {
         let missingConfig = settings.config(for: "face.missing")
         let multipleConfig = settings.config(for: "face.multiple")
         let gazeConfig = settings.config(for: "gaze.away")
@@ -118,8 +119,8 @@ public struct FaceDetector: Detector {
         public var reliable: Bool
     }
 
-    public func observe(_ image: AnalysisImage, equalise: Bool = true) throws(DetectError) -> Observation {
-        let canvas = try Self.canvas(image)
+    public func observe(_ image: AnalysisImage, equalise: Bool = true) throws(ProctorError) -> Observation {
+        let canvas = Self.canvas(image)
         let quality = PictureQuality(canvas)
         var faces = try model.detect(canvas)
         var equalised = false
@@ -143,7 +144,7 @@ public struct FaceDetector: Detector {
                            pose: pose, reliable: reliable)
     }
 
-    public mutating func inspect(_ image: AnalysisImage) throws(DetectError) -> [TimelineEvent] {
+    public mutating func inspect(_ image: AnalysisImage) throws(ProctorError) -> [TimelineEvent] {
         let equalise = fruitless < Defaults.fruitlessRetries || fruitless % Defaults.equaliseEvery == 0
         let seen = try observe(image, equalise: equalise)
         fruitless = seen.count == 0 && seen.wantedEqualisation ? fruitless + 1 : 0
@@ -175,19 +176,22 @@ public struct FaceDetector: Detector {
             .compactMap { $0 }
     }
 
+    /// What this detector asks the capture feed for: gray pictures fitted inside `Defaults.box`.
+    public static var analysis: AnalysisRequest {
+        AnalysisRequest(width: Defaults.box.width, height: Defaults.box.height, format: .gray8,
+                        framesPerSecond: Defaults.samplesPerSecond)
+    }
+
     /// Gray, fitted inside `Defaults.box` keeping the aspect ratio (letterboxed, never
     /// stretched: a squashed face is not a face to HOG). The padding is not materialised
-    /// because HOG scans a picture of any size.
-    static func canvas(_ image: AnalysisImage) throws(DetectError) -> AnalysisImage {
+    /// because HOG scans a picture of any size. Pictures from the recording's feed already
+    /// have this size; only others (stills, test scenes) are resized here.
+    static func canvas(_ image: AnalysisImage) -> AnalysisImage {
         let scale = min(Double(Defaults.box.width) / Double(image.width), Double(Defaults.box.height) / Double(image.height))
         let width = max(16, Int((Double(image.width) * scale).rounded()))
         let height = max(16, Int((Double(image.height) * scale).rounded()))
         if image.format == .gray8, image.width == width, image.height == height { return image }
-        do {
-            return try StillImage.resized(image, width: width, height: height, format: .gray8)
-        } catch {
-            throw DetectError(.library, "could not scale a \(image.width)x\(image.height) frame for face detection", detail: error.description)
-        }
+        return GrayResize.resized(image, width: width, height: height)
     }
 }
 

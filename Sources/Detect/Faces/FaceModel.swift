@@ -1,6 +1,6 @@
 internal import CDetectShim
-public import Encode
 import Foundation
+import ProctorModel
 
 /// A face found in a gray picture, in that picture's pixels.
 public struct FaceBox: Sendable, Equatable {
@@ -51,16 +51,16 @@ public final class FaceModel {
     /// Loads the detector, and the landmark model when a path is given, keeping its first
     /// `landmarkLevels` cascade levels (0 keeps all 15).
     public init(landmarkModel: String?, landmarkLevels: Int = FaceModel.defaultLandmarkLevels,
-                cacheFolder: URL? = FaceModel.defaultCacheFolder) throws(DetectError) {
+                cacheFolder: URL? = FaceModel.defaultCacheFolder) throws(ProctorError) {
         var message = [CChar](repeating: 0, count: 256)
         if let landmarkModel {
             guard FileManager.default.isReadableFile(atPath: landmarkModel) else {
-                throw DetectError(.missingModel, "dlib's face landmark model is not installed at \(landmarkModel); install Debian's libdlib-data")
+                throw ProctorError(.missingModel, "dlib's face landmark model is not installed at \(landmarkModel); install Debian's libdlib-data")
             }
         }
         guard let handle = proctor_faces_create(landmarkModel, Int32(landmarkLevels), cacheFolder?.path, &message, message.count) else {
             let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw DetectError(.missingModel, "could not load dlib's face models", detail: reason)
+            throw ProctorError(.missingModel, "could not load dlib's face models", detail: reason)
         }
         self.handle = handle
         self.hasLandmarks = landmarkModel != nil
@@ -69,30 +69,30 @@ public final class FaceModel {
     deinit { proctor_faces_free(handle) }
 
     /// All faces in a gray8 picture, strongest first.
-    public func detect(_ image: AnalysisImage, adjustThreshold: Double = 0) throws(DetectError) -> [FaceBox] {
-        guard image.format == .gray8 else { throw DetectError(.usage, "face detection needs a gray8 picture") }
+    public func detect(_ image: AnalysisImage, adjustThreshold: Double = 0) throws(ProctorError) -> [FaceBox] {
+        guard image.format == .gray8 else { throw ProctorError(.usage, "face detection needs a gray8 picture") }
         var boxes = [proctor_face_box](repeating: proctor_face_box(), count: 8)
         let found = image.pixels.withUnsafeBufferPointer { pixels in
             proctor_faces_detect(handle, pixels.baseAddress, Int32(image.width), Int32(image.height),
                                  adjustThreshold, &boxes, Int32(boxes.count))
         }
-        guard found >= 0 else { throw DetectError(.library, "dlib's face detector failed on a \(image.width)x\(image.height) picture") }
+        guard found >= 0 else { throw ProctorError(.library, "dlib's face detector failed on a \(image.width)x\(image.height) picture") }
         return boxes.prefix(Int(found)).map {
             FaceBox(left: $0.left, top: $0.top, right: $0.right, bottom: $0.bottom, score: $0.score)
         }
     }
 
     /// The 68 landmarks (dlib/iBUG numbering) of one face.
-    public func landmarks(_ image: AnalysisImage, face: FaceBox) throws(DetectError) -> [(x: Double, y: Double)] {
-        guard hasLandmarks else { throw DetectError(.usage, "this face model was loaded without landmarks") }
-        guard image.format == .gray8 else { throw DetectError(.usage, "landmarks need a gray8 picture") }
+    public func landmarks(_ image: AnalysisImage, face: FaceBox) throws(ProctorError) -> [(x: Double, y: Double)] {
+        guard hasLandmarks else { throw ProctorError(.usage, "this face model was loaded without landmarks") }
+        guard image.format == .gray8 else { throw ProctorError(.usage, "landmarks need a gray8 picture") }
         var box = proctor_face_box(left: face.left, top: face.top, right: face.right, bottom: face.bottom,
                                    score: face.score, filter: 0)
         var xy = [Float](repeating: 0, count: 136)
         let status = image.pixels.withUnsafeBufferPointer { pixels in
             proctor_faces_landmarks(handle, pixels.baseAddress, Int32(image.width), Int32(image.height), &box, &xy)
         }
-        guard status == 0 else { throw DetectError(.library, "dlib's shape predictor failed") }
+        guard status == 0 else { throw ProctorError(.library, "dlib's shape predictor failed") }
         return (0..<68).map { (Double(xy[2 * $0]), Double(xy[2 * $0 + 1])) }
     }
 }

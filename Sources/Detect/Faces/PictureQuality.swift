@@ -1,4 +1,5 @@
-public import Encode
+import ProctorModel
+
 
 /// How well a gray picture can show a face: overall brightness and spread of tones. Measured
 /// on every face sample so that "no face" is only believed where a face could have been seen.

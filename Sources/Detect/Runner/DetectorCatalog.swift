@@ -1,4 +1,6 @@
 /// The one place detectors are listed. A new detector is one type plus one line here.
+import ProctorModel
+
 public enum DetectorCatalog {
     /// Media detectors enabled for these settings, plus a coverage event for any that could
     /// not start (a missing model never stops a recording).
@@ -27,7 +29,7 @@ public enum DetectorCatalog {
 
     /// Without dlib's landmark model only `gaze.away` is lost: the face counts still run.
     private static func faces(_ settings: DetectionSettings) throws -> (any Detector)? {
-        let failure: DetectError
+        let failure: ProctorError
         do {
             return try FaceDetector(settings: settings)
         } catch {
@@ -43,7 +45,7 @@ public enum DetectorCatalog {
     /// A detector that runs with one of its kinds missing.
     struct PartlyAvailable: Error {
         let detector: any Detector
-        let reason: DetectError
+        let reason: ProctorError
     }
 
     /// System checks enabled for these settings.
@@ -58,17 +60,19 @@ public enum DetectorCatalog {
         return checks.compactMap { $0 }
     }
 
-    /// Every event kind the detectors write, with the detector that writes it.
-    public static let kinds: [String: String] = [
-        "face.missing": FaceDetector.id, "face.multiple": FaceDetector.id, "gaze.away": FaceDetector.id,
-        "light.insufficient": FaceDetector.id,
-        "camera.blocked": CameraDetector.id, "camera.frozen": CameraDetector.id, "scene.change": CameraDetector.id,
-        "camera.lost": "session",
-        "audio.speech": AudioDetector.id, "audio.loud": AudioDetector.id, "mic.silent": AudioDetector.id,
-        "display.extra": "system", "program.forbidden": "system", "vm.detected": "system",
-        "network.changed": "system", "clock.jump": "system",
-    ]
+    /// Every flaggable event kind, with the writer that emits it (from `EventKind.catalog`).
+    public static let kinds: [String: String] = Dictionary(uniqueKeysWithValues: EventKind.catalog.map { ($0.kind, $0.writer) })
 
     /// The highest frame rate any media detector samples at; the runner queues no more.
     static let imageRate = max(FaceDetector.Defaults.samplesPerSecond, CameraDetector.Defaults.samplesPerSecond)
+
+    /// What the capture feed must offer for these settings: the face detector's box when faces
+    /// are looked for (the camera checks judge any size), otherwise a small picture for the
+    /// camera checks alone; at the highest rate a detector samples at.
+    static func analysisRequest(for settings: DetectionSettings) -> AnalysisRequest {
+        let faces = ["face.missing", "face.multiple", "gaze.away"].contains { settings.config(for: $0) != nil }
+        var request = faces ? FaceDetector.analysis : CameraDetector.analysis
+        request.framesPerSecond = imageRate
+        return request
+    }
 }

@@ -1,5 +1,5 @@
-public import Encode
 import Foundation
+import ProctorModel
 
 /// Runs the detectors on their own thread, fed through a bounded queue: `offer` never blocks
 /// the capture pipeline; when detection lags, frames are dropped, counted and reported as
@@ -31,8 +31,11 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
         }
     }
 
-    /// The frame rate the detectors sample at: a capture pipeline need not offer more.
-    public static let analysisFramesPerSecond = DetectorCatalog.imageRate
+    /// The pictures these detectors need from the capture pipeline: size, format and rate
+    /// (a pipeline need not offer more). The feed scales once to this; no detector rescales.
+    public static func analysisRequest(for settings: DetectionSettings) -> AnalysisRequest {
+        DetectorCatalog.analysisRequest(for: settings)
+    }
 
     private let settings: DetectionSettings
     private let options: Options
@@ -142,7 +145,7 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
         var nextSystemSample = 0.0
 
         func report(_ events: [TimelineEvent]) { events.forEach(onEvent) }
-        func failed(_ id: String, _ error: DetectError, at time: Double) {
+        func failed(_ id: String, _ error: ProctorError, at time: Double) {
             // One event per detector: a broken detector must not flood the timeline.
             guard reportedErrors.insert(id).inserted else { return }
             onEvent(TimelineEvent(kind: "detector.error", detector: id, severity: .coverage, start: time,

@@ -1,10 +1,11 @@
 import Foundation
+import ProctorModel
 
 /// `clock.jump`: the wall clock moved differently from the boot-time clock between samples,
 /// i.e. someone set the time. CLOCK_BOOTTIME keeps counting through suspend, so a laptop
 /// lid closed for a minute is not a jump.
 struct ClockCheck: SystemCheck {
-    static let id = "system"
+    static let id = EventKind.Writer.system
     typealias Reading = (wall: Double, steady: Double)
     static let defaultLimit = 2.0
 

@@ -2,8 +2,10 @@
 /// connectors (/sys/class/drm/card*-*/status), which see every monitor whether or not an
 /// X or Wayland session uses it. (XRandR would need a display connection the recorder may
 /// not have and could not see more than DRM does.)
+import ProctorModel
+
 struct DisplayCheck: SystemCheck {
-    static let id = "system"
+    static let id = EventKind.Writer.system
     private let roots: SystemRoots
     private let allowed: Int
     private var tracker: ConditionTracker

@@ -1,8 +1,10 @@
 /// `network.changed`: interfaces going up or down, or local addresses appearing or going,
 /// between samples (a phone tethered, a VPN started). From /sys/class/net/*/operstate,
 /// /proc/net/fib_trie (IPv4 local addresses) and /proc/net/if_inet6.
+import ProctorModel
+
 struct NetworkCheck: SystemCheck {
-    static let id = "system"
+    static let id = EventKind.Writer.system
     private let roots: SystemRoots
     private var last: Set<String>?
 

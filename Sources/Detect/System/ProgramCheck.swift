@@ -1,7 +1,9 @@
 /// `program.forbidden`: a process whose name (/proc/PID/comm) is on the exam's list. One
 /// interval per program name, from the first sample it was seen running to the first it was not.
+import ProctorModel
+
 struct ProgramCheck: SystemCheck {
-    static let id = "system"
+    static let id = EventKind.Writer.system
     /// The kernel keeps 15 bytes of a process name (TASK_COMM_LEN 16 with the NUL).
     static let commLength = 15
 

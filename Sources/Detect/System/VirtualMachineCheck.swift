@@ -1,8 +1,10 @@
 /// `vm.detected`: the exam runs inside a virtual machine, from the firmware's DMI strings
 /// (/sys/class/dmi/id) and the CPU's "hypervisor" flag (/proc/cpuinfo). Judged once, at the
 /// first sample: a machine does not stop being virtual during an exam.
+import ProctorModel
+
 struct VirtualMachineCheck: SystemCheck {
-    static let id = "system"
+    static let id = EventKind.Writer.system
     static let dmiFiles = ["sys_vendor", "product_name", "product_version", "board_vendor", "bios_vendor", "chassis_vendor"]
     /// Vendor strings hypervisors write into the virtual firmware (lower-cased substrings).
     static let markers = ["qemu", "kvm", "vmware", "virtualbox", "innotek", "xen", "bochs", "parallels",

@@ -2,6 +2,8 @@
 /// once it has held for `minimumSeconds`, and a break shorter than `gapSeconds` (one missed
 /// detection, a breath between words) does not end it. Start is the first sample where it
 /// held, end the first sample where it stopped, so both edges are as exact as the sampling.
+import ProctorModel
+
 struct ConditionTracker {
     let kind: String
     let detector: String

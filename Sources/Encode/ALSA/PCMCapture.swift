@@ -1,5 +1,6 @@
 internal import CALSA
 import Foundation
+import ProctorModel
 
 /// A capture PCM opened through libasound: mono signed 16-bit at `rate`, read in
 /// period-sized blocks. `read` blocks, so only the microphone's own thread calls it.
@@ -12,10 +13,10 @@ final class PCMCapture {
     let periodFrames: Int
 
     /// Opens `name` from ALSA's global configuration, or from `configText` when given.
-    init(name: String, rate: Int, configText: String? = nil) throws(EncodeError) {
+    init(name: String, rate: Int, configText: String? = nil) throws(ProctorError) {
         self.name = name
         self.rate = rate
-        config = try configText.map { text throws(EncodeError) in try ALSAConfig(text: text) }
+        config = try configText.map { text throws(ProctorError) in try ALSAConfig(text: text) }
         let status: Int32
         if let config {
             status = snd_pcm_open_lconf(&pcm, name, SND_PCM_STREAM_CAPTURE, 0, config.pointer)
@@ -28,7 +29,7 @@ final class PCMCapture {
                                             1, UInt32(rate), 1, 100_000)
         if configured < 0 {
             snd_pcm_close(pcm)
-            throw EncodeError(.deviceUnavailable,
+            throw ProctorError(.deviceUnavailable,
                               "microphone '\(name)' cannot record mono 16-bit at \(rate) Hz; try alsa:plughw:N,0 or alsa:default",
                               detail: "snd_pcm_set_params returned \(configured) (\(alsaErrorText(configured)))")
         }
@@ -39,15 +40,15 @@ final class PCMCapture {
 
     deinit { snd_pcm_close(pcm) }
 
-    static func openError(_ status: Int32, name: String) -> EncodeError {
+    static func openError(_ status: Int32, name: String) -> ProctorError {
         let detail = "snd_pcm_open(\(name)) returned \(status) (\(alsaErrorText(status)))"
         switch -status {
         case EBUSY:
-            return EncodeError(.deviceBusy, "microphone '\(name)' is in use by another program; close it and try again", detail: detail)
+            return ProctorError(.deviceBusy, "microphone '\(name)' is in use by another program; close it and try again", detail: detail)
         case EACCES, EPERM:
-            return EncodeError(.deviceUnavailable, "microphone '\(name)' cannot be opened: permission denied (are you in the 'audio' group?)", detail: detail)
+            return ProctorError(.deviceUnavailable, "microphone '\(name)' cannot be opened: permission denied (are you in the 'audio' group?)", detail: detail)
         default:
-            return EncodeError(.deviceUnavailable, "microphone '\(name)' was not found", detail: detail)
+            return ProctorError(.deviceUnavailable, "microphone '\(name)' was not found", detail: detail)
         }
     }
 
@@ -58,14 +59,14 @@ final class PCMCapture {
     }
 
     /// Reads up to `buffer.count` frames.
-    func read(into buffer: UnsafeMutableBufferPointer<Int16>) throws(EncodeError) -> ReadResult {
+    func read(into buffer: UnsafeMutableBufferPointer<Int16>) throws(ProctorError) -> ReadResult {
         let got = snd_pcm_readi(pcm, buffer.baseAddress, snd_pcm_uframes_t(buffer.count))
         if got >= 0 { return .samples(Int(got)) }
         let code = Int32(got)
         if code == -EAGAIN || code == -EINTR { return .samples(0) }
         // EPIPE (overrun) and ESTRPIPE (suspend) are recoverable; anything else means the device went away.
         if snd_pcm_recover(pcm, code, 1) >= 0 { return .recovered }
-        throw EncodeError(.deviceUnavailable, "microphone '\(name)' stopped delivering: \(alsaErrorText(code))",
+        throw ProctorError(.deviceUnavailable, "microphone '\(name)' stopped delivering: \(alsaErrorText(code))",
                           detail: "snd_pcm_readi returned \(code)")
     }
 }

@@ -1,6 +1,8 @@
 /// A microphone read with `snd_pcm_readi` in period-sized blocks. Its media time comes from
 /// counting samples (the sound card's clock is the steadiest one there is); after an overrun
 /// the count is re-anchored on the session clock, and the pipeline sees the jump as a gap.
+import ProctorModel
+
 final class ALSAMicrophone: CaptureDevice {
     let role = "mic"
     let retries = true
@@ -20,7 +22,7 @@ final class ALSAMicrophone: CaptureDevice {
 
     var isOpen: Bool { pcm != nil }
 
-    func open() throws(EncodeError) {
+    func open() throws(ProctorError) {
         let capture = try PCMCapture(name: pcmName, rate: rate, configText: configText)
         buffer = [Int16](repeating: 0, count: capture.periodFrames)
         pcm = capture
@@ -31,10 +33,10 @@ final class ALSAMicrophone: CaptureDevice {
 
     func resetPacing() { anchor = nil }
 
-    func next(clock: MediaClock) throws(EncodeError) -> Captured? {
+    func next(clock: MediaClock) throws(ProctorError) -> Captured? {
         guard let pcm else { return nil }
         while true {
-            let result = try buffer.withUnsafeMutableBufferPointer { (samples) throws(EncodeError) in try pcm.read(into: samples) }
+            let result = try buffer.withUnsafeMutableBufferPointer { (samples) throws(ProctorError) in try pcm.read(into: samples) }
             switch result {
             case .recovered:
                 anchor = nil

@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import ProctorModel
 
 /// A camera, screen or test/file source read through libavformat/libavdevice: `v4l2`,
 /// `x11grab`, `lavfi`, or a file. Live devices are stamped when a frame arrives; lavfi and
@@ -32,8 +33,8 @@ final class AVCaptureDevice: CaptureDevice {
 
     var isOpen: Bool { media != nil }
 
-    func open() throws(EncodeError) {
-        var firstError: EncodeError?
+    func open() throws(ProctorError) {
+        var firstError: ProctorError?
         for options in input.optionSets {
             do {
                 media = try InputMedia(format: input.format, url: input.url, options: options, type: input.type)
@@ -47,7 +48,7 @@ final class AVCaptureDevice: CaptureDevice {
                 firstError = firstError ?? error
             }
         }
-        throw firstError ?? EncodeError(.deviceUnavailable, "\(role) \(input.url) cannot be opened")
+        throw firstError ?? ProctorError(.deviceUnavailable, "\(role) \(input.url) cannot be opened")
     }
 
     func close() {
@@ -57,7 +58,7 @@ final class AVCaptureDevice: CaptureDevice {
 
     func resetPacing() { pacer.reset() }
 
-    func next(clock: MediaClock) throws(EncodeError) -> Captured? {
+    func next(clock: MediaClock) throws(ProctorError) -> Captured? {
         guard let media else { return nil }
         scratch.unref()
         guard try media.nextFrame(into: scratch) else { return nil }

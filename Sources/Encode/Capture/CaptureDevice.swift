@@ -1,14 +1,16 @@
 /// One capture device, driven by its own `CaptureThread`. `next` blocks until the device
 /// has something; that is why it never runs on the cooperative pool.
+import ProctorModel
+
 protocol CaptureDevice: AnyObject {
     /// "camera", "mic" or "screen": the name used in notices and logs.
     var role: String { get }
     /// Whether a failure is worth retrying: a camera can be plugged back in, a file cannot grow.
     var retries: Bool { get }
     var isOpen: Bool { get }
-    func open() throws(EncodeError)
+    func open() throws(ProctorError)
     /// The next picture or block of samples, stamped on `clock`; nil at the end of the input.
-    func next(clock: MediaClock) throws(EncodeError) -> Captured?
+    func next(clock: MediaClock) throws(ProctorError) -> Captured?
     func close()
     /// Forget the mapping from source time to media time (after reads outside a recording).
     func resetPacing()

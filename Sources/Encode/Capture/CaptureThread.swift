@@ -1,4 +1,5 @@
 import Foundation
+import ProctorModel
 
 /// Runs one `CaptureDevice` on a dedicated thread, handing what it reads to the pipeline
 /// queue. A device that fails is reported, closed and retried every `retryInterval` seconds

@@ -1,8 +1,9 @@
 import Foundation
+import ProctorModel
 
 /// Turns a `SourceSpec` into the device that reads it, resolving `auto` on this machine.
 enum DeviceResolver {
-    static func camera(_ spec: SourceSpec, settings: RecordingSettings) throws(EncodeError) -> CaptureDevice? {
+    static func camera(_ spec: SourceSpec, settings: RecordingSettings) throws(ProctorError) -> CaptureDevice? {
         let video = settings.camera
         switch spec {
         case .none: return nil
@@ -13,14 +14,14 @@ enum DeviceResolver {
         case .auto:
             let nodes = (0..<10).map { "/dev/video\($0)" }
             guard let node = nodes.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-                throw EncodeError(.deviceUnavailable, "no camera was found (/dev/video0-9); plug one in or pass --camera")
+                throw ProctorError(.deviceUnavailable, "no camera was found (/dev/video0-9); plug one in or pass --camera")
             }
             return v4l2(node, settings)
-        case .alsa, .x11: throw EncodeError(.usage, "--camera '\(spec)' is not a camera source")
+        case .alsa, .x11: throw ProctorError(.usage, "--camera '\(spec)' is not a camera source")
         }
     }
 
-    static func microphone(_ spec: SourceSpec, settings: RecordingSettings) throws(EncodeError) -> CaptureDevice? {
+    static func microphone(_ spec: SourceSpec, settings: RecordingSettings) throws(ProctorError) -> CaptureDevice? {
         switch spec {
         case .none: return nil
         case .test:
@@ -28,11 +29,11 @@ enum DeviceResolver {
         case .file(let path): return try file("mic", path, .audio, settings)
         case .alsa(let pcm): return ALSAMicrophone(pcm: pcm, configText: settings.alsaConfiguration, rate: settings.audioSampleRate)
         case .auto: return ALSAMicrophone(pcm: "default", configText: nil, rate: settings.audioSampleRate)
-        case .v4l2, .x11: throw EncodeError(.usage, "--mic '\(spec)' is not a microphone source")
+        case .v4l2, .x11: throw ProctorError(.usage, "--mic '\(spec)' is not a microphone source")
         }
     }
 
-    static func screen(_ spec: SourceSpec, settings: RecordingSettings) throws(EncodeError) -> CaptureDevice? {
+    static func screen(_ spec: SourceSpec, settings: RecordingSettings) throws(ProctorError) -> CaptureDevice? {
         let video = settings.screen
         switch spec {
         case .none: return nil
@@ -43,7 +44,7 @@ enum DeviceResolver {
             // No display (a console or ssh session) means there is no screen to record.
             guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else { return nil }
             return x11(display, settings)
-        case .file, .v4l2, .alsa: throw EncodeError(.usage, "--screen '\(spec)' is not a screen source")
+        case .file, .v4l2, .alsa: throw ProctorError(.usage, "--screen '\(spec)' is not a screen source")
         }
     }
 
@@ -52,9 +53,9 @@ enum DeviceResolver {
                         audioRate: settings.audioSampleRate)
     }
 
-    private static func file(_ role: String, _ path: String, _ type: InputMedia.MediaType, _ settings: RecordingSettings) throws(EncodeError) -> CaptureDevice {
+    private static func file(_ role: String, _ path: String, _ type: InputMedia.MediaType, _ settings: RecordingSettings) throws(ProctorError) -> CaptureDevice {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw EncodeError(.missingInput, "\(role) file '\(path)' does not exist")
+            throw ProctorError(.missingInput, "\(role) file '\(path)' does not exist")
         }
         return AVCaptureDevice(role: role, input: .init(format: nil, url: path, optionSets: [[:]], type: type, live: false),
                                audioRate: settings.audioSampleRate)

@@ -1,6 +1,8 @@
 /// What the student (or a script) asked to record from, as given on the command line:
 /// `--camera auto|none|test|v4l2:/dev/videoN|file:PATH`,
 /// `--mic auto|none|test|alsa:PCM|file:PATH`, `--screen auto|none|test|x11:DISPLAY`.
+import ProctorModel
+
 public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
     /// Pick the first device that exists (camera: /dev/video0.., mic: ALSA "default",
     /// screen: $DISPLAY); what "auto" resolved to is recorded in the bundle metadata.
@@ -18,18 +20,19 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
     /// A media file played as if it were the device, paced in real time.
     case file(path: String)
 
-    public enum Kind: String, Sendable { case camera, microphone = "mic", screen }
+    /// Which option a spec was given for.
+    public typealias Kind = SourceRole
 
     /// Parses one `--camera`, `--mic` or `--screen` value; the error names the option and
     /// lists the forms it accepts.
-    public init(parsing text: String, for kind: Kind) throws(EncodeError) {
+    public init(parsing text: String, for kind: Kind) throws(ProctorError) {
         let accepted: String
         switch kind {
         case .camera: accepted = "auto, none, test, v4l2:/dev/videoN or file:PATH"
         case .microphone: accepted = "auto, none, test, alsa:PCM or file:PATH"
         case .screen: accepted = "auto, none, test or x11:DISPLAY"
         }
-        let bad = EncodeError(.usage, "--\(kind.rawValue) '\(text)' is not a source; use \(accepted)")
+        let bad = ProctorError(.usage, "--\(kind.rawValue) '\(text)' is not a source; use \(accepted)")
         switch text {
         case "auto": self = .auto; return
         case "none": self = .none; return

@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import ProctorModel
 
 /// FFmpeg's own message for an AVERROR code, as `av_strerror` writes it.
 func avErrorText(_ code: Int32) -> String {
@@ -19,11 +20,11 @@ enum AVStatus {
 /// Turns an FFmpeg return code into a Swift error naming the call, keeping EAGAIN and EOF as
 /// control flow because the send/receive loop is driven by them.
 @discardableResult
-func check(_ code: Int32, _ call: String, as errorCode: EncodeError.Code = .library,
-           _ message: @autoclosure () -> String? = nil) throws(EncodeError) -> AVStatus {
+func check(_ code: Int32, _ call: String, as errorCode: ProctorError.Code = .library,
+           _ message: @autoclosure () -> String? = nil) throws(ProctorError) -> AVStatus {
     if code >= 0 { return .ok(code) }
     if code == proctor_averror_eagain() { return .again }
     if code == proctor_averror_eof() { return .endOfStream }
     let text = avErrorText(code)
-    throw EncodeError(errorCode, message() ?? "\(call) failed: \(text)", detail: "\(call) returned \(code) (\(text))")
+    throw ProctorError(errorCode, message() ?? "\(call) failed: \(text)", detail: "\(call) returned \(code) (\(text))")
 }

@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import ProctorModel
 
 /// One AVFrame, owned by whichever stage holds this object: capture threads hand it to the
 /// pipeline thread through a queue and never touch it again, hence `@unchecked Sendable`.
@@ -46,7 +47,7 @@ final class Packet {
     func unref() { av_packet_unref(pointer) }
 
     /// A packet holding a copy of `bytes`, with the zeroed padding decoders read past the end.
-    convenience init(copying bytes: [UInt8]) throws(EncodeError) {
+    convenience init(copying bytes: [UInt8]) throws(ProctorError) {
         self.init()
         try check(av_new_packet(pointer, Int32(bytes.count)), "av_new_packet", "out of memory for \(bytes.count) bytes")
         bytes.withUnsafeBufferPointer { source in

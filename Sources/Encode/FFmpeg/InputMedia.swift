@@ -1,5 +1,6 @@
 internal import CFFmpeg
 import Foundation
+import ProctorModel
 
 /// A libavformat input (a device through libavdevice, a lavfi graph, or a file) with the
 /// decoder of its one video or audio stream. `nextFrame` blocks until a frame is decoded,
@@ -18,20 +19,20 @@ final class InputMedia {
     let nominalFrameRate: Double
 
     /// Opens `url` with the libavdevice/libavformat input `format` (nil: probe a file).
-    init(format: String?, url: String, options: [String: String], type: MediaType) throws(EncodeError) {
+    init(format: String?, url: String, options: [String: String], type: MediaType) throws(ProctorError) {
         avdevice_register_all()
         var inputFormat: UnsafePointer<AVInputFormat>?
         if let format {
             inputFormat = av_find_input_format(format)
             guard inputFormat != nil else {
-                throw EncodeError(.unsupported, "this FFmpeg has no '\(format)' input; install libavdevice with it")
+                throw ProctorError(.unsupported, "this FFmpeg has no '\(format)' input; install libavdevice with it")
             }
         }
         var dictionary = Dictionary(options)
         defer { dictionary.free() }
         let status = avformat_open_input(&context, url, inputFormat, &dictionary.pointer)
         if status < 0 { throw InputMedia.openError(status, format: format, url: url) }
-        do throws(EncodeError) {
+        do throws(ProctorError) {
             // Devices and lavfi describe their stream when opened; probing them would read (and
             // wait for) several frames, a second or more at a screen's 1 fps.
             if format == nil {
@@ -41,7 +42,7 @@ final class InputMedia {
             let wanted = type == .video ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO
             let index = av_find_best_stream(context, wanted, -1, -1, nil, 0)
             guard index >= 0, let stream = context!.pointee.streams[Int(index)] else {
-                throw EncodeError(.badData, "'\(url)' has no \(type == .video ? "video" : "audio") stream")
+                throw ProctorError(.badData, "'\(url)' has no \(type == .video ? "video" : "audio") stream")
             }
             streamIndex = index
             timeBase = av_q2d(stream.pointee.time_base)
@@ -58,25 +59,25 @@ final class InputMedia {
 
     /// Maps an open failure to what the student can do about it: no such device or file,
     /// somebody else holds the device, or the data is not media.
-    private static func openError(_ status: Int32, format: String?, url: String) -> EncodeError {
+    private static func openError(_ status: Int32, format: String?, url: String) -> ProctorError {
         let text = avErrorText(status)
         let detail = "avformat_open_input(\(format ?? "file"), \(url)) returned \(status) (\(text))"
         let what = format == nil || format == "lavfi" ? "'\(url)'" : "\(format!) device \(url)"
         switch status {
         case proctor_averror(ENOENT), proctor_averror(ENODEV), proctor_averror(ENXIO):
-            return EncodeError(format == nil ? .missingInput : .deviceUnavailable, "\(what) was not found", detail: detail)
+            return ProctorError(format == nil ? .missingInput : .deviceUnavailable, "\(what) was not found", detail: detail)
         case proctor_averror(EBUSY):
-            return EncodeError(.deviceBusy, "\(what) is in use by another program; close it and try again", detail: detail)
+            return ProctorError(.deviceBusy, "\(what) is in use by another program; close it and try again", detail: detail)
         case proctor_averror(EACCES), proctor_averror(EPERM):
-            return EncodeError(.deviceUnavailable, "\(what) cannot be opened: permission denied (are you in the 'video' group?)", detail: detail)
+            return ProctorError(.deviceUnavailable, "\(what) cannot be opened: permission denied (are you in the 'video' group?)", detail: detail)
         default:
-            if format == nil { return EncodeError(.badData, "\(what) cannot be read as media: \(text)", detail: detail) }
-            return EncodeError(.deviceUnavailable, "\(what) cannot be opened: \(text)", detail: detail)
+            if format == nil { return ProctorError(.badData, "\(what) cannot be read as media: \(text)", detail: detail) }
+            return ProctorError(.deviceUnavailable, "\(what) cannot be opened: \(text)", detail: detail)
         }
     }
 
     /// Decodes the next frame of the stream into `frame`; false at the end of the input.
-    func nextFrame(into frame: Frame) throws(EncodeError) -> Bool {
+    func nextFrame(into frame: Frame) throws(ProctorError) -> Bool {
         while true {
             switch try check(avcodec_receive_frame(decoder.pointer, frame.pointer), "avcodec_receive_frame", as: .badData) {
             case .ok: return true

@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import ProctorModel
 
 /// libavformat's Matroska muxer writing through a `SinkIO`. Clusters are closed at least
 /// every `clusterMilliseconds` and every packet is flushed, so what reached the sink is at
@@ -10,7 +11,7 @@ final class MatroskaMuxer {
     private var started = false
     private var finished = false
 
-    init(sink: MediaSink, clusterMilliseconds: Int) throws(EncodeError) {
+    init(sink: MediaSink, clusterMilliseconds: Int) throws(ProctorError) {
         var context: UnsafeMutablePointer<AVFormatContext>?
         try check(avformat_alloc_output_context2(&context, nil, "matroska", nil), "avformat_alloc_output_context2", as: .unsupported)
         self.context = context!
@@ -35,8 +36,8 @@ final class MatroskaMuxer {
     var wantsGlobalHeader: Bool { context.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 }
 
     /// Adds a stream carrying `encoder`'s output; returns its index.
-    func addStream(for encoder: CodecContext, title: String) throws(EncodeError) -> Int32 {
-        guard let stream = avformat_new_stream(context, nil) else { throw EncodeError(.library, "avformat_new_stream failed") }
+    func addStream(for encoder: CodecContext, title: String) throws(ProctorError) -> Int32 {
+        guard let stream = avformat_new_stream(context, nil) else { throw ProctorError(.library, "avformat_new_stream failed") }
         try check(avcodec_parameters_from_context(stream.pointee.codecpar, encoder.pointer), "avcodec_parameters_from_context")
         stream.pointee.time_base = encoder.pointer.pointee.time_base
         av_dict_set(&stream.pointee.metadata, "title", title, 0)
@@ -44,7 +45,7 @@ final class MatroskaMuxer {
         return stream.pointee.index
     }
 
-    func start(title: String) throws(EncodeError) {
+    func start(title: String) throws(ProctorError) {
         av_dict_set(&context.pointee.metadata, "title", title, 0)
         var options = Dictionary(["cluster_time_limit": String(clusterMilliseconds), "live": "1",
                                   "flush_packets": "1"])
@@ -55,7 +56,7 @@ final class MatroskaMuxer {
     }
 
     /// Writes one encoded packet of stream `index` (timestamps in its encoder's time base).
-    func write(_ packet: Packet, stream index: Int32) throws(EncodeError) {
+    func write(_ packet: Packet, stream index: Int32) throws(ProctorError) {
         packet.pointer.pointee.stream_index = index
         let timeBase = timeBases[Int(index)]
         let end = Double(packet.pointer.pointee.pts + packet.pointer.pointee.duration) * Double(timeBase.num) / Double(timeBase.den)
@@ -66,18 +67,18 @@ final class MatroskaMuxer {
     }
 
     /// Writes what is still interleaved and the trailer, then flushes the last bytes.
-    func finish() throws(EncodeError) {
+    func finish() throws(ProctorError) {
         guard started, !finished else { return }
         finished = true
         try wrap(av_write_trailer(context), "av_write_trailer")
         io.flush()
-        if let error = io.sinkError { throw EncodeError(.io, "saving the recording failed: \(error)") }
+        if let error = io.sinkError { throw ProctorError(.io, "saving the recording failed: \(error)") }
     }
 
     var bytesWritten: Int64 { io.bytesWritten }
 
-    private func wrap(_ status: Int32, _ call: String) throws(EncodeError) {
-        if let error = io.sinkError { throw EncodeError(.io, "saving the recording failed: \(error)", detail: call) }
+    private func wrap(_ status: Int32, _ call: String) throws(ProctorError) {
+        if let error = io.sinkError { throw ProctorError(.io, "saving the recording failed: \(error)", detail: call) }
         try check(status, call, as: .io)
     }
 }

@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import ProctorModel
 
 /// A libswresample context turning any decoded audio into mono signed 16-bit samples at the
 /// recording rate, which is what the Opus encoder and the audio detectors take.
@@ -7,7 +8,7 @@ final class Resampler {
     let outputRate: Int32
     private var buffer: [Int16] = []
 
-    init(from frame: Frame, outputRate: Int32) throws(EncodeError) {
+    init(from frame: Frame, outputRate: Int32) throws(ProctorError) {
         self.outputRate = outputRate
         var outLayout = AVChannelLayout()
         av_channel_layout_default(&outLayout, 1)
@@ -23,7 +24,7 @@ final class Resampler {
     deinit { swr_free(&context) }
 
     /// Converted samples for one decoded frame.
-    func convert(_ frame: Frame) throws(EncodeError) -> [Int16] {
+    func convert(_ frame: Frame) throws(ProctorError) -> [Int16] {
         let input = frame.pointer
         let capacity = Int(swr_get_out_samples(context, input.pointee.nb_samples))
         if buffer.count < capacity { buffer = [Int16](repeating: 0, count: capacity) }

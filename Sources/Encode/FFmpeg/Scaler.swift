@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import ProctorModel
 
 /// A libswscale context converting frames of one input geometry to one output geometry.
 /// Rebuilt by its owner when the input changes (a camera reconnected at another size).
@@ -10,11 +11,11 @@ final class Scaler {
     /// Bilinear (the default) is plenty for a webcam at 640x480 and keeps the per-frame cost
     /// low; stills ask for accurate rounding and full chroma instead.
     init(from source: (width: Int32, height: Int32, format: Int32),
-         to target: (width: Int32, height: Int32, format: AVPixelFormat), flags: Int32 = Int32(SWS_BILINEAR)) throws(EncodeError) {
+         to target: (width: Int32, height: Int32, format: AVPixelFormat), flags: Int32 = Int32(SWS_BILINEAR)) throws(ProctorError) {
         guard let context = sws_getContext(source.width, source.height, AVPixelFormat(source.format),
                                            target.width, target.height, target.format,
                                            flags, nil, nil, nil) else {
-            throw EncodeError(.unsupported, "cannot convert \(source.width)x\(source.height) pixel format \(source.format) for encoding")
+            throw ProctorError(.unsupported, "cannot convert \(source.width)x\(source.height) pixel format \(source.format) for encoding")
         }
         self.source = source
         self.target = target
@@ -28,7 +29,7 @@ final class Scaler {
     }
 
     /// Scales into `output`, whose buffers must already be allocated for `target`.
-    func scale(_ input: Frame, into output: Frame) throws(EncodeError) {
+    func scale(_ input: Frame, into output: Frame) throws(ProctorError) {
         let input = input.pointer, output = output.pointer
         let rows = withUnsafePointer(to: &input.pointee.data) { data in
             withUnsafePointer(to: &input.pointee.linesize) { linesize in
@@ -69,8 +70,8 @@ final class Scaler {
 
     /// Converts raw planes: packed pixel buffers or frames of any layout.
     func scale(_ sourcePlanes: [UnsafePointer<UInt8>?], _ sourceStrides: [Int32], height: Int32,
-               _ destinationPlanes: [UnsafeMutablePointer<UInt8>?], _ destinationStrides: [Int32]) throws(EncodeError) {
+               _ destinationPlanes: [UnsafeMutablePointer<UInt8>?], _ destinationStrides: [Int32]) throws(ProctorError) {
         let rows = sws_scale(context, sourcePlanes, sourceStrides, 0, height, destinationPlanes, destinationStrides)
-        guard rows > 0 else { throw EncodeError(.library, "libswscale converted no rows", detail: "sws_scale returned \(rows)") }
+        guard rows > 0 else { throw ProctorError(.library, "libswscale converted no rows", detail: "sws_scale returned \(rows)") }
     }
 }

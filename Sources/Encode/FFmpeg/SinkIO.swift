@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import ProctorModel
 
 /// A write-only, non-seekable AVIOContext whose flushes go to a `MediaSink`. Non-seekable is
 /// deliberate: the Matroska muxer then never goes back to patch sizes, so every byte handed
@@ -12,9 +13,9 @@ final class SinkIO {
     /// End time of the newest packet handed to the muxer, passed along with each chunk.
     var mediaTime: Double = 0
 
-    init(sink: MediaSink, bufferSize: Int = 64 * 1024) throws(EncodeError) {
+    init(sink: MediaSink, bufferSize: Int = 64 * 1024) throws(ProctorError) {
         self.sink = sink
-        guard let buffer = av_malloc(bufferSize) else { throw EncodeError(.library, "av_malloc: out of memory") }
+        guard let buffer = av_malloc(bufferSize) else { throw ProctorError(.library, "av_malloc: out of memory") }
         pointer = UnsafeMutablePointer(mutating: avio_alloc_context(buffer.assumingMemoryBound(to: UInt8.self), Int32(bufferSize), 1, nil, nil,
                                                                     { opaque, data, size in
             let io = Unmanaged<SinkIO>.fromOpaque(opaque!).takeUnretainedValue()

@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import ProctorModel
 
 /// Still pictures: the ID and face photos, evidence frames in reports, and fixture images in
 /// tests. JPEG and PNG are decoded and JPEG encoded with libavcodec's own codecs, so there is
@@ -6,14 +7,14 @@ internal import CFFmpeg
 public enum StillImage {
     /// Decodes a JPEG or PNG into packed pixels of the requested format.
     public static func decode(_ bytes: [UInt8], as format: AnalysisImage.PixelFormat = .rgb24,
-                              time: Double = 0) throws(EncodeError) -> AnalysisImage {
+                              time: Double = 0) throws(ProctorError) -> AnalysisImage {
         let codecID: AVCodecID
         if bytes.starts(with: [0xFF, 0xD8]) {
             codecID = AV_CODEC_ID_MJPEG
         } else if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) {
             codecID = AV_CODEC_ID_PNG
         } else {
-            throw EncodeError(.badData, "the image is neither JPEG nor PNG")
+            throw ProctorError(.badData, "the image is neither JPEG nor PNG")
         }
         let decoder = try CodecContext.decoder(id: codecID)
         let packet = try Packet(copying: bytes)
@@ -22,16 +23,16 @@ public enum StillImage {
         let frame = Frame()
         guard case .ok = try check(avcodec_receive_frame(decoder.pointer, frame.pointer), "avcodec_receive_frame",
                                    as: .badData, "the image is damaged") else {
-            throw EncodeError(.badData, "the image is damaged: it holds no picture")
+            throw ProctorError(.badData, "the image is damaged: it holds no picture")
         }
         return try convert(frame.pointer, to: format, width: Int(frame.width), height: Int(frame.height), time: time)
     }
 
     /// Encodes a picture as a baseline JPEG. `quality` runs from 1 (smallest) to 100 (best).
-    public static func encodeJPEG(_ image: AnalysisImage, quality: Int = 85) throws(EncodeError) -> [UInt8] {
+    public static func encodeJPEG(_ image: AnalysisImage, quality: Int = 85) throws(ProctorError) -> [UInt8] {
         // The MJPEG encoder wants an even size for 4:2:0 chroma.
         let width = image.width & ~1, height = image.height & ~1
-        guard width > 0, height > 0 else { throw EncodeError(.usage, "an image must be at least 2x2 pixels to encode") }
+        guard width > 0, height > 0 else { throw ProctorError(.usage, "an image must be at least 2x2 pixels to encode") }
         // JPEG quantiser scale 2 (best) ... 31 (worst), in lambda units.
         let quantiser = Int32(2 + (100 - min(max(quality, 1), 100)) * 29 / 99) * FF_QP2LAMBDA
         let encoder = try CodecContext.encoder(id: AV_CODEC_ID_MJPEG) { context in
@@ -56,14 +57,14 @@ public enum StillImage {
         try check(avcodec_send_frame(encoder.pointer, nil), "avcodec_send_frame", "the JPEG encoder did not flush")
         let packet = Packet()
         guard case .ok = try check(avcodec_receive_packet(encoder.pointer, packet.pointer), "avcodec_receive_packet") else {
-            throw EncodeError(.library, "the JPEG encoder produced nothing")
+            throw ProctorError(.library, "the JPEG encoder produced nothing")
         }
         return Array(UnsafeBufferPointer(start: packet.pointer.pointee.data, count: Int(packet.pointer.pointee.size)))
     }
 
     /// Scales to exactly `width` x `height` (aspect not kept) and/or changes the pixel format.
     public static func resized(_ image: AnalysisImage, width: Int, height: Int,
-                               format: AnalysisImage.PixelFormat? = nil) throws(EncodeError) -> AnalysisImage {
+                               format: AnalysisImage.PixelFormat? = nil) throws(ProctorError) -> AnalysisImage {
         let target = format ?? image.format
         var pixels = [UInt8](repeating: 0, count: width * height * target.bytesPerPixel)
         try scalePacked(image, into: &pixels, width: width, height: height, format: target)
@@ -73,7 +74,7 @@ public enum StillImage {
     /// Fits the picture inside `width` x `height` keeping its aspect ratio and pads the rest
     /// with black. Detectors use this so that faces are never stretched out of shape.
     public static func letterboxed(_ image: AnalysisImage, width: Int, height: Int,
-                                   format: AnalysisImage.PixelFormat? = nil) throws(EncodeError) -> AnalysisImage {
+                                   format: AnalysisImage.PixelFormat? = nil) throws(ProctorError) -> AnalysisImage {
         let target = format ?? image.format
         let scale = min(Double(width) / Double(image.width), Double(height) / Double(image.height))
         let innerWidth = max(2, Int((Double(image.width) * scale).rounded()) & ~1)
@@ -101,21 +102,21 @@ public enum StillImage {
     private static let stillQuality = Int32(SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT)
 
     private static func scaler(_ width: Int, _ height: Int, _ format: AVPixelFormat,
-                               to target: (Int, Int, AVPixelFormat)) throws(EncodeError) -> Scaler {
+                               to target: (Int, Int, AVPixelFormat)) throws(ProctorError) -> Scaler {
         try Scaler(from: (Int32(width), Int32(height), format.rawValue),
                    to: (Int32(target.0), Int32(target.1), target.2), flags: stillQuality)
     }
 
     /// Converts a decoded frame of any size and format into a packed AnalysisImage.
     static func convert(_ frame: UnsafeMutablePointer<AVFrame>, to format: AnalysisImage.PixelFormat,
-                        width: Int, height: Int, time: Double) throws(EncodeError) -> AnalysisImage {
+                        width: Int, height: Int, time: Double) throws(ProctorError) -> AnalysisImage {
         let scaler = try scaler(Int(frame.pointee.width), Int(frame.pointee.height), AVPixelFormat(rawValue: frame.pointee.format),
                                 to: (width, height, avPixelFormat(format)))
         var pixels = [UInt8](repeating: 0, count: width * height * format.bytesPerPixel)
         let sourcePlanes: [UnsafePointer<UInt8>?] = (0..<4).map { UnsafePointer(planeData(frame, $0)) }
         let sourceStrides: [Int32] = (0..<4).map { planeLineSize(frame, $0) }
         let lineSize = Int32(width * format.bytesPerPixel)
-        try pixels.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<UInt8>) throws(EncodeError) in
+        try pixels.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<UInt8>) throws(ProctorError) in
             try scaler.scale(sourcePlanes, sourceStrides, height: frame.pointee.height,
                              [buffer.baseAddress, nil, nil, nil], [lineSize, 0, 0, 0])
         }
@@ -123,25 +124,25 @@ public enum StillImage {
     }
 
     private static func scalePacked(_ image: AnalysisImage, into pixels: inout [UInt8], width: Int, height: Int,
-                                    format: AnalysisImage.PixelFormat) throws(EncodeError) {
+                                    format: AnalysisImage.PixelFormat) throws(ProctorError) {
         let scaler = try scaler(image.width, image.height, avPixelFormat(image.format), to: (width, height, avPixelFormat(format)))
         let sourceStrides: [Int32] = [Int32(image.width * image.format.bytesPerPixel), 0, 0, 0]
         let strides: [Int32] = [Int32(width * format.bytesPerPixel), 0, 0, 0]
-        try image.pixels.withUnsafeBufferPointer { (source: UnsafeBufferPointer<UInt8>) throws(EncodeError) in
-            try pixels.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<UInt8>) throws(EncodeError) in
+        try image.pixels.withUnsafeBufferPointer { (source: UnsafeBufferPointer<UInt8>) throws(ProctorError) in
+            try pixels.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<UInt8>) throws(ProctorError) in
                 try scaler.scale([source.baseAddress, nil, nil, nil], sourceStrides, height: Int32(image.height),
                                  [buffer.baseAddress, nil, nil, nil], strides)
             }
         }
     }
 
-    private static func scale(packed image: AnalysisImage, intoFrame frame: UnsafeMutablePointer<AVFrame>) throws(EncodeError) {
+    private static func scale(packed image: AnalysisImage, intoFrame frame: UnsafeMutablePointer<AVFrame>) throws(ProctorError) {
         let scaler = try scaler(image.width, image.height, avPixelFormat(image.format),
                                 to: (Int(frame.pointee.width), Int(frame.pointee.height), AVPixelFormat(rawValue: frame.pointee.format)))
         let sourceStrides: [Int32] = [Int32(image.width * image.format.bytesPerPixel), 0, 0, 0]
         let destination: [UnsafeMutablePointer<UInt8>?] = (0..<4).map { planeData(frame, $0) }
         let strides: [Int32] = (0..<4).map { planeLineSize(frame, $0) }
-        try image.pixels.withUnsafeBufferPointer { (source: UnsafeBufferPointer<UInt8>) throws(EncodeError) in
+        try image.pixels.withUnsafeBufferPointer { (source: UnsafeBufferPointer<UInt8>) throws(ProctorError) in
             try scaler.scale([source.baseAddress, nil, nil, nil], sourceStrides, height: Int32(image.height), destination, strides)
         }
     }

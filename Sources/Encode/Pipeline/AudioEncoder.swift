@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import ProctorModel
 
 /// libopus for the microphone: mono, signed 16-bit in, 20 ms frames out. Samples arrive in
 /// whatever block size the source reads and are re-cut into encoder frames here. Timestamps
@@ -19,7 +20,7 @@ final class AudioEncoder {
     private let gapTolerance = 0.05
     private(set) var encodedSamples: Int64 = 0
 
-    init(rate: Int, bitsPerSecond: Int, muxer: MatroskaMuxer, title: String) throws(EncodeError) {
+    init(rate: Int, bitsPerSecond: Int, muxer: MatroskaMuxer, title: String) throws(ProctorError) {
         let globalHeader = muxer.wantsGlobalHeader
         codec = try CodecContext.encoder(named: "libopus") { context in
             context.pointee.sample_rate = Int32(rate)
@@ -42,7 +43,7 @@ final class AudioEncoder {
 
     /// Appends samples whose first one was taken at media time `time`; returns the seconds of
     /// silence inserted for a gap before them (0 when the audio was continuous).
-    func append(_ samples: [Int16], time: Double) throws(EncodeError) -> Double {
+    func append(_ samples: [Int16], time: Double) throws(ProctorError) -> Double {
         let start = Int64((time * Double(rate)).rounded())
         var gap = 0.0
         if let pendingStart {
@@ -59,7 +60,7 @@ final class AudioEncoder {
         return gap
     }
 
-    private func encodeWholeFrames() throws(EncodeError) {
+    private func encodeWholeFrames() throws(ProctorError) {
         var used = 0
         while pending.count - used >= frameSize {
             try send(pending[used..<(used + frameSize)])
@@ -71,7 +72,7 @@ final class AudioEncoder {
         }
     }
 
-    private func send(_ samples: ArraySlice<Int16>) throws(EncodeError) {
+    private func send(_ samples: ArraySlice<Int16>) throws(ProctorError) {
         try check(av_frame_make_writable(frame.pointer), "av_frame_make_writable(audio)")
         frame.pointer.pointee.nb_samples = Int32(samples.count)
         samples.withUnsafeBytes { bytes in
@@ -84,7 +85,7 @@ final class AudioEncoder {
     }
 
     /// Encodes the last partial frame, then drains the encoder.
-    func flush() throws(EncodeError) {
+    func flush() throws(ProctorError) {
         if !pending.isEmpty {
             try send(pending[...])
             pendingStart! += Int64(pending.count)
@@ -94,7 +95,7 @@ final class AudioEncoder {
         try drain()
     }
 
-    private func drain() throws(EncodeError) {
-        try codec.receivePackets(into: packet) { packet throws(EncodeError) in try muxer.write(packet, stream: stream) }
+    private func drain() throws(ProctorError) {
+        try codec.receivePackets(into: packet) { packet throws(ProctorError) in try muxer.write(packet, stream: stream) }
     }
 }

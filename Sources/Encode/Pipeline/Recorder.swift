@@ -1,5 +1,6 @@
 import Foundation
 internal import CFFmpeg
+import ProctorModel
 
 /// Records the selected camera, microphone and screen into one Matroska stream written to a
 /// `MediaSink`, live. `init` opens every device, so a missing camera or busy microphone fails
@@ -28,7 +29,7 @@ public final class Recorder: @unchecked Sendable {
     private var screenEncoder: VideoEncoder?
     private var audioEncoder: AudioEncoder?
     private let state = Mutex()
-    private var failure: EncodeError?
+    private var failure: ProctorError?
     private var counters = RecordingStatus()
     private var finished = false
     /// Media time at which `finish` was called: what capture threads deliver after it (a
@@ -39,7 +40,7 @@ public final class Recorder: @unchecked Sendable {
     /// `startTime` is the session-clock time this recording starts at (a resumed part
     /// continues where the previous one ended).
     public init(sources: RecordingSources, settings: RecordingSettings = RecordingSettings(),
-                startTime: Double = 0) throws(EncodeError) {
+                startTime: Double = 0) throws(ProctorError) {
         self.settings = settings
         currentClock = MediaClock(offset: startTime)
         self.startTime = startTime
@@ -47,7 +48,7 @@ public final class Recorder: @unchecked Sendable {
         let mic = try DeviceResolver.microphone(sources.microphone, settings: settings)
         let screen = try DeviceResolver.screen(sources.screen, settings: settings)
         devices = [camera, mic, screen].compactMap { $0 }
-        guard !devices.isEmpty else { throw EncodeError(.usage, "nothing to record: camera, microphone and screen are all 'none'") }
+        guard !devices.isEmpty else { throw ProctorError(.usage, "nothing to record: camera, microphone and screen are all 'none'") }
         for device in devices { try device.open() }
         counters.recording = devices.map(\.role)
     }
@@ -57,8 +58,8 @@ public final class Recorder: @unchecked Sendable {
 
     /// A full-size RGB picture from the camera, for the ID and face photos before recording.
     /// Skips the first frames: webcams deliver dark pictures until auto-exposure settles.
-    public func still(skipping skip: Int = 5) throws(EncodeError) -> AnalysisImage {
-        guard let camera else { throw EncodeError(.usage, "a photo needs a camera; --camera is 'none'") }
+    public func still(skipping skip: Int = 5) throws(ProctorError) -> AnalysisImage {
+        guard let camera else { throw ProctorError(.usage, "a photo needs a camera; --camera is 'none'") }
         defer { camera.resetPacing() }
         var taken = 0
         while let item = try camera.next(clock: clock) {
@@ -70,14 +71,14 @@ public final class Recorder: @unchecked Sendable {
             return AnalysisImage(width: Int(frame.width), height: Int(frame.height), format: .rgb24,
                                  pixels: scaler.scalePacked(frame, bytesPerPixel: 3), time: time)
         }
-        throw EncodeError(.deviceUnavailable, "the camera delivered no picture")
+        throw ProctorError(.deviceUnavailable, "the camera delivered no picture")
     }
 
     /// Writes the Matroska header into `sink` and starts every capture thread and the pipeline
     /// thread. `tap` (the detectors) is offered downscaled camera pictures and every audio
     /// block; `onNotice` hears device losses, audio gaps and dropped frames as they happen.
     public func start(into sink: MediaSink, title: String = "proctor recording", tap: AnalysisTap? = nil,
-                      onNotice: @escaping @Sendable (RecordingNotice) -> Void = { _ in }) throws(EncodeError) {
+                      onNotice: @escaping @Sendable (RecordingNotice) -> Void = { _ in }) throws(ProctorError) {
         self.onNotice = onNotice
         analysis = tap.map { AnalysisFeed(tap: $0, settings: settings) }
         let muxer = try MatroskaMuxer(sink: sink, clusterMilliseconds: settings.clusterMilliseconds)
@@ -113,7 +114,7 @@ public final class Recorder: @unchecked Sendable {
     }
 
     /// The first error that stopped the pipeline (a sink that cannot write, an encoder failure).
-    public var failed: EncodeError? { state.locked { failure } }
+    public var failed: ProctorError? { state.locked { failure } }
 
     public var status: RecordingStatus {
         var status = state.locked { counters }
@@ -135,7 +136,7 @@ public final class Recorder: @unchecked Sendable {
         }
     }
 
-    private func handle(_ item: Captured) throws(EncodeError) {
+    private func handle(_ item: Captured) throws(ProctorError) {
         let stopTime = state.locked { self.stopTime }
         switch item {
         case .video(_, let time, _) where time >= stopTime, .audio(_, let time) where time >= stopTime:
@@ -156,7 +157,7 @@ public final class Recorder: @unchecked Sendable {
         }
     }
 
-    private func encodeVideo(_ frame: Frame, time: Double, screen: Bool) throws(EncodeError) {
+    private func encodeVideo(_ frame: Frame, time: Double, screen: Bool) throws(ProctorError) {
         if screen {
             guard let screenEncoder else { return }
             try screenEncoder.encode(frame, time: time)
@@ -174,7 +175,7 @@ public final class Recorder: @unchecked Sendable {
 
     /// Stops capture, drains the queue, flushes the encoders and writes the Matroska trailer.
     @discardableResult
-    public func finish() throws(EncodeError) -> RecordingStatus {
+    public func finish() throws(ProctorError) -> RecordingStatus {
         guard !finished else { return status }
         finished = true
         let now = clock.now()

@@ -1,5 +1,7 @@
 /// Sizes, rates and bitrates of one recording. Defaults follow the issue: 640x480 at 30 fps
 /// and ~500 kbit/s for the camera, 1 fps for the screen, 32 kbit/s mono Opus at 48 kHz.
+import ProctorModel
+
 public struct RecordingSettings: Sendable, Equatable {
     public struct Video: Sendable, Equatable {
         public var width: Int
@@ -24,11 +26,9 @@ public struct RecordingSettings: Sendable, Equatable {
     /// Longest stretch of media held in the muxer before it reaches the sink; bounds what a
     /// crash can lose.
     public var clusterMilliseconds = 500
-    /// Downscaled frames offered to the detectors.
-    public var analysisWidth = 320
-    public var analysisHeight = 240
-    public var analysisFramesPerSecond = 3.0
-    public var analysisFormat = AnalysisImage.PixelFormat.gray8
+    /// Downscaled frames offered to the detectors: the session sets what the detectors ask
+    /// for (`DetectorRunner.analysisRequest(for:)`); this default serves a recorder without them.
+    public var analysis = AnalysisRequest(width: 320, height: 240, format: .gray8, framesPerSecond: 3)
     /// An ALSA configuration (asoundrc syntax) that `alsa:NAME` is looked up in instead of the
     /// system's; lets a script or test use the `file` plugin as a microphone.
     public var alsaConfiguration: String?

@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import ProctorModel
 
 /// libx264 for one picture stream (camera or screen), tuned for live capture: no B-frames,
 /// zerolatency, a keyframe at least every 2 s so a crash-truncated file decodes from near its
@@ -23,9 +24,9 @@ final class VideoEncoder {
     /// grid is not mistaken for one that drops every sixth frame.
     private var interval: Double?
 
-    init(_ video: RecordingSettings.Video, preset: String, muxer: MatroskaMuxer, title: String) throws(EncodeError) {
+    init(_ video: RecordingSettings.Video, preset: String, muxer: MatroskaMuxer, title: String) throws(ProctorError) {
         guard video.width > 0, video.height > 0, video.width % 2 == 0, video.height % 2 == 0, video.framesPerSecond > 0 else {
-            throw EncodeError(.usage, "video size \(video.width)x\(video.height) at \(video.framesPerSecond) fps cannot be encoded; use even sizes and a positive rate")
+            throw ProctorError(.usage, "video size \(video.width)x\(video.height) at \(video.framesPerSecond) fps cannot be encoded; use even sizes and a positive rate")
         }
         let fps = Int32(video.framesPerSecond)
         let globalHeader = muxer.wantsGlobalHeader
@@ -47,7 +48,7 @@ final class VideoEncoder {
     }
 
     /// Encodes `frame` (any size or pixel format) taken at media time `time`.
-    func encode(_ frame: Frame, time: Double) throws(EncodeError) {
+    func encode(_ frame: Frame, time: Double) throws(ProctorError) {
         countMissingFrames(at: time)
         let pts = Int64((time * framesPerSecond).rounded())
         if let last = lastPts {
@@ -85,7 +86,7 @@ final class VideoEncoder {
         }
     }
 
-    private func convert(_ frame: Frame) throws(EncodeError) {
+    private func convert(_ frame: Frame) throws(ProctorError) {
         if scaler == nil || !scaler!.matches(frame) {
             scaler = try Scaler(from: (frame.width, frame.height, frame.format), to: (size.width, size.height, AV_PIX_FMT_YUV420P))
         }
@@ -102,12 +103,12 @@ final class VideoEncoder {
     }
 
     /// Sends the end-of-stream frame and writes every packet still inside the encoder.
-    func flush() throws(EncodeError) {
+    func flush() throws(ProctorError) {
         try check(avcodec_send_frame(codec.pointer, nil), "avcodec_send_frame(flush)")
         try drain()
     }
 
-    private func drain() throws(EncodeError) {
-        try codec.receivePackets(into: packet) { packet throws(EncodeError) in try muxer.write(packet, stream: stream) }
+    private func drain() throws(ProctorError) {
+        try codec.receivePackets(into: packet) { packet throws(ProctorError) in try muxer.write(packet, stream: stream) }
     }
 }

@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import ProctorModel
 
 /// An opened demuxer reading a `MediaByteSource` through a custom read+seek AVIOContext: the
 /// decrypted media never has to exist as one file or one buffer. Owns the AVIOContext and the
@@ -17,7 +18,7 @@ final class DemuxInput {
         init(_ source: MediaByteSource) { self.source = source }
     }
 
-    init(_ source: MediaByteSource, formatName: String? = "matroska") throws(EncodeError) {
+    init(_ source: MediaByteSource, formatName: String? = "matroska") throws(ProctorError) {
         let reader = Unmanaged.passRetained(SourceReader(source))
         // 64 KiB: libavformat's default buffer size; larger only adds latency to small seeks.
         let bufferSize = 65536
@@ -25,7 +26,7 @@ final class DemuxInput {
               let io = avio_alloc_context(buffer.assumingMemoryBound(to: UInt8.self), Int32(bufferSize), 0,
                                           reader.toOpaque(), DemuxInput.readPacket, nil, DemuxInput.seek) else {
             reader.release()
-            throw EncodeError(.library, "out of memory for a media reader")
+            throw ProctorError(.library, "out of memory for a media reader")
         }
         self.io = io
         self.reader = reader
@@ -33,7 +34,7 @@ final class DemuxInput {
         guard let allocated = context else {
             DemuxInput.free(io)
             reader.release()
-            throw EncodeError(.library, "out of memory for a demuxer")
+            throw ProctorError(.library, "out of memory for a demuxer")
         }
         allocated.pointee.pb = io
         allocated.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
@@ -44,13 +45,13 @@ final class DemuxInput {
             let cause = reader.takeUnretainedValue().failure
             DemuxInput.free(io)
             reader.release()
-            throw EncodeError(.badData, "the recorded media is not a readable Matroska stream",
+            throw ProctorError(.badData, "the recorded media is not a readable Matroska stream",
                               detail: cause.map { "\($0)" } ?? "avformat_open_input: \(avErrorText(opened))")
         }
         self.context = context
         let found = avformat_find_stream_info(context, nil)
         if found < 0 {
-            throw EncodeError(.badData, "the recorded media has no readable streams",
+            throw ProctorError(.badData, "the recorded media has no readable streams",
                               detail: "avformat_find_stream_info: \(avErrorText(found))")
         }
     }
@@ -69,11 +70,11 @@ final class DemuxInput {
     }
 
     /// Reads the next packet; false at the end of the stream.
-    func read(into packet: UnsafeMutablePointer<AVPacket>) throws(EncodeError) -> Bool {
+    func read(into packet: UnsafeMutablePointer<AVPacket>) throws(ProctorError) -> Bool {
         let status = av_read_frame(context, packet)
         if status == proctor_averror_eof() { return false }
         guard status >= 0 else {
-            throw EncodeError(.badData, "the recorded media is damaged", detail: failureDetail(status, "av_read_frame"))
+            throw ProctorError(.badData, "the recorded media is damaged", detail: failureDetail(status, "av_read_frame"))
         }
         return true
     }

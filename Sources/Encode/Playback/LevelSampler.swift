@@ -1,5 +1,6 @@
 internal import CFFmpeg
 import Foundation
+import ProctorModel
 
 /// One microphone level reading: RMS of one decoded audio packet, in dBFS.
 public struct AudioLevelSample: Sendable, Equatable {
@@ -23,7 +24,7 @@ struct LevelSampler {
     private var recent: [Double] = []
     private(set) var samples: [AudioLevelSample] = []
 
-    init(stream: Int, input: DemuxInput, interval: Double) throws(EncodeError) {
+    init(stream: Int, input: DemuxInput, interval: Double) throws(ProctorError) {
         let parameters = input.stream(stream).pointee.codecpar!
         let timeBase = input.stream(stream).pointee.time_base
         decoder = try CodecContext.decoder(for: parameters) { $0.pointee.pkt_timebase = timeBase }
@@ -31,7 +32,7 @@ struct LevelSampler {
         self.interval = interval
     }
 
-    mutating func offer(_ packet: UnsafeMutablePointer<AVPacket>, time: Double, length: Double) throws(EncodeError) {
+    mutating func offer(_ packet: UnsafeMutablePointer<AVPacket>, time: Double, length: Double) throws(ProctorError) {
         let step = max(length, 0.02)
         // Packets before the warm-up window are skipped undecoded.
         guard time + step * Double(warmUp) + 1e-9 >= next else { return }

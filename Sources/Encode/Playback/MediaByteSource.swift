@@ -1,4 +1,5 @@
 import Foundation
+import ProctorModel
 
 /// Random-access bytes of one recorded Matroska stream. The bundle keeps media encrypted in
 /// records; Session implements this over them so export decrypts only the records a read
@@ -31,21 +32,21 @@ public final class FileByteSource: MediaByteSource {
     private let handle: FileHandle
     public let size: Int64
 
-    public init(path: String) throws(EncodeError) {
+    public init(path: String) throws(ProctorError) {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw EncodeError(.missingInput, "cannot open the media file \(path)")
+            throw ProctorError(.missingInput, "cannot open the media file \(path)")
         }
         self.handle = handle
         do {
             size = Int64(try handle.seekToEnd())
         } catch {
-            throw EncodeError(.io, "cannot read the media file \(path)", detail: "\(error)")
+            throw ProctorError(.io, "cannot read the media file \(path)", detail: "\(error)")
         }
     }
 
     public func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let count = pread(handle.fileDescriptor, buffer.baseAddress, buffer.count, off_t(offset))
-        guard count >= 0 else { throw EncodeError(.io, "reading the media file failed", detail: String(cString: strerror(errno))) }
+        guard count >= 0 else { throw ProctorError(.io, "reading the media file failed", detail: String(cString: strerror(errno))) }
         return count
     }
 

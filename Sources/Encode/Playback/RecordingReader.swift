@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import ProctorModel
 
 /// Reads a recorded Matroska stream back for review: what streams it has (a session's stream
 /// carries "camera" and "screen" video and "microphone" audio, named by their titles), a
@@ -40,7 +41,7 @@ public final class RecordingReader {
     private var index: KeyframeIndex?
     private var decoders: [Int: CodecContext] = [:]
 
-    public init(_ source: MediaByteSource) throws(EncodeError) {
+    public init(_ source: MediaByteSource) throws(ProctorError) {
         let input = try DemuxInput(source)
         self.input = input
         streams = (0..<input.streamCount).map { Stream(describing: input, index: $0) }
@@ -53,7 +54,7 @@ public final class RecordingReader {
     /// One pass over every packet, decoding no video: keyframe times of each video stream and
     /// the end time of every stream. The demuxer keeps its own copy of the keyframe positions,
     /// which is what makes the later seeks land on a keyframe without scanning.
-    public func keyframeIndex() throws(EncodeError) -> KeyframeIndex {
+    public func keyframeIndex() throws(ProctorError) -> KeyframeIndex {
         try scan(audioLevelInterval: nil)
     }
 
@@ -65,7 +66,7 @@ public final class RecordingReader {
     /// decodes only the 20 ms packet at that time, after a decoder reset and four warm-up
     /// packets: 5 of every 50 packets at one sample per second. Only the first call scans;
     /// later calls return the index.
-    public func scan(audioLevelInterval: Double?) throws(EncodeError) -> KeyframeIndex {
+    public func scan(audioLevelInterval: Double?) throws(ProctorError) -> KeyframeIndex {
         if let index { return index }
         // Called once, straight after opening: the demuxer is still at the first packet (the
         // packets avformat_find_stream_info read are buffered and come back first).
@@ -96,20 +97,20 @@ public final class RecordingReader {
     /// The frame of video stream `stream` (default: the first) shown at `time` (the first frame
     /// whose time is at or after it, or the last frame when `time` is past the end), as packed
     /// RGB no larger than `maxWidth` wide.
-    public func frame(at time: Double, stream: Int? = nil, maxWidth: Int = 640) throws(EncodeError) -> AnalysisImage {
+    public func frame(at time: Double, stream: Int? = nil, maxWidth: Int = 640) throws(ProctorError) -> AnalysisImage {
         guard let video = stream.flatMap({ s in videoStreams.first { $0.index == s } }) ?? videoStream else {
-            throw EncodeError(.badData, "the recording has no video stream")
+            throw ProctorError(.badData, "the recording has no video stream")
         }
         let index = try keyframeIndex()
         guard let keyframe = index.keyframe(atOrBefore: time, stream: video.index) else {
-            throw EncodeError(.badData, "the recording has no video keyframe")
+            throw ProctorError(.badData, "the recording has no video keyframe")
         }
         let decoder = try openDecoder(video.index)
         let stream = input.stream(video.index)
         let target = Int64((keyframe / av_q2d(stream.pointee.time_base)).rounded())
         let sought = av_seek_frame(input.context, Int32(video.index), target, AVSEEK_FLAG_BACKWARD)
         guard sought >= 0 else {
-            throw EncodeError(.badData, "cannot seek in the recorded media", detail: input.failureDetail(sought, "av_seek_frame"))
+            throw ProctorError(.badData, "cannot seek in the recorded media", detail: input.failureDetail(sought, "av_seek_frame"))
         }
         avcodec_flush_buffers(decoder.pointer)
         lastDecodeCount = 0
@@ -125,7 +126,7 @@ public final class RecordingReader {
                     guard Int(packet.pointer.pointee.stream_index) == video.index else { continue }
                     let sent = avcodec_send_packet(decoder.pointer, packet.pointer)
                     if sent < 0, sent != proctor_averror_eagain() {
-                        throw EncodeError(.badData, "a video packet could not be decoded", detail: avErrorText(sent))
+                        throw ProctorError(.badData, "a video packet could not be decoded", detail: avErrorText(sent))
                     }
                 }
             }
@@ -133,7 +134,7 @@ public final class RecordingReader {
                 let received = avcodec_receive_frame(decoder.pointer, frame.pointer)
                 if received == proctor_averror_eagain() { break }
                 if received == proctor_averror_eof() {
-                    guard haveKept else { throw EncodeError(.badData, "no video frame could be decoded near \(time) s") }
+                    guard haveKept else { throw ProctorError(.badData, "no video frame could be decoded near \(time) s") }
                     return try image(kept.pointer, stream: video.index, maxWidth: maxWidth)
                 }
                 try check(received, "avcodec_receive_frame", "video decoding failed")
@@ -152,12 +153,12 @@ public final class RecordingReader {
 
     /// `frame(at:)` encoded as a JPEG for a report.
     public func evidenceJPEG(at time: Double, stream: Int? = nil, maxWidth: Int = 640,
-                             quality: Int = 80) throws(EncodeError) -> (time: Double, jpeg: [UInt8]) {
+                             quality: Int = 80) throws(ProctorError) -> (time: Double, jpeg: [UInt8]) {
         let image = try frame(at: time, stream: stream, maxWidth: maxWidth)
         return (image.time, try StillImage.encodeJPEG(image, quality: quality))
     }
 
-    private func image(_ frame: UnsafeMutablePointer<AVFrame>, stream: Int, maxWidth: Int) throws(EncodeError) -> AnalysisImage {
+    private func image(_ frame: UnsafeMutablePointer<AVFrame>, stream: Int, maxWidth: Int) throws(ProctorError) -> AnalysisImage {
         let width = Int(frame.pointee.width), height = Int(frame.pointee.height)
         let scale = min(1, Double(maxWidth) / Double(width))
         let outWidth = max(2, Int(Double(width) * scale) & ~1), outHeight = max(2, Int(Double(height) * scale) & ~1)
@@ -165,7 +166,7 @@ public final class RecordingReader {
         return try StillImage.convert(frame, to: .rgb24, width: outWidth, height: outHeight, time: time)
     }
 
-    private func openDecoder(_ stream: Int) throws(EncodeError) -> CodecContext {
+    private func openDecoder(_ stream: Int) throws(ProctorError) -> CodecContext {
         if let decoder = decoders[stream] { return decoder }
         let timeBase = input.stream(stream).pointee.time_base
         let decoder = try CodecContext.decoder(for: input.stream(stream).pointee.codecpar!) { context in

@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import ProctorModel
 
 /// A point of interest in a recording, written as a Matroska chapter so a player (ffplay's
 /// chapter keys, VLC's chapter menu) jumps straight to it.
@@ -20,7 +21,7 @@ public enum Remux {
     /// it sees each stream's title, e.g. "camera") to `path`; returns the streams written.
     @discardableResult
     public static func write(_ source: MediaByteSource, to path: String, chapters: [Chapter] = [], title: String? = nil,
-                             include: (RecordingReader.Stream) -> Bool = { _ in true }) throws(EncodeError) -> [RecordingReader.Stream] {
+                             include: (RecordingReader.Stream) -> Bool = { _ in true }) throws(ProctorError) -> [RecordingReader.Stream] {
         let input = try DemuxInput(source)
         let output = try MuxOutput(path: path)
         var mapping = [Int: Int32]()
@@ -30,7 +31,7 @@ public enum Remux {
             let described = RecordingReader.Stream(describing: input, index: i)
             guard described.kind != .other else { continue }
             guard include(described) else { continue }
-            guard let stream = avformat_new_stream(output.context, nil) else { throw EncodeError(.library, "out of memory for a stream") }
+            guard let stream = avformat_new_stream(output.context, nil) else { throw ProctorError(.library, "out of memory for a stream") }
             try check(avcodec_parameters_copy(stream.pointee.codecpar!, parameters), "avcodec_parameters_copy",
                                  "cannot copy the stream parameters")
             // The tag belongs to the source container; Matroska chooses its own codec id.
@@ -40,7 +41,7 @@ public enum Remux {
             mapping[i] = stream.pointee.index
             written.append(described)
         }
-        guard !mapping.isEmpty else { throw EncodeError(.badData, "the recording has no audio or video stream") }
+        guard !mapping.isEmpty else { throw ProctorError(.badData, "the recording has no audio or video stream") }
         for (n, chapter) in chapters.sorted(by: { $0.start < $1.start }).enumerated() {
             let start = Int64((chapter.start * 1000).rounded()), end = Int64((max(chapter.end, chapter.start) * 1000).rounded())
             try check(proctor_add_chapter(output.context, Int64(n + 1), start, end, chapter.title),
@@ -71,35 +72,35 @@ final class MuxOutput {
     let context: UnsafeMutablePointer<AVFormatContext>
     private let path: String
 
-    init(path: String) throws(EncodeError) {
+    init(path: String) throws(ProctorError) {
         var context: UnsafeMutablePointer<AVFormatContext>?
         let status = avformat_alloc_output_context2(&context, nil, "matroska", path)
         guard status >= 0, let context else {
-            throw EncodeError(.library, "cannot set up a Matroska writer", detail: avErrorText(status))
+            throw ProctorError(.library, "cannot set up a Matroska writer", detail: avErrorText(status))
         }
         self.context = context
         self.path = path
         let opened = avio_open(&context.pointee.pb, path, AVIO_FLAG_WRITE)
         guard opened >= 0 else {
-            throw EncodeError(.io, "cannot create \(path)", detail: "avio_open: \(avErrorText(opened))")
+            throw ProctorError(.io, "cannot create \(path)", detail: "avio_open: \(avErrorText(opened))")
         }
     }
 
-    func begin() throws(EncodeError) {
+    func begin() throws(ProctorError) {
         let status = avformat_write_header(context, nil)
-        guard status >= 0 else { throw EncodeError(.io, "cannot write the header of \(path)", detail: avErrorText(status)) }
+        guard status >= 0 else { throw ProctorError(.io, "cannot write the header of \(path)", detail: avErrorText(status)) }
     }
 
-    func write(_ packet: UnsafeMutablePointer<AVPacket>) throws(EncodeError) {
+    func write(_ packet: UnsafeMutablePointer<AVPacket>) throws(ProctorError) {
         let status = av_interleaved_write_frame(context, packet)
-        guard status >= 0 else { throw EncodeError(.io, "writing \(path) failed", detail: avErrorText(status)) }
+        guard status >= 0 else { throw ProctorError(.io, "writing \(path) failed", detail: avErrorText(status)) }
     }
 
-    func finish() throws(EncodeError) {
+    func finish() throws(ProctorError) {
         let status = av_write_trailer(context)
         let closed = avio_closep(&context.pointee.pb)
         guard status >= 0, closed >= 0 else {
-            throw EncodeError(.io, "finishing \(path) failed", detail: avErrorText(status < 0 ? status : closed))
+            throw ProctorError(.io, "finishing \(path) failed", detail: avErrorText(status < 0 ? status : closed))
         }
     }
 

@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import ProctorModel
 
 /// Which encoders this FFmpeg build has, proven by opening each at a tiny size: a codec that
 /// is listed but cannot open (a missing external library) does not count.
@@ -8,7 +9,7 @@ public enum EncoderProbe {
     }
 
     /// The encoder's FFmpeg name (e.g. "libx264"), or an error saying why it is unusable.
-    public static func check(_ kind: Kind) throws(EncodeError) -> String {
+    public static func check(_ kind: Kind) throws(ProctorError) -> String {
         let id: AVCodecID = switch kind {
         case .h264: AV_CODEC_ID_H264
         case .vp9: AV_CODEC_ID_VP9
@@ -30,7 +31,7 @@ public enum EncoderProbe {
                 }
             }.codecName
         } catch where error.code == .library {
-            throw EncodeError(.unsupported, "the \(name) encoder is present but does not open", detail: error.detail)
+            throw ProctorError(.unsupported, "the \(name) encoder is present but does not open", detail: error.detail)
         }
     }
 

@@ -1,5 +1,6 @@
 internal import CFFmpeg
 import Foundation
+import ProctorModel
 
 /// What a V4L2 device offers, read with the VIDIOC_ENUM_* ioctls (no streaming is started,
 /// so the probe never holds the camera another program is using).
@@ -24,32 +25,32 @@ public struct VideoDeviceProbe: Sendable, Equatable {
 
     /// Opens `device` read-only for enumeration. Missing device: `.deviceUnavailable`;
     /// held exclusively or no permission: `.deviceBusy`; not a capture device: `.unsupported`.
-    public static func probe(_ device: String) throws(EncodeError) -> VideoDeviceProbe {
+    public static func probe(_ device: String) throws(ProctorError) -> VideoDeviceProbe {
         let fd = open(device, O_RDWR | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
             switch errno {
             case ENOENT, ENODEV, ENXIO:
-                throw EncodeError(.deviceUnavailable, "camera \(device) was not found", detail: "open: \(reason)")
+                throw ProctorError(.deviceUnavailable, "camera \(device) was not found", detail: "open: \(reason)")
             case EBUSY:
-                throw EncodeError(.deviceBusy, "camera \(device) is in use by another program", detail: "open: \(reason)")
+                throw ProctorError(.deviceBusy, "camera \(device) is in use by another program", detail: "open: \(reason)")
             case EACCES, EPERM:
-                throw EncodeError(.deviceBusy, "camera \(device) cannot be opened: permission denied (is your user in the 'video' group?)", detail: "open: \(reason)")
+                throw ProctorError(.deviceBusy, "camera \(device) cannot be opened: permission denied (is your user in the 'video' group?)", detail: "open: \(reason)")
             default:
-                throw EncodeError(.deviceUnavailable, "camera \(device) cannot be opened: \(reason)", detail: "open: \(reason)")
+                throw ProctorError(.deviceUnavailable, "camera \(device) cannot be opened: \(reason)", detail: "open: \(reason)")
             }
         }
         defer { close(fd) }
 
         var capability = v4l2_capability()
         guard proctor_v4l2_ioctl(fd, proctor_vidioc_querycap(), &capability) == 0 else {
-            throw EncodeError(.unsupported, "\(device) is not a camera (not a V4L2 video device)",
+            throw ProctorError(.unsupported, "\(device) is not a camera (not a V4L2 video device)",
                               detail: "VIDIOC_QUERYCAP: \(String(cString: strerror(errno)))")
         }
         // device_caps describes this node; capabilities the whole physical device.
         let caps = capability.capabilities & UInt32(V4L2_CAP_DEVICE_CAPS) != 0 ? capability.device_caps : capability.capabilities
         guard caps & UInt32(V4L2_CAP_VIDEO_CAPTURE) != 0 else {
-            throw EncodeError(.unsupported, "\(device) is a video device that cannot capture (a metadata or output node?)")
+            throw ProctorError(.unsupported, "\(device) is a video device that cannot capture (a metadata or output node?)")
         }
         let card = withUnsafeBytes(of: capability.card) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         return VideoDeviceProbe(device: device, card: card, modes: enumerateModes(fd))

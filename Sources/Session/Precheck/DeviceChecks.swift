@@ -1,5 +1,6 @@
 import Encode
 import Foundation
+import Exam
 
 /// The camera asked for with --camera exists and offers the exam's size and rate.
 struct CameraCheck: PrecheckCheck {

@@ -1,5 +1,8 @@
 import Encode
 import Foundation
+import Delivery
+import Exam
+import ProctorModel
 
 /// One readiness check `proctor precheck` runs. A new check is one new type and one line in
 /// `PrecheckRegistry`.
@@ -56,14 +59,14 @@ public struct PrecheckContext: Sendable {
     /// The verified exam, when `--exam` named one that verified.
     public var exam: ExamFile?
     /// Why the named exam did not load (it is reported by the exam check, exit 65 or 66).
-    public var examError: SessionError?
+    public var examError: ProctorError?
     public var student: String?
     /// The session folder recordings are written to (free disk is measured there).
     public var outputDirectory: URL
     public var environment: [String: String]
 
     public init(camera: SourceSpec = .auto, microphone: SourceSpec = .auto, screen: SourceSpec = .auto,
-                headless: Bool = false, exam: ExamFile? = nil, examError: SessionError? = nil,
+                headless: Bool = false, exam: ExamFile? = nil, examError: ProctorError? = nil,
                 student: String? = nil, outputDirectory: URL = SessionDirectory().url,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.camera = camera

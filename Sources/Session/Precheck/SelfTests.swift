@@ -1,6 +1,8 @@
 import Detect
 import Encode
 import Foundation
+import ProctorModel
+import Seal
 
 /// `--headless`: the whole recording path on built-in sources, as `begin` runs it. Two
 /// seconds of lavfi test video and tone are encoded (H.264 + Opus into Matroska) with the
@@ -18,9 +20,7 @@ struct RecordingSelfTest: PrecheckCheck {
     func run(_ context: PrecheckContext) -> PrecheckResult {
         do {
             return try record(environment: context.environment)
-        } catch let error as SessionError {
-            return PrecheckResult(.fail, "self-test failed: \(error.message)", hint: Self.hint)
-        } catch let error as EncodeError {
+        } catch let error as ProctorError {
             return PrecheckResult(.fail, "self-test failed: \(error.message)", hint: Self.hint)
         } catch {
             return PrecheckResult(.fail, "self-test failed: \(error)", hint: Self.hint)
@@ -45,6 +45,7 @@ struct RecordingSelfTest: PrecheckCheck {
         // Small and short: this proves the path works, `make bench` measures its speed.
         var settings = RecordingSettings()
         settings.camera = .init(width: 320, height: 240, framesPerSecond: 15, bitsPerSecond: 300_000)
+        settings.analysis = DetectorRunner.analysisRequest(for: DetectionSettings())
         let recorder = try Recorder(sources: RecordingSources(camera: .test, microphone: .test), settings: settings)
         let events = EventCount()
         let detectors = DetectorRunner(settings: DetectionSettings(), options: .init(clock: { recorder.clock.now() })) { _ in events.add() }
@@ -62,7 +63,7 @@ struct RecordingSelfTest: PrecheckCheck {
         let verification = BundleReader.verify(contentsOf: url, key: key)
         if let failure = verification.failure { throw failure.sessionError }
         guard verification.status == .intact else {
-            throw SessionError(.verification, "the sealed bundle did not verify as complete: \(verification.warnings.joined(separator: "; "))")
+            throw ProctorError(.verification, "the sealed bundle did not verify as complete: \(verification.warnings.joined(separator: "; "))")
         }
         let reader = try BundleReader(contentsOf: url, key: key)
         var matroska: [UInt8] = []
@@ -75,10 +76,10 @@ struct RecordingSelfTest: PrecheckCheck {
         let ends = try media.keyframeIndex().streamEnds
         guard let video = media.videoStream, let audio = media.streams.first(where: { $0.kind == .audio }),
               let videoEnd = ends[video.index], let audioEnd = ends[audio.index] else {
-            throw SessionError(.badData, "the reopened recording lacks a video or an audio stream")
+            throw ProctorError(.badData, "the reopened recording lacks a video or an audio stream")
         }
         for (name, duration) in [("video", videoEnd), ("audio", audioEnd)] where abs(duration - end) > Self.tolerance {
-            throw SessionError(.badData, String(format: "the reopened %@ lasts %.2f s, but %.2f s were recorded", name, duration, end))
+            throw ProctorError(.badData, String(format: "the reopened %@ lasts %.2f s, but %.2f s were recorded", name, duration, end))
         }
         return PrecheckResult(.pass, String(format: "%.1f s of test video (%@ %dx%d, %d frames) and audio (%@) sealed with %@ into %d records, "
                                             + "verified, reopened and decoded: video %.2f s, audio %.2f s; detectors wrote %d events",

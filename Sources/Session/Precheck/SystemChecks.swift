@@ -1,6 +1,8 @@
 import Detect
 import Encode
 import Foundation
+import Exam
+import Seal
 
 /// The exam file named with --exam verifies (its errors decide exit 65/66).
 struct ExamSignatureCheck: PrecheckCheck {

@@ -1,5 +1,7 @@
-import Detect
 import Foundation
+import Delivery
+import ProctorModel
+import Seal
 
 extension ExamSession {
     /// For `proctor submit`: ends the session recording into `target` (a bundle, or a session
@@ -9,14 +11,14 @@ extension ExamSession {
     /// recorder that crashed or was killed left a bundle without a final record: that bundle
     /// is reopened (the torn tail cut off), given a closing part, and signed, so it verifies.
     /// A bundle that is already finished is returned as it is.
-    public static func finishRunning(_ target: URL, timeout: Double = 60) async throws(SessionError) -> URL {
+    public static func finishRunning(_ target: URL, timeout: Double = 60) async throws(ProctorError) -> URL {
         let state = try SessionState.find(target)
         switch state.phase {
         case .finished:
             return state.bundleURL
         case .recording where state.processIsRunning:
             guard kill(state.pid, SIGUSR1) == 0 else {
-                throw SessionError(.permission, "cannot signal the recording process \(state.pid)", detail: String(cString: strerror(errno)))
+                throw ProctorError(.permission, "cannot signal the recording process \(state.pid)", detail: String(cString: strerror(errno)))
             }
             let until = Date().addingTimeInterval(timeout)
             while Date() < until {
@@ -25,7 +27,7 @@ extension ExamSession {
                 if now.phase == .finished { return state.bundleURL }
                 if !now.processIsRunning { return try finalizeCrashed(now) }
             }
-            throw SessionError(.unavailable, "the recording process \(state.pid) did not finish within \(Int(timeout)) s; try again")
+            throw ProctorError(.unavailable, "the recording process \(state.pid) did not finish within \(Int(timeout)) s; try again")
         case .recording:
             return try finalizeCrashed(state)
         }
@@ -33,7 +35,7 @@ extension ExamSession {
 
     /// Seals the end of a session whose recorder died: a new part with one timeline event
     /// saying so, part-end and the final record.
-    static func finalizeCrashed(_ state: SessionState) throws(SessionError) -> URL {
+    static func finalizeCrashed(_ state: SessionState) throws(ProctorError) -> URL {
         let writer = try BundleWriter.resume(at: state.bundleURL)
         let event = SessionEvents.info("session.finalized", at: state.mediaTime,
                                        "The recorder stopped unexpectedly; the recording was sealed afterwards by `proctor submit`.")
@@ -48,24 +50,24 @@ extension ExamSession {
 
 extension SessionState {
     /// The state of `target`: a bundle, its state file, or a folder with one unfinished session.
-    static func find(_ target: URL) throws(SessionError) -> SessionState {
+    static func find(_ target: URL) throws(ProctorError) -> SessionState {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: target.path, isDirectory: &isDirectory) else {
-            throw SessionError(.missingInput, "\(target.path) does not exist")
+            throw ProctorError(.missingInput, "\(target.path) does not exist")
         }
         if !isDirectory.boolValue {
             let stateURL = target.pathExtension == "state" ? target : SessionState.url(forBundle: target)
             guard FileManager.default.fileExists(atPath: stateURL.path) else {
-                throw SessionError(.missingInput, "\(target.path) was not recorded on this computer (no \(stateURL.lastPathComponent) next to it)")
+                throw ProctorError(.missingInput, "\(target.path) was not recorded on this computer (no \(stateURL.lastPathComponent) next to it)")
             }
             return try load(from: stateURL)
         }
         let unfinished = SessionDirectory(url: target).sessions().filter { $0.phase == .recording }
         switch unfinished.count {
-        case 0: throw SessionError(.missingInput, "no running or unfinished session in \(target.path)")
+        case 0: throw ProctorError(.missingInput, "no running or unfinished session in \(target.path)")
         case 1: return unfinished[0]
         default:
-            throw SessionError(.usage, "\(unfinished.count) unfinished sessions in \(target.path); name one: "
+            throw ProctorError(.usage, "\(unfinished.count) unfinished sessions in \(target.path); name one: "
                                + unfinished.map(\.bundleURL.lastPathComponent).joined(separator: ", "))
         }
     }

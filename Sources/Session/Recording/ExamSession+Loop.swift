@@ -1,6 +1,8 @@
 import Detect
 import Encode
 import Foundation
+import Delivery
+import ProctorModel
 
 extension ExamSession {
     /// Polls four times a second: stop requests, deadlines, failures and disk space; shows
@@ -101,7 +103,7 @@ extension ExamSession {
         console.log("\(messages[reason] ?? "") Sealed \(Console.clock(endTime)) of recording in \(sealed.url.path)")
         if let recordingError { throw recordingError }
         if reason == .diskFull {
-            throw SessionError(.io, "the disk is nearly full: the exam was ended early; the sealed recording is \(sealed.url.path)")
+            throw ProctorError(.io, "the disk is nearly full: the exam was ended early; the sealed recording is \(sealed.url.path)")
         }
         return SessionOutcome(bundle: sealed.url, reason: reason, mediaEnd: endTime, part: part)
     }

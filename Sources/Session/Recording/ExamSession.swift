@@ -1,6 +1,10 @@
 import Detect
 import Encode
 import Foundation
+import Delivery
+import Exam
+import ProctorModel
+import Seal
 
 /// `proctor begin`: loads the exam, opens the devices (failing before anything is recorded),
 /// shows the disclosure, takes the photos, then records into a sealed bundle until the time
@@ -24,8 +28,8 @@ public final class ExamSession {
     @discardableResult
     public static func begin(_ request: SessionRequest) async throws -> SessionOutcome {
         LibraryLogging.configure(verbose: request.verbose)
-        guard !request.student.isEmpty else { throw SessionError(.usage, "--student needs your student id") }
-        if let duration = request.duration, !(duration > 0) { throw SessionError(.usage, "--duration must be a positive number of seconds") }
+        guard !request.student.isEmpty else { throw ProctorError(.usage, "--student needs your student id") }
+        if let duration = request.duration, !(duration > 0) { throw ProctorError(.usage, "--duration must be a positive number of seconds") }
         let examURL = try ExamLocator.resolve(request.exam, environment: request.environment)
         let exam = try ExamFile.load(examURL)
         return try await ExamSession(request: request, exam: exam, examURL: examURL).run()
@@ -138,6 +142,7 @@ public final class ExamSession {
                                  bitsPerSecond: exam.screen.bitrateKbps * 1000)
         recording.audioSampleRate = exam.microphone.sampleRate
         recording.audioBitsPerSecond = exam.microphone.bitrateKbps * 1000
+        recording.analysis = DetectorRunner.analysisRequest(for: settings.detectionSettings(for: request.student))
         return try Recorder(sources: sources, settings: recording, startTime: startTime)
     }
 
@@ -158,25 +163,25 @@ public final class ExamSession {
 
     /// One exam, one student, one session at a time: a second `begin` while one records, or
     /// while an interrupted one waits, would leave two bundles and make `submit` ambiguous.
-    private func refuseSecondSession(in directory: SessionDirectory) throws(SessionError) {
+    private func refuseSecondSession(in directory: SessionDirectory) throws(ProctorError) {
         let open = directory.sessions().filter { $0.examId == settings.id && $0.studentId == request.student && $0.phase == .recording }
         if let running = open.first(where: \.processIsRunning) {
-            throw SessionError(.usage, "this exam is already recording (process \(running.pid)); end it with `proctor submit` first")
+            throw ProctorError(.usage, "this exam is already recording (process \(running.pid)); end it with `proctor submit` first")
         }
         if let interrupted = open.first {
-            throw SessionError(.usage, "an interrupted session of this exam exists (\(interrupted.bundleURL.lastPathComponent)): "
+            throw ProctorError(.usage, "an interrupted session of this exam exists (\(interrupted.bundleURL.lastPathComponent)): "
                                + "continue it with `proctor begin --resume`, or seal it with `proctor submit`")
         }
     }
 
     /// The interrupted session of this exam and student, if its process is gone.
-    private func resumable(in directory: SessionDirectory) throws(SessionError) -> SessionState {
+    private func resumable(in directory: SessionDirectory) throws(ProctorError) -> SessionState {
         let candidates = directory.sessions().filter { $0.examId == settings.id && $0.studentId == request.student && $0.phase == .recording }
         if let running = candidates.first(where: \.processIsRunning) {
-            throw SessionError(.usage, "this session is still recording (process \(running.pid)); end it with `proctor submit` first")
+            throw ProctorError(.usage, "this session is still recording (process \(running.pid)); end it with `proctor submit` first")
         }
         guard let state = candidates.first else {
-            throw SessionError(.missingInput, "no interrupted session of exam \(settings.id) for \(request.student) in \(directory.url.path) to resume")
+            throw ProctorError(.missingInput, "no interrupted session of exam \(settings.id) for \(request.student) in \(directory.url.path) to resume")
         }
         return state
     }

@@ -1,20 +1,22 @@
 import Encode
 import Foundation
+import Exam
+import ProctorModel
 
 /// The steps before recording: the disclosure, the agreement, the ID and face photos.
 enum PreExamSteps {
     /// Shows what will be recorded and flagged; without `--accept`, the student must type "yes".
-    static func disclose(_ settings: ExamSettings, student: String, accept: Bool, console: Console) throws(SessionError) {
+    static func disclose(_ settings: ExamSettings, student: String, accept: Bool, console: Console) throws(ProctorError) {
         console.say(ExamDisclosure.text(for: settings, student: student))
         guard !accept else {
             console.log("disclosure and agreement accepted with --accept")
             return
         }
         guard let answer = console.ask("Type 'yes' to agree and start the exam:") else {
-            throw SessionError(.usage, "the disclosure must be accepted: run on a terminal and type 'yes', or pass --accept in scripts")
+            throw ProctorError(.usage, "the disclosure must be accepted: run on a terminal and type 'yes', or pass --accept in scripts")
         }
         guard answer.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
-            throw SessionError(.usage, "you did not agree, so nothing was recorded")
+            throw ProctorError(.usage, "you did not agree, so nothing was recorded")
         }
     }
 

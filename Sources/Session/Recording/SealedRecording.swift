@@ -1,6 +1,7 @@
-import Detect
 import Encode
 import Foundation
+import ProctorModel
+import Seal
 
 /// The bundle a session records into, shared by the pipeline thread (media), the detector
 /// thread (timeline) and the session (photos, metadata). `BundleWriter` wants one caller at a
@@ -16,7 +17,7 @@ final class SealedRecording: MediaSink, @unchecked Sendable {
     private let maxPending = 512 * 1024
     private(set) var mediaEnd = 0.0
     private(set) var bytesSealed: Int64 = 0
-    private var failure: SessionError?
+    private var failure: ProctorError?
 
     init(writer: BundleWriter, mediaInterval: Double = 0.25) {
         self.writer = writer
@@ -27,7 +28,7 @@ final class SealedRecording: MediaSink, @unchecked Sendable {
 
     // MediaSink: called on the pipeline thread.
     func write(_ bytes: UnsafeRawBufferPointer, mediaTime: Double) throws {
-        try locked { () throws(SessionError) in
+        try locked { () throws(ProctorError) in
             pending.append(contentsOf: bytes)
             pendingTime = mediaTime
             let since = pendingSince ?? mediaTime
@@ -38,34 +39,34 @@ final class SealedRecording: MediaSink, @unchecked Sendable {
 
     /// Seals whatever media is gathered (at the end, or before a timeline record so that the
     /// record order follows the media).
-    func flushMedia() throws(SessionError) {
-        try locked { () throws(SessionError) in try sealMedia() }
+    func flushMedia() throws(ProctorError) {
+        try locked { () throws(ProctorError) in try sealMedia() }
     }
 
-    func append(_ event: TimelineEvent) throws(SessionError) {
-        try locked { () throws(SessionError) in try writer.append(.timeline, RecordingRecords.timeline(event)) }
+    func append(_ event: TimelineEvent) throws(ProctorError) {
+        try locked { () throws(ProctorError) in try writer.append(.timeline, RecordingRecords.timeline(event)) }
     }
 
-    func append(_ metadata: SessionMetadata) throws(SessionError) {
-        try locked { () throws(SessionError) in try writer.append(.metadata, RecordingRecords.metadata(metadata)) }
+    func append(_ metadata: SessionMetadata) throws(ProctorError) {
+        try locked { () throws(ProctorError) in try writer.append(.metadata, RecordingRecords.metadata(metadata)) }
     }
 
-    func appendPhoto(kind: String, time: Double, jpeg: [UInt8]) throws(SessionError) {
-        try locked { () throws(SessionError) in try writer.append(.photo, RecordingRecords.photo(kind: kind, time: time, jpeg: jpeg)) }
+    func appendPhoto(kind: String, time: Double, jpeg: [UInt8]) throws(ProctorError) {
+        try locked { () throws(ProctorError) in try writer.append(.photo, RecordingRecords.photo(kind: kind, time: time, jpeg: jpeg)) }
     }
 
     /// Part-end and the signed final record.
-    func finish(mediaDuration: Double) throws(SessionError) {
-        try locked { () throws(SessionError) in
+    func finish(mediaDuration: Double) throws(ProctorError) {
+        try locked { () throws(ProctorError) in
             try sealMedia()
             _ = try writer.finish(mediaDuration: mediaDuration)
         }
     }
 
     /// The first error sealing hit (a full disk); later writes fail with it too.
-    var failed: SessionError? { lock.lock(); defer { lock.unlock() }; return failure }
+    var failed: ProctorError? { lock.lock(); defer { lock.unlock() }; return failure }
 
-    private func sealMedia() throws(SessionError) {
+    private func sealMedia() throws(ProctorError) {
         guard !pending.isEmpty else { return }
         let payload = pending.withUnsafeBytes { RecordingRecords.media($0, mediaEnd: pendingTime) }
         try writer.append(.media, payload)
@@ -75,7 +76,7 @@ final class SealedRecording: MediaSink, @unchecked Sendable {
         pendingSince = nil
     }
 
-    private func locked(_ body: () throws(SessionError) -> Void) throws(SessionError) {
+    private func locked(_ body: () throws(ProctorError) -> Void) throws(ProctorError) {
         lock.lock()
         defer { lock.unlock() }
         if let failure { throw failure }

@@ -1,11 +1,11 @@
-import Detect
 import Encode
+import ProctorModel
 
 /// Timeline entries the session itself writes (detector "session"), and the translation of
 /// the recorder's notices into them.
 enum SessionEvents {
     static func info(_ kind: String, at time: Double, end: Double? = nil, measured: [String: Double] = [:], _ message: String) -> TimelineEvent {
-        TimelineEvent(kind: kind, detector: "session", severity: .info, start: time, end: end, measured: measured, message: message)
+        TimelineEvent(kind: kind, detector: EventKind.Writer.session, severity: .info, start: time, end: end, measured: measured, message: message)
     }
 
     /// A lost camera is a flag when the exam asks for `camera.lost`, otherwise coverage (the
@@ -15,8 +15,7 @@ enum SessionEvents {
         if notice.kind.hasSuffix(".lost") {
             severity = notice.kind == "camera.lost" && detection.config(for: "camera.lost") != nil ? .flag : .coverage
         }
-        // "recording" is the writer Detect's catalog names for camera.lost.
-        return TimelineEvent(kind: notice.kind, detector: "recording", severity: severity, start: notice.time, end: notice.end,
+        return TimelineEvent(kind: notice.kind, detector: EventKind.Writer.recording, severity: severity, start: notice.time, end: notice.end,
                              evidenceTime: notice.kind == "camera.lost" ? notice.time : nil, measured: notice.measured,
                              message: notice.message)
     }

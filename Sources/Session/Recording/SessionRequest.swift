@@ -1,5 +1,6 @@
 import Encode
 import Foundation
+import Delivery
 
 /// Everything `proctor begin` was asked to do, already parsed.
 public struct SessionRequest: Sendable {

@@ -1,6 +1,7 @@
 import Detect
 import Encode
 import Foundation
+import ProctorModel
 
 /// Test pictures built from the fixture photos: crops, scaling, side-by-side scenes, dimming,
 /// flattening and sensor noise, all in memory with known ground truth.
@@ -161,5 +162,17 @@ struct Clip {
             index += 1
         }
         return frames
+    }
+}
+
+extension AnalysisImage {
+    /// The picture the face detector sees in a recording: scaled by libswscale to the size the
+    /// detector asks the capture feed for (`FaceDetector.analysis`), as the feed does.
+    func asFedToFaces() throws -> AnalysisImage {
+        let request = FaceDetector.analysis
+        let scale = min(Double(request.width) / Double(width), Double(request.height) / Double(height))
+        let size = (width: max(16, Int((Double(width) * scale).rounded())), height: max(16, Int((Double(height) * scale).rounded())))
+        if format == .gray8, size.width == width, size.height == height { return self }
+        return try StillImage.resized(self, width: size.width, height: size.height, format: .gray8)
     }
 }

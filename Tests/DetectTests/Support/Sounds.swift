@@ -1,5 +1,5 @@
-import Encode
 import Foundation
+import ProctorModel
 
 /// Mono 16-bit audio clips built from the fixture voices, with known intervals.
 struct SoundClip {

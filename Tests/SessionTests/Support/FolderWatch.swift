@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import Report
 #endif
 
 /// Records what the kernel reports about names in one folder (inotify), so a test can prove

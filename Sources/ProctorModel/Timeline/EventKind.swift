@@ -1,0 +1,58 @@
+/// Every flaggable kind of timeline event, listed once: the settings table that configures it,
+/// the writer that emits it, the source it needs, and the sentence the disclosure shows. The
+/// exam settings, the detectors, the session and the reports all read this list, so a kind
+/// cannot be known in one place and unknown (or differently attributed) in another.
+public struct EventKind: Sendable, Equatable {
+    /// The `[detectors.NAME]` table in the settings file.
+    public let setting: String
+    /// The dotted timeline kind.
+    public let kind: String
+    /// `TimelineEvent.detector` of the events of this kind.
+    public let writer: String
+    /// Which recorded source it needs; nil for system checks that need none.
+    public let source: SourceRole?
+    public let disclosure: String
+
+    /// Writers that are not detectors: the session itself, the recorder's notices, and the
+    /// machine checks.
+    public enum Writer {
+        public static let session = "session"
+        public static let recording = "recording"
+        public static let system = "system"
+        public static let faces = "faces"
+        public static let camera = "camera"
+        public static let audio = "audio"
+    }
+
+    public static let catalog: [EventKind] = [
+        EventKind("face_missing", "face.missing", Writer.faces, .camera, "no face visible to the camera"),
+        EventKind("face_multiple", "face.multiple", Writer.faces, .camera, "more than one face visible"),
+        EventKind("gaze_away", "gaze.away", Writer.faces, .camera, "head turned away from the screen"),
+        EventKind("camera_blocked", "camera.blocked", Writer.camera, .camera, "camera covered or the picture black"),
+        EventKind("camera_frozen", "camera.frozen", Writer.camera, .camera, "the picture does not change (a frozen or virtual camera)"),
+        EventKind("camera_lost", "camera.lost", Writer.recording, .camera, "the camera stops delivering pictures"),
+        EventKind("scene_change", "scene.change", Writer.camera, .camera, "the camera is moved or the view changes"),
+        EventKind("light_insufficient", "light.insufficient", Writer.faces, .camera, "too little light to see a face (never counted against you)"),
+        EventKind("audio_speech", "audio.speech", Writer.audio, .microphone, "sustained speech"),
+        EventKind("audio_loud", "audio.loud", Writer.audio, .microphone, "loud sound"),
+        EventKind("mic_silent", "mic.silent", Writer.audio, .microphone, "the microphone is muted or records digital silence"),
+        EventKind("display_extra", "display.extra", Writer.system, nil, "more displays connected than allowed"),
+        EventKind("program_forbidden", "program.forbidden", Writer.system, nil, "a forbidden program running"),
+        EventKind("vm_detected", "vm.detected", Writer.system, nil, "the exam running inside a virtual machine"),
+        EventKind("network_changed", "network.changed", Writer.system, nil, "network interfaces or addresses changing"),
+        EventKind("clock_jump", "clock.jump", Writer.system, nil, "the computer's clock being changed"),
+    ]
+
+    /// Accepts the table name ("face_missing") or the kind ("face.missing").
+    public static func named(_ name: String) -> EventKind? {
+        catalog.first { $0.setting == name || $0.kind == name }
+    }
+
+    private init(_ setting: String, _ kind: String, _ writer: String, _ source: SourceRole?, _ disclosure: String) {
+        self.setting = setting
+        self.kind = kind
+        self.writer = writer
+        self.source = source
+        self.disclosure = disclosure
+    }
+}

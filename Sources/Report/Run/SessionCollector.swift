@@ -1,0 +1,52 @@
+import Foundation
+import ProctorModel
+
+/// Gathers what one bundle holds, record by record in file order: timeline events, photos,
+/// session facts, and the media streams (spooled to private temporary files, never held in
+/// memory). Payload decoding happens before this type; it only sees typed values.
+final class SessionCollector {
+    private(set) var events: [TimelineEvent] = []
+    var idPhoto: [UInt8]?
+    var facePhoto: [UInt8]?
+    var facts = SessionFacts()
+    /// Each part's Matroska stream (camera, screen and microphone tracks together), by part.
+    private(set) var spools: [Int: MediaSpool] = [:]
+    private let directory: SpoolDirectory
+
+    init(spoolInside parent: URL) throws(ProctorError) {
+        directory = try SpoolDirectory(inside: parent)
+    }
+
+    func add(_ events: [TimelineEvent]) {
+        self.events.append(contentsOf: events)
+    }
+
+    func addMedia(part: Int, bytes: some Collection<UInt8>) throws(ProctorError) {
+        if spools[part] == nil {
+            spools[part] = try MediaSpool(directory: directory.url, name: "part\(part).mkv")
+        }
+        try spools[part]!.append(Array(bytes))
+    }
+
+    /// Timeline in time order (records arrive in write order, which is nearly but not exactly
+    /// time order: a detector closes an interval after it started).
+    var timeline: [TimelineEvent] {
+        events.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(\.element)
+    }
+}
+
+/// Session facts from the bundle's header and metadata records.
+struct SessionFacts: Sendable {
+    var studentID = "unknown"
+    var studentName: String?
+    var examID = "unknown"
+    var examTitle: String?
+    var startedAt: Date?
+    var endedAt: Date?
+    /// Per bundle part: the media time it starts at and its wall-clock start, from its metadata.
+    var partStarts: [Int: (media: Double, wall: Date)] = [:]
+    var settings: [ReportModel.Setting] = []
+    /// What the session itself sealed about its set-up (devices, rates, software), per part.
+    var recorded: [ReportModel.Setting] = []
+    var accommodations: [String] = []
+}
