@@ -14,7 +14,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // One system-library target per C library; each is imported by exactly one Swift module.
@@ -50,12 +49,10 @@ let package = Package(
         // The recording use case (begin, resume, finish) and precheck.
         .target(name: "Session", dependencies: [
             "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery",
-            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "proctor-cli", dependencies: [
             "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Report", "Session",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Fuzzers (`make fuzz`, docs/benchmarks.md): one executable per parser of untrusted bytes.

@@ -26,7 +26,7 @@ extension Proctor {
             let sources = RecordingSources(camera: sources.camera, microphone: sources.mic, screen: sources.screen)
             let request = SessionRequest(exam: exam, student: student, sources: sources, duration: duration, accept: accept,
                                          resume: resume, json: json, verbose: global.verbose)
-            try await ExamSession.begin(request)
+            try await ExamSession.begin(request, observer: BeginConsole(json: json))
         }
     }
 }

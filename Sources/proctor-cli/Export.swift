@@ -1,6 +1,7 @@
 import ArgumentParser
 import Encode
 import Foundation
+import Synchronization
 import ProctorModel
 import Report
 import Seal
@@ -91,26 +92,26 @@ enum ExportCommand {
 }
 
 /// A one-line progress bar on stderr when it is a terminal; silent otherwise (scripts read stdout).
-final class ProgressBar: @unchecked Sendable {
+final class ProgressBar: Sendable {
     private let total: Int
     private let enabled = isatty(STDERR_FILENO) == 1
-    private let lock = NSLock()
-    private var done = 0
-    private var current = ""
+    /// Bundles done, and the one being exported now.
+    private let state = Mutex((done: 0, current: ""))
 
     init(total: Int) { self.total = total }
 
     func update(_ progress: Exporter.Progress) {
         guard enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        switch progress {
-        case .started(let bundle): current = bundle.lastPathComponent
-        case .finished(_, let finished, _): done = finished
+        let total = total
+        state.withLock { state in
+            switch progress {
+            case .started(let bundle): state.current = bundle.lastPathComponent
+            case .finished(_, let finished, _): state.done = finished
+            }
+            let width = 30, filled = total > 0 ? width * state.done / total : width
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(state.done)/\(total) \(state.current)".utf8))
         }
-        let width = 30, filled = total > 0 ? width * done / total : width
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        FileHandle.standardError.write(Data("\r\u{1B}[K[\(bar)] \(done)/\(total) \(current)".utf8))
     }
 
     func finish() {

@@ -1,17 +1,10 @@
 import ArgumentParser
 import Encode
-import Logging
 
 /// Options every subcommand accepts.
 struct GlobalOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "Print library-level detail on errors and progress.")
     var verbose = false
-
-    var logger: Logger {
-        var logger = Logger(label: "proctor")
-        logger.logLevel = verbose ? .debug : .notice
-        return logger
-    }
 }
 
 /// `--json` for commands whose output is data.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProctorModel
 import Session
 
 @main
@@ -38,6 +39,3 @@ struct Proctor: AsyncParsableCommand {
     }
 }
 
-enum ProctorVersion {
-    static let string = "0.1.0"
-}

@@ -1,44 +1,51 @@
 import Foundation
+import Synchronization
 import Delivery
 
 /// Draws delivery progress on stderr: a redrawn bar on a terminal, plain lines otherwise (logs,
 /// CI, an LMS wrapper reading the output). Called from URLSession's delegate thread.
-final class SubmitProgress: @unchecked Sendable {
-    private let terminal = isatty(STDERR_FILENO) == 1
-    private let lock = NSLock()
-    private var lastDraw = Date.distantPast
-    /// Plain lines every 10%, starting at 10%: a log wants milestones, not a line per packet.
-    private var lastTenth = 0
-    private var barShown = false
+final class SubmitProgress: Sendable {
+    fileprivate struct Drawn {
+        let terminal = isatty(STDERR_FILENO) == 1
+        var lastDraw = Date.distantPast
+        /// Plain lines every 10%, starting at 10%: a log wants milestones, not a line per packet.
+        var lastTenth = 0
+        var barShown = false
+    }
+
+    private let drawn = Mutex(Drawn())
 
     func show(_ event: DeliveryEvent) {
-        lock.withLock {
+        drawn.withLock { drawn in
             switch event {
             case .hashing(let done, let total) where done == 0:
-                line("Checking \(total) bytes…")
+                drawn.line("Checking \(total) bytes…")
             case .hashing:
                 break
             case .sending(let done, let total):
-                bar(done, total)
+                drawn.bar(done, total)
             case .resumed(let there, let total):
-                if !terminal { line("Resuming: \(there) of \(total) bytes already delivered") } else { bar(there, total) }
+                if !drawn.terminal { drawn.line("Resuming: \(there) of \(total) bytes already delivered") } else { drawn.bar(there, total) }
             case .retrying(let attempt, let of, let delay, let reason):
-                line(String(format: "Network fault (%@); retry %d of %d in %.1f s", reason, attempt, of - 1, delay))
+                drawn.line(String(format: "Network fault (%@); retry %d of %d in %.1f s", reason, attempt, of - 1, delay))
             case .verifying:
-                line("Verifying what arrived…")
+                drawn.line("Verifying what arrived…")
             }
         }
     }
 
     /// Leaves the cursor on a fresh line so that the result or error prints cleanly.
     func end() {
-        lock.withLock {
-            if barShown { write("\n") }
-            barShown = false
+        drawn.withLock { drawn in
+            if drawn.barShown { Drawn.write("\n") }
+            drawn.barShown = false
         }
     }
+}
 
-    private func bar(_ done: Int64, _ total: Int64) {
+extension SubmitProgress.Drawn {
+
+    mutating func bar(_ done: Int64, _ total: Int64) {
         let fraction = total > 0 ? Double(done) / Double(total) : 1
         if terminal {
             // Ten redraws a second are plenty to read and cheap on a slow terminal.
@@ -47,23 +54,23 @@ final class SubmitProgress: @unchecked Sendable {
             let width = 30
             let filled = Int(fraction * Double(width))
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            write(String(format: "\r[%@] %3d%% %.1f/%.1f MiB", bar, Int(fraction * 100), Double(done) / 1_048_576, Double(total) / 1_048_576))
+            Self.write(String(format: "\r[%@] %3d%% %.1f/%.1f MiB", bar, Int(fraction * 100), Double(done) / 1_048_576, Double(total) / 1_048_576))
             barShown = true
         } else {
             let tenth = Int(fraction * 10)
             guard tenth > lastTenth else { return }
             lastTenth = tenth
-            write("Sent \(tenth * 10)% (\(done) of \(total) bytes)\n")
+            Self.write("Sent \(tenth * 10)% (\(done) of \(total) bytes)\n")
         }
     }
 
-    private func line(_ text: String) {
-        if barShown { write("\n") }
+    mutating func line(_ text: String) {
+        if barShown { Self.write("\n") }
         barShown = false
-        write(text + "\n")
+        Self.write(text + "\n")
     }
 
-    private func write(_ text: String) {
+    static func write(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }
 }

@@ -1,10 +1,11 @@
 import Foundation
+import Synchronization
 import ProctorModel
 
 /// Runs the detectors on their own thread, fed through a bounded queue: `offer` never blocks
 /// the capture pipeline; when detection lags, frames are dropped, counted and reported as
 /// `detect.lag` info events. System checks run on the same thread every few seconds.
-public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
+public final class DetectorRunner: AnalysisTap, Sendable {
     public struct Options: Sendable {
         /// Analysis frames waiting at most: 6 s at 2 fps, enough to ride out loading dlib's
         /// landmark model (2-5 s on a busy machine) at the start without skipping.
@@ -37,29 +38,35 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
         DetectorCatalog.analysisRequest(for: settings)
     }
 
+    /// What the capture threads and the detection thread share.
+    private struct Queue {
+        var images: [AnalysisImage] = []
+        var audio: [AudioBlock] = []
+        var imageSchedule = SampleSchedule(rate: DetectorCatalog.imageRate)
+        var skippedImages = 0
+        var skippedAudio = 0
+        var lagStart: Double?
+        var lagFrames = 0
+        /// Media time of the newest frame dropped: the lag span ends there, not at the (older)
+        /// frame that is dequeued next.
+        var lagEnd = 0.0
+        var stopTime: Double?
+        /// The first media time offered: a resumed part starts at its offset, not at 0.
+        var firstTime: Double?
+        /// Media before this time is not judged (a room scan, when the camera is meant to move).
+        var quietUntil: Double
+        var closing: [TimelineEvent]?
+    }
+
     private let settings: DetectionSettings
     private let options: Options
     private let onEvent: @Sendable (TimelineEvent) -> Void
     private let clock: @Sendable () -> Double
-
-    // Guarded by `condition`.
-    private let condition = NSCondition()
-    private var images: [AnalysisImage] = []
-    private var audio: [AudioBlock] = []
-    private var imageSchedule = SampleSchedule(rate: DetectorCatalog.imageRate)
-    private var skippedImages = 0
-    private var skippedAudio = 0
-    private var lagStart: Double?
-    private var lagFrames = 0
-    /// Media time of the newest frame dropped: the lag span ends there, not at the (older)
-    /// frame that is dequeued next.
-    private var lagEnd = 0.0
-    private var stopTime: Double?
-    /// The first media time offered: a resumed part starts at its offset, not at 0.
-    private var firstTime: Double?
-    /// Media before this time is not judged (a room scan, when the camera is meant to move).
-    private var quietUntil: Double
-    private var closing: [TimelineEvent]?
+    private let queue: Mutex<Queue>
+    /// Signalled once per item offered (and at stop): the detection thread sleeps on it.
+    private let work = DispatchSemaphore(value: 0)
+    /// Signalled once when the closing events are ready.
+    private let closed = DispatchSemaphore(value: 0)
 
     public convenience init(settings: DetectionSettings, onEvent: @escaping @Sendable (TimelineEvent) -> Void) {
         self.init(settings: settings, options: Options(), onEvent: onEvent)
@@ -69,7 +76,7 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
         self.settings = settings
         self.options = options
         self.onEvent = onEvent
-        self.quietUntil = options.quietUntil
+        queue = Mutex(Queue(quietUntil: options.quietUntil))
         if let clock = options.clock {
             self.clock = clock
         } else {
@@ -87,51 +94,59 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
     /// Frames beyond the detectors' sampling rate are not queued at all (that is sampling,
     /// not skipping); a frame that finds the queue full is skipped and counted.
     public func offer(_ image: AnalysisImage) {
-        condition.lock()
-        defer { condition.unlock() }
-        guard stopTime == nil, image.time >= quietUntil, imageSchedule.due(image.time) else { return }
-        if firstTime == nil { firstTime = image.time }
-        if images.count >= options.imageCapacity {
-            skippedImages += 1
-            lagFrames += 1
-            if lagStart == nil { lagStart = image.time }
-            lagEnd = max(lagEnd, image.time)
-            return
+        let capacity = options.imageCapacity
+        let queued = queue.withLock { queue -> Bool in
+            guard queue.stopTime == nil, image.time >= queue.quietUntil, queue.imageSchedule.due(image.time) else { return false }
+            if queue.firstTime == nil { queue.firstTime = image.time }
+            if queue.images.count >= capacity {
+                queue.skippedImages += 1
+                queue.lagFrames += 1
+                if queue.lagStart == nil { queue.lagStart = image.time }
+                queue.lagEnd = max(queue.lagEnd, image.time)
+                return false
+            }
+            queue.images.append(image)
+            return true
         }
-        images.append(image)
-        condition.signal()
+        if queued { work.signal() }
     }
 
     public func offer(_ block: AudioBlock) {
-        condition.lock()
-        defer { condition.unlock() }
-        guard stopTime == nil, block.time >= quietUntil else { return }
-        if firstTime == nil { firstTime = block.time }
-        if audio.count >= options.audioCapacity {
-            skippedAudio += 1
-            return
+        let capacity = options.audioCapacity
+        let queued = queue.withLock { queue -> Bool in
+            guard queue.stopTime == nil, block.time >= queue.quietUntil else { return false }
+            if queue.firstTime == nil { queue.firstTime = block.time }
+            if queue.audio.count >= capacity {
+                queue.skippedAudio += 1
+                return false
+            }
+            queue.audio.append(block)
+            return true
         }
-        audio.append(block)
-        condition.signal()
+        if queued { work.signal() }
     }
 
     /// Frames and audio blocks dropped so far because detection lagged.
     public var skipped: (frames: Int, audioBlocks: Int) {
-        condition.lock()
-        defer { condition.unlock() }
-        return (skippedImages, skippedAudio)
+        queue.withLock { ($0.skippedImages, $0.skippedAudio) }
     }
 
     /// Drains the queue, closes every open interval at `mediaTime` and stops the thread.
     /// Returns the closing events (not also passed to `onEvent`): intervals still open, one
-    /// `detector.coverage` info event per detector and a `detect.skipped` total.
+    /// `detector.coverage` info event per detector and a `detect.skipped` total. Safe to call
+    /// more than once: later calls return the same events.
     public func finish(at mediaTime: Double) -> [TimelineEvent] {
-        condition.lock()
-        defer { condition.unlock() }
-        if stopTime == nil { stopTime = mediaTime }
-        condition.broadcast()
-        while closing == nil { condition.wait() }
-        return closing ?? []
+        let first = queue.withLock { queue -> Bool in
+            guard queue.stopTime == nil else { return false }
+            queue.stopTime = mediaTime
+            return true
+        }
+        if first { work.signal() }
+        // The thread signals once when the events are ready; each caller passes the signal on,
+        // so any number of callers (and later calls) get through.
+        closed.wait()
+        closed.signal()
+        return queue.withLock { $0.closing ?? [] }
     }
 
     // MARK: - The detection thread
@@ -153,26 +168,27 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
         }
 
         while true {
-            condition.lock()
-            while images.isEmpty && audio.isEmpty && stopTime == nil {
-                if checks.isEmpty {
-                    condition.wait()
-                } else if !condition.wait(until: Date(timeIntervalSinceNow: max(0.05, nextSystemSample - clock()))) {
-                    break
+            // One signal per item queued, and at most one image and one block taken per wake-up,
+            // so the signals never fall below the items waiting (an extra wake-up finds nothing);
+            // with system checks, wake at the next sample when nothing comes.
+            if checks.isEmpty {
+                work.wait()
+            } else {
+                _ = work.wait(timeout: .now() + max(0.05, nextSystemSample - clock()))
+            }
+            let (image, block, stop, lag) = queue.withLock { queue -> (AnalysisImage?, AudioBlock?, Double?, TimelineEvent?) in
+                let image = queue.images.isEmpty ? nil : queue.images.removeFirst()
+                let block = queue.audio.isEmpty ? nil : queue.audio.removeFirst()
+                var lag: TimelineEvent?
+                if let start = queue.lagStart, image != nil {
+                    lag = TimelineEvent(kind: "detect.lag", detector: "runner", severity: .info, start: start,
+                                        end: max(start, queue.lagEnd), measured: ["frames": Double(queue.lagFrames)],
+                                        message: "Detection fell behind and skipped \(queue.lagFrames) analysis frame(s); the recording itself was not affected.")
+                    queue.lagStart = nil
+                    queue.lagFrames = 0
                 }
+                return (image, block, queue.stopTime, lag)
             }
-            let image = images.isEmpty ? nil : images.removeFirst()
-            let block = audio.isEmpty ? nil : audio.removeFirst()
-            let stop = stopTime
-            var lag: TimelineEvent?
-            if let start = lagStart, image != nil {
-                lag = TimelineEvent(kind: "detect.lag", detector: "runner", severity: .info, start: start,
-                                    end: max(start, lagEnd), measured: ["frames": Double(lagFrames)],
-                                    message: "Detection fell behind and skipped \(lagFrames) analysis frame(s); the recording itself was not affected.")
-                lagStart = nil
-                lagFrames = 0
-            }
-            condition.unlock()
             if let lag { onEvent(lag) }
 
             if let image {
@@ -190,18 +206,18 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
                 for index in checks.indices { report(checks[index].sample(at: now)) }
                 nextSystemSample = now + options.systemInterval
             }
-            if let stop, image == nil, block == nil {
+            if let stop, image == nil, block == nil, queue.withLock({ $0.images.isEmpty && $0.audio.isEmpty }) {
                 closeAll(&detectors, &checks, at: stop)
                 return
             }
+            // Stopping: drain without waiting for further signals.
+            if stop != nil { work.signal() }
         }
     }
 
     private func closeAll(_ detectors: inout [any Detector], _ checks: inout [any SystemCheck], at time: Double) {
         var events: [TimelineEvent] = []
-        condition.lock()
-        let start = min(firstTime ?? time, time)
-        condition.unlock()
+        let start = queue.withLock { min($0.firstTime ?? time, time) }
         for index in detectors.indices {
             events += detectors[index].finish(at: time)
             let id = type(of: detectors[index]).id
@@ -212,16 +228,12 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
                                         message: "The \(id) detector could evaluate \(format(seconds)) of \(format(span)) s."))
         }
         for index in checks.indices { events += checks[index].finish(at: time) }
-        condition.lock()
-        let frames = skippedImages, blocks = skippedAudio
-        condition.unlock()
+        let (frames, blocks) = queue.withLock { ($0.skippedImages, $0.skippedAudio) }
         events.append(TimelineEvent(kind: "detect.skipped", detector: "runner", severity: .info, start: start, end: time,
                                     measured: ["frames": Double(frames), "audioBlocks": Double(blocks)],
                                     message: "Detection skipped \(frames) analysis frame(s) and \(blocks) audio block(s) because it lagged."))
-        condition.lock()
-        closing = events
-        condition.broadcast()
-        condition.unlock()
+        queue.withLock { $0.closing = events }
+        closed.signal()
     }
 }
 

@@ -38,7 +38,7 @@ public enum ReportPDF {
     }
 
     /// Written into the PDF's author field; `proctor --version` reports the same.
-    public static let generatorVersion = "0.1.0"
+    public static let generatorVersion = ProctorVersion.string
 }
 
 /// Page 1: who, what, when, whether the data is intact, and the score with its reasons.

@@ -1,6 +1,7 @@
 import Detect
 import Encode
 import Foundation
+import Synchronization
 import ProctorModel
 import Seal
 
@@ -89,9 +90,8 @@ struct RecordingSelfTest: PrecheckCheck {
 }
 
 /// Counts timeline events from the detector thread.
-private final class EventCount: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func add() { lock.lock(); count += 1; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+private final class EventCount: Sendable {
+    private let count = Atomic(0)
+    func add() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
 }

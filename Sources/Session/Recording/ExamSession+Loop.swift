@@ -7,8 +7,8 @@ import ProctorModel
 extension ExamSession {
     /// Polls four times a second: stop requests, deadlines, failures and disk space; shows
     /// the status once a second and republishes the session state for `submit`/`--resume`.
-    func recordUntilEnd(recorder: Recorder?, sealed: SealedRecording, clock: MediaClock, state: inout SessionState,
-                        deadline: Double, durationEnd: Double?) async -> EndReason {
+    func recordUntilEnd(_ active: ActiveRecording, state: inout SessionState, deadline: Double, durationEnd: Double?) async -> EndReason {
+        let recorder = active.recorder, sealed = active.sealed, clock = active.clock
         let disk = DiskSpace(environment: request.environment)
         var warnedDisk = false
         var lastStatus = -1.0
@@ -19,18 +19,19 @@ extension ExamSession {
                 case .submit: return .submitted
                 case .terminate: return .interrupted
                 case .interrupt:
-                    guard let answer = console.ask("End the exam now and seal the recording? [y/N]") else { return .interrupted }
+                    let question = SessionQuestion(kind: .endEarly, prompt: "End the exam now and seal the recording? [y/N]")
+                    guard let answer = observer.answer(question) else { return .interrupted }
                     if answer.lowercased().hasPrefix("y") { return .interrupted }
                 }
             }
             if now >= deadline { return .timeLimit }
             if let durationEnd, now >= durationEnd { return .duration }
             if let failure = recorder?.failed {
-                console.log("recording failed: \(failure.message)")
+                observer.session(.warning("recording failed: \(failure.message)"))
                 return .failed
             }
             if let failure = sealed.failed {
-                console.log("sealing failed: \(failure.message)")
+                observer.session(.warning("sealing failed: \(failure.message)"))
                 return .failed
             }
             // `begin --resume` continues from the media time recorded here: keep it within one
@@ -44,67 +45,48 @@ extension ExamSession {
                 lastStatus = now
                 let free = DiskSpace.free(at: request.directory.url)
                 if let free, free < disk.stopBytes {
-                    console.log("the disk is nearly full (\(Console.bytes(free)) free): ending the exam now so the recording stays valid")
+                    observer.session(.warning("the disk is nearly full (\(HumanUnits.bytes(free)) free): ending the exam now so the recording stays valid"))
                     return .diskFull
                 }
                 if let free, free < disk.warnBytes, !warnedDisk {
                     warnedDisk = true
-                    console.log("warning: only \(Console.bytes(free)) of disk space left; free some space or the exam will end early")
-                    try? sealed.append(SessionEvents.info("disk.low", at: now, measured: ["freeBytes": Double(free)],
-                                                          "Only \(Console.bytes(free)) of disk space was left."))
+                    observer.session(.warning("warning: only \(HumanUnits.bytes(free)) of disk space left; free some space or the exam will end early"))
+                    sealed.record(SessionEvents.info("disk.low", at: now, measured: ["freeBytes": Double(free)],
+                                                     "Only \(HumanUnits.bytes(free)) of disk space was left."))
                 }
-                showStatus(recorder?.status, now: now, deadline: min(deadline, durationEnd ?? .infinity), free: free, bytes: sealed.bytesSealed)
+                let status = recorder?.status
+                observer.session(.progress(RecordingProgress(
+                    elapsed: now, remaining: max(0, min(deadline, durationEnd ?? .infinity) - now), recording: status?.recording ?? [],
+                    sealedBytes: sealed.bytesSealed, freeBytes: free, droppedFrames: status?.droppedFrames ?? 0)))
             }
             try? await Task.sleep(nanoseconds: 250_000_000)
         }
     }
 
-    private func showStatus(_ status: RecordingStatus?, now: Double, deadline: Double, free: Int64?, bytes: Int64) {
-        let what = status?.recording.joined(separator: "+") ?? "nothing (exempt)"
-        if console.json {
-            let fields: [String: Any] = ["elapsed": now, "remaining": max(0, deadline - now), "recording": status?.recording ?? [],
-                                         "sealedBytes": bytes, "freeBytes": free ?? -1, "droppedFrames": status?.droppedFrames ?? 0]
-            if let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) {
-                console.status(String(decoding: data, as: UTF8.self))
-            }
-            return
-        }
-        var line = "REC \(Console.clock(now)) · \(Console.clock(deadline - now)) left · \(what) · \(Console.bytes(bytes)) sealed"
-        if let free { line += " · \(Console.bytes(free)) free" }
-        if let dropped = status?.droppedFrames, dropped > 0 { line += " · \(dropped) frames late" }
-        // Off a terminal, one line every 10 s is plenty for a log.
-        if console.isTerminal || Int(now.rounded()) % 10 == 0 { console.status(line) }
-    }
-
-    /// Flushes the encoders, writes the trailer, the end event, part-end and final records.
-    func end(reason: EndReason, recorder: Recorder?, detectors: DetectorRunner?, sealed: SealedRecording, clock: MediaClock,
-             state: inout SessionState, part: UInt32) throws -> SessionOutcome {
-        console.endStatusLine()
-        var recordingError: Error?
-        do {
-            try recorder?.finish()
-        } catch {
-            recordingError = error
-        }
-        let endTime = max(clock.now(), sealed.mediaEnd)
-        // Intervals still open (a face missing at the end) close at the end of the media.
-        for event in detectors?.finish(at: endTime) ?? [] { try? sealed.append(event) }
-        let messages: [EndReason: String] = [
-            .timeLimit: "The time limit was reached.", .duration: "The requested duration was reached.",
-            .interrupted: "The student ended the exam.", .submitted: "The exam was submitted.",
-            .diskFull: "The disk was nearly full; the exam was ended early to keep the recording valid.",
-            .failed: "The recording failed: \(recordingError.map { "\($0)" } ?? "see the log").",
-        ]
-        try? sealed.append(SessionEvents.info("session.end", at: endTime, measured: ["mediaSeconds": endTime], messages[reason] ?? reason.rawValue))
-        try sealed.finish(mediaDuration: endTime)
-        state.mediaTime = endTime
+    /// Seals the end (`ActiveRecording.finish`), marks the session finished and says so.
+    func end(_ active: ActiveRecording, reason: EndReason, state: inout SessionState, part: UInt32) throws -> SessionOutcome {
+        let ending = try active.finish(at: .now) { recordingError in Self.endMessage(reason, recordingError: recordingError) }
+        state.mediaTime = ending.time
         state.phase = .finished
         try state.save()
-        console.log("\(messages[reason] ?? "") Sealed \(Console.clock(endTime)) of recording in \(sealed.url.path)")
-        if let recordingError { throw recordingError }
+        let outcome = SessionOutcome(bundle: active.sealed.url, reason: reason, mediaEnd: ending.time, part: part)
+        observer.session(.sealed(outcome, summary: "\(Self.endMessage(reason, recordingError: ending.recordingError)) "
+                                 + "Sealed \(HumanUnits.clock(ending.time)) of recording in \(active.sealed.url.path)"))
+        if let recordingError = ending.recordingError { throw recordingError }
         if reason == .diskFull {
-            throw ProctorError(.io, "the disk is nearly full: the exam was ended early; the sealed recording is \(sealed.url.path)")
+            throw ProctorError(.io, "the disk is nearly full: the exam was ended early; the sealed recording is \(active.sealed.url.path)")
         }
-        return SessionOutcome(bundle: sealed.url, reason: reason, mediaEnd: endTime, part: part)
+        return outcome
+    }
+
+    private static func endMessage(_ reason: EndReason, recordingError: Error?) -> String {
+        switch reason {
+        case .timeLimit: "The time limit was reached."
+        case .duration: "The requested duration was reached."
+        case .interrupted: "The student ended the exam."
+        case .submitted: "The exam was submitted."
+        case .diskFull: "The disk was nearly full; the exam was ended early to keep the recording valid."
+        case .failed: "The recording failed: \(recordingError.map { "\($0)" } ?? "see the log")."
+        }
     }
 }

@@ -8,31 +8,32 @@ import Seal
 
 /// `proctor begin`: loads the exam, opens the devices (failing before anything is recorded),
 /// shows the disclosure, takes the photos, then records into a sealed bundle until the time
-/// limit, `--duration`, Ctrl-C or `proctor submit`, and seals the end.
+/// limit, `--duration`, Ctrl-C or `proctor submit`, and seals the end. It talks to the student
+/// only through `SessionEvent`s and `SessionQuestion`s, which its observer renders.
 public final class ExamSession {
     let request: SessionRequest
     let exam: ExamFile
     let examURL: URL
     let settings: ExamSettings
-    let console: Console
+    let observer: any SessionObserver
     let stops = StopRequests()
 
-    private init(request: SessionRequest, exam: ExamFile, examURL: URL) {
+    private init(request: SessionRequest, exam: ExamFile, examURL: URL, observer: any SessionObserver) {
         self.request = request
         self.exam = exam
         self.examURL = examURL
+        self.observer = observer
         settings = exam.settings
-        console = Console(json: request.json)
     }
 
     @discardableResult
-    public static func begin(_ request: SessionRequest) async throws -> SessionOutcome {
+    public static func begin(_ request: SessionRequest, observer: any SessionObserver) async throws -> SessionOutcome {
         LibraryLogging.configure(verbose: request.verbose)
         guard !request.student.isEmpty else { throw ProctorError(.usage, "--student needs your student id") }
         if let duration = request.duration, !(duration > 0) { throw ProctorError(.usage, "--duration must be a positive number of seconds") }
         let examURL = try ExamLocator.resolve(request.exam, environment: request.environment)
         let exam = try ExamFile.load(examURL)
-        return try await ExamSession(request: request, exam: exam, examURL: examURL).run()
+        return try await ExamSession(request: request, exam: exam, examURL: examURL, observer: observer).run()
     }
 
     private func run() async throws -> SessionOutcome {
@@ -46,13 +47,13 @@ public final class ExamSession {
         let sources = exempt ? RecordingSources(camera: .none, microphone: .none) : effectiveSources()
         let recorder = try makeRecorder(sources, startTime: offset)
         if previous == nil {
-            try PreExamSteps.disclose(settings, student: request.student, accept: request.accept, console: console)
+            try PreExamSteps.disclose(settings, student: request.student, accept: request.accept, observer: observer)
         }
         // From here on a Ctrl-C is a request the loop answers, never the default kill: a kill
         // between creating the bundle and saving its state would leave a session that is neither
         // recording nor resumable. Before here (devices, disclosure) it simply cancels.
-        stops.install()
-        defer { stops.uninstall() }
+        let signals = stops.install()
+        defer { signals.uninstall() }
         let writer: BundleWriter
         if let previous {
             writer = try BundleWriter.resume(at: previous.bundleURL)
@@ -67,12 +68,14 @@ public final class ExamSession {
                                  examFilePath: examURL.path, studentId: request.student, startedAt: previous?.startedAt ?? Date(),
                                  mediaTime: offset, timeLimit: settings.timeLimit(for: request.student), duration: request.duration)
         try state.save()
-        let detectors: DetectorRunner?
+        var detectors: DetectorRunner?
         do {
             try sealed.append(metadata(part: writer.partNumber, offset: offset, sources: sources))
-            console.log("\(previous == nil ? "recording" : "resuming") into \(writer.url.path)")
+            observer.session(.notice("\(previous == nil ? "recording" : "resuming") into \(writer.url.path)"))
 
-            if previous == nil, let recorder { try PreExamSteps.photos(settings.verification, recorder: recorder, sealed: sealed, time: offset, console: console) }
+            if previous == nil, let recorder {
+                try PreExamSteps.photos(settings.verification, recorder: recorder, sealed: sealed, time: offset, observer: observer)
+            }
             let detection = settings.detectionSettings(for: request.student)
             // The room scan turns the camera around the room on purpose: judging it would flag
             // missing faces and scene changes the exam asked for, so detectors start after it.
@@ -81,13 +84,11 @@ public final class ExamSession {
             // media gathered so far, so a crash keeps every event next to the media it refers to.
             detectors = recorder.map { recorder in
                 DetectorRunner(settings: detection, options: .init(clock: { recorder.clock.now() }, quietUntil: roomScanEnd)) { event in
-                    try? sealed.flushMedia()
-                    try? sealed.append(event)
+                    sealed.record(event)
                 }
             }
             try recorder?.start(into: sealed, title: "\(settings.id) \(request.student)", tap: detectors) { notice in
-                try? sealed.flushMedia()
-                try? sealed.append(SessionEvents.event(from: notice, detection: detection))
+                sealed.record(SessionEvents.event(from: notice, detection: detection))
             }
             if previous != nil {
                 try sealed.append(SessionEvents.info("session.resumed", at: offset, measured: ["part": Double(writer.partNumber)],
@@ -97,30 +98,28 @@ public final class ExamSession {
             }
         } catch {
             // Whatever was sealed so far stays valid: close the bundle before reporting.
-            abandon(after: error, recorder: recorder, sealed: sealed, state: &state)
+            let active = ActiveRecording(recorder: recorder, detectors: detectors, sealed: sealed, clock: MediaClock(offset: offset))
+            abandon(active, after: error, state: &state)
             throw error
         }
-        let clock = recorder?.clock ?? MediaClock(offset: offset)
+        let active = ActiveRecording(recorder: recorder, detectors: detectors, sealed: sealed,
+                                     clock: recorder?.clock ?? MediaClock(offset: offset))
         let roomScan = settings.verification.roomScanSeconds
         if previous == nil, roomScan > 0, sources.camera != .none {
             try sealed.append(SessionEvents.info("session.roomScan", at: 0, end: roomScan, "Room scan: the student shows the room to the camera."))
-            console.log("room scan: turn your camera slowly around the room for \(Int(roomScan)) s")
+            observer.session(.notice("room scan: turn your camera slowly around the room for \(Int(roomScan)) s"))
         }
 
         // The time limit runs on the session clock after the room scan, across parts.
         let deadline = (sources.camera != .none ? roomScan : 0) + max(state.timeLimit, 0)
-        let reason = await recordUntilEnd(recorder: recorder, sealed: sealed, clock: clock, state: &state,
-                                          deadline: deadline, durationEnd: request.duration.map { offset + $0 })
-        return try end(reason: reason, recorder: recorder, detectors: detectors, sealed: sealed, clock: clock, state: &state,
-                       part: writer.partNumber)
+        let reason = await recordUntilEnd(active, state: &state, deadline: deadline, durationEnd: request.duration.map { offset + $0 })
+        return try end(active, reason: reason, state: &state, part: writer.partNumber)
     }
 
     /// Seals the end of a session that failed before recording started (a codec missing, a
     /// photo the camera could not take): the bundle is finished and valid, just short.
-    private func abandon(after error: Error, recorder: Recorder?, sealed: SealedRecording, state: inout SessionState) {
-        _ = try? recorder?.finish()
-        try? sealed.append(SessionEvents.info("session.end", at: sealed.mediaEnd, "The session stopped: \(error)"))
-        guard (try? sealed.finish(mediaDuration: sealed.mediaEnd)) != nil else { return }
+    private func abandon(_ active: ActiveRecording, after error: Error, state: inout SessionState) {
+        guard (try? active.finish(at: .sealedMedia, message: { _ in "The session stopped: \(error)" })) != nil else { return }
         state.phase = .finished
         try? state.save()
     }
@@ -188,5 +187,5 @@ public final class ExamSession {
 }
 
 extension SessionMetadata {
-    public static let softwareVersion = "0.1.0"
+    public static let softwareVersion = ProctorVersion.string
 }

@@ -6,13 +6,13 @@ import ProctorModel
 /// The steps before recording: the disclosure, the agreement, the ID and face photos.
 enum PreExamSteps {
     /// Shows what will be recorded and flagged; without `--accept`, the student must type "yes".
-    static func disclose(_ settings: ExamSettings, student: String, accept: Bool, console: Console) throws(ProctorError) {
-        console.say(ExamDisclosure.text(for: settings, student: student))
+    static func disclose(_ settings: ExamSettings, student: String, accept: Bool, observer: any SessionObserver) throws(ProctorError) {
+        observer.session(.disclosure(ExamDisclosure.text(for: settings, student: student)))
         guard !accept else {
-            console.log("disclosure and agreement accepted with --accept")
+            observer.session(.notice("disclosure and agreement accepted with --accept"))
             return
         }
-        guard let answer = console.ask("Type 'yes' to agree and start the exam:") else {
+        guard let answer = observer.answer(SessionQuestion(kind: .agreement, prompt: "Type 'yes' to agree and start the exam:")) else {
             throw ProctorError(.usage, "the disclosure must be accepted: run on a terminal and type 'yes', or pass --accept in scripts")
         }
         guard answer.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
@@ -22,22 +22,24 @@ enum PreExamSteps {
 
     /// Takes the photos the exam asks for as JPEG photo records.
     static func photos(_ verification: ExamSettings.Verification, recorder: Recorder, sealed: SealedRecording,
-                       time: Double, console: Console) throws {
+                       time: Double, observer: any SessionObserver) throws {
         let wanted = [(verification.idPhoto, "id", "Hold your photo ID up to the camera"),
                       (verification.facePhoto, "face", "Look into the camera for your face photo")]
         guard recorder.hasCamera else {
             if verification.idPhoto || verification.facePhoto {
-                console.log("no camera is recorded, so no ID or face photo was taken")
+                observer.session(.notice("no camera is recorded, so no ID or face photo was taken"))
                 try sealed.append(SessionEvents.info("photo.skipped", at: time, "No camera was recorded, so the ID and face photos were not taken."))
             }
             return
         }
         for (enabled, kind, instruction) in wanted where enabled {
-            if console.ask("\(instruction), then press Enter.") == nil { console.log("\(instruction.lowercased()): taking the \(kind) photo now") }
+            if observer.answer(SessionQuestion(kind: .photo(kind: kind), prompt: "\(instruction), then press Enter.")) == nil {
+                observer.session(.notice("\(instruction.lowercased()): taking the \(kind) photo now"))
+            }
             let still = try recorder.still()
             let jpeg = try StillImage.encodeJPEG(still)
             try sealed.appendPhoto(kind: kind, time: time, jpeg: jpeg)
-            console.log("\(kind) photo taken (\(still.width)x\(still.height), \(jpeg.count / 1024) kB)")
+            observer.session(.notice("\(kind) photo taken (\(still.width)x\(still.height), \(jpeg.count / 1024) kB)"))
         }
     }
 }

@@ -2,89 +2,106 @@ import Encode
 import Foundation
 import ProctorModel
 import Seal
+import Synchronization
 
 /// The bundle a session records into, shared by the pipeline thread (media), the detector
 /// thread (timeline) and the session (photos, metadata). `BundleWriter` wants one caller at a
-/// time; this serialises them. Media chunks are gathered for up to `mediaInterval` seconds so
-/// a record carries many packets, not one.
-final class SealedRecording: MediaSink, @unchecked Sendable {
-    private let writer: BundleWriter
-    private let lock = NSLock()
-    private var pending: [UInt8] = []
-    private var pendingTime = 0.0
-    private var pendingSince: Double?
-    private let mediaInterval: Double
-    private let maxPending = 512 * 1024
-    private(set) var mediaEnd = 0.0
-    private(set) var bytesSealed: Int64 = 0
-    private var failure: ProctorError?
-
-    init(writer: BundleWriter, mediaInterval: Double = 0.25) {
-        self.writer = writer
-        self.mediaInterval = mediaInterval
+/// time: all of its state lives inside one `Mutex`. Media chunks are gathered for up to
+/// `mediaInterval` seconds so a record carries many packets, not one.
+final class SealedRecording: MediaSink, Sendable {
+    private struct State: ~Copyable {
+        let writer: BundleWriter
+        var pending: [UInt8] = []
+        var pendingTime = 0.0
+        var pendingSince: Double?
+        var mediaEnd = 0.0
+        var bytesSealed: Int64 = 0
+        /// The first error sealing hit (a full disk); later writes fail with it too.
+        var failure: ProctorError?
     }
 
-    var url: URL { writer.url }
+    private let state: Mutex<State>
+    private let mediaInterval: Double
+    private let maxPending = 512 * 1024
+    let url: URL
+
+    init(writer: BundleWriter, mediaInterval: Double = 0.25) {
+        url = writer.url
+        self.mediaInterval = mediaInterval
+        state = Mutex(State(writer: writer))
+    }
+
+    /// Media time sealed so far (the end of the last media record).
+    var mediaEnd: Double { state.withLock { $0.mediaEnd } }
+    var bytesSealed: Int64 { state.withLock { $0.bytesSealed } }
+    /// The first error sealing hit (a full disk); later writes fail with it too.
+    var failed: ProctorError? { state.withLock { $0.failure } }
 
     // MediaSink: called on the pipeline thread.
     func write(_ bytes: UnsafeRawBufferPointer, mediaTime: Double) throws {
-        try locked { () throws(ProctorError) in
-            pending.append(contentsOf: bytes)
-            pendingTime = mediaTime
-            let since = pendingSince ?? mediaTime
-            pendingSince = since
-            if mediaTime - since >= mediaInterval || pending.count >= maxPending { try sealMedia() }
+        let interval = mediaInterval, limit = maxPending
+        try locked { (state: inout State) throws(ProctorError) in
+            state.pending.append(contentsOf: bytes)
+            state.pendingTime = mediaTime
+            let since = state.pendingSince ?? mediaTime
+            state.pendingSince = since
+            if mediaTime - since >= interval || state.pending.count >= limit { try Self.sealMedia(&state) }
         }
     }
 
-    /// Seals whatever media is gathered (at the end, or before a timeline record so that the
-    /// record order follows the media).
-    func flushMedia() throws(ProctorError) {
-        try locked { () throws(ProctorError) in try sealMedia() }
+    /// Seals the media gathered so far, then the event: a timeline record always follows the
+    /// media it is about, whichever thread decided it (detectors, recorder notices). A failure
+    /// is kept and reported by `failed`, where the session loop looks every tick; the thread
+    /// that decided the event has nobody to tell.
+    func record(_ event: TimelineEvent) {
+        try? locked { (state: inout State) throws(ProctorError) in
+            try Self.sealMedia(&state)
+            try state.writer.append(.timeline, RecordingRecords.timeline(event))
+        }
     }
 
     func append(_ event: TimelineEvent) throws(ProctorError) {
-        try locked { () throws(ProctorError) in try writer.append(.timeline, RecordingRecords.timeline(event)) }
+        try locked { (state: inout State) throws(ProctorError) in try state.writer.append(.timeline, RecordingRecords.timeline(event)) }
     }
 
     func append(_ metadata: SessionMetadata) throws(ProctorError) {
-        try locked { () throws(ProctorError) in try writer.append(.metadata, RecordingRecords.metadata(metadata)) }
+        try locked { (state: inout State) throws(ProctorError) in try state.writer.append(.metadata, RecordingRecords.metadata(metadata)) }
     }
 
     func appendPhoto(kind: String, time: Double, jpeg: [UInt8]) throws(ProctorError) {
-        try locked { () throws(ProctorError) in try writer.append(.photo, RecordingRecords.photo(kind: kind, time: time, jpeg: jpeg)) }
-    }
-
-    /// Part-end and the signed final record.
-    func finish(mediaDuration: Double) throws(ProctorError) {
-        try locked { () throws(ProctorError) in
-            try sealMedia()
-            _ = try writer.finish(mediaDuration: mediaDuration)
+        try locked { (state: inout State) throws(ProctorError) in
+            try state.writer.append(.photo, RecordingRecords.photo(kind: kind, time: time, jpeg: jpeg))
         }
     }
 
-    /// The first error sealing hit (a full disk); later writes fail with it too.
-    var failed: ProctorError? { lock.lock(); defer { lock.unlock() }; return failure }
-
-    private func sealMedia() throws(ProctorError) {
-        guard !pending.isEmpty else { return }
-        let payload = pending.withUnsafeBytes { RecordingRecords.media($0, mediaEnd: pendingTime) }
-        try writer.append(.media, payload)
-        mediaEnd = pendingTime
-        bytesSealed += Int64(payload.count)
-        pending.removeAll(keepingCapacity: true)
-        pendingSince = nil
+    /// The remaining media, part-end and the signed final record.
+    func finish(mediaDuration: Double) throws(ProctorError) {
+        try locked { (state: inout State) throws(ProctorError) in
+            try Self.sealMedia(&state)
+            _ = try state.writer.finish(mediaDuration: mediaDuration)
+        }
     }
 
-    private func locked(_ body: () throws(ProctorError) -> Void) throws(ProctorError) {
-        lock.lock()
-        defer { lock.unlock() }
-        if let failure { throw failure }
-        do {
-            try body()
-        } catch {
-            failure = error
-            throw error
+    private static func sealMedia(_ state: inout State) throws(ProctorError) {
+        guard !state.pending.isEmpty else { return }
+        let time = state.pendingTime
+        let payload = state.pending.withUnsafeBytes { RecordingRecords.media($0, mediaEnd: time) }
+        try state.writer.append(.media, payload)
+        state.mediaEnd = time
+        state.bytesSealed += Int64(payload.count)
+        state.pending.removeAll(keepingCapacity: true)
+        state.pendingSince = nil
+    }
+
+    private func locked(_ body: (inout State) throws(ProctorError) -> Void) throws(ProctorError) {
+        try state.withLock { (state: inout State) throws(ProctorError) in
+            if let failure = state.failure { throw failure }
+            do throws(ProctorError) {
+                try body(&state)
+            } catch {
+                state.failure = error
+                throw error
+            }
         }
     }
 }

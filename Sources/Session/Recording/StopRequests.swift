@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Why a recording ends.
 public enum EndReason: String, Sendable, Codable {
@@ -14,15 +15,24 @@ public enum EndReason: String, Sendable, Codable {
 /// Turns SIGINT (Ctrl-C), SIGTERM and SIGUSR1 (sent by `proctor submit` from another
 /// terminal) into requests the session loop polls. Handled through dispatch sources, so
 /// nothing runs inside a signal handler.
-final class StopRequests: @unchecked Sendable {
-    enum Request: Equatable { case interrupt, terminate, submit }
+final class StopRequests: Sendable {
+    enum Request: Equatable, Sendable { case interrupt, terminate, submit }
 
-    private let lock = NSLock()
-    private var pending: [Request] = []
-    private var sources: [DispatchSourceSignal] = []
+    /// The signal sources while they are installed; owned by whoever installed them.
+    struct Installation {
+        fileprivate let sources: [any DispatchSourceSignal]
+
+        func uninstall() {
+            for source in sources { source.cancel() }
+            for number in [SIGINT, SIGTERM, SIGUSR1] { signal(number, SIG_DFL) }
+        }
+    }
+
+    private let pending = Mutex<[Request]>([])
     private let queue = DispatchQueue(label: "proctor.signals")
 
-    func install() {
+    func install() -> Installation {
+        var sources: [any DispatchSourceSignal] = []
         for (number, request) in [(SIGINT, Request.interrupt), (SIGTERM, .terminate), (SIGUSR1, .submit)] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
@@ -30,24 +40,15 @@ final class StopRequests: @unchecked Sendable {
             source.resume()
             sources.append(source)
         }
-    }
-
-    func uninstall() {
-        for source in sources { source.cancel() }
-        sources.removeAll()
-        for number in [SIGINT, SIGTERM, SIGUSR1] { signal(number, SIG_DFL) }
+        return Installation(sources: sources)
     }
 
     func post(_ request: Request) {
-        lock.lock()
-        pending.append(request)
-        lock.unlock()
+        pending.withLock { $0.append(request) }
     }
 
     /// The oldest request not yet handled.
     func take() -> Request? {
-        lock.lock()
-        defer { lock.unlock() }
-        return pending.isEmpty ? nil : pending.removeFirst()
+        pending.withLock { $0.isEmpty ? nil : $0.removeFirst() }
     }
 }

@@ -1,0 +1,66 @@
+import Foundation
+import Session
+
+/// `proctor begin` on a terminal: a live status line when stderr is a terminal, plain log
+/// lines otherwise (a script, a CI log), JSON status lines on stdout with `--json`; questions
+/// are asked on the terminal and answered by typing.
+struct BeginConsole: SessionObserver {
+    let isTerminal = isatty(STDERR_FILENO) == 1
+    let inputIsTerminal = isatty(STDIN_FILENO) == 1
+    let json: Bool
+
+    func session(_ event: SessionEvent) {
+        switch event {
+        case .disclosure(let text): say(text)
+        case .notice(let text): log(text)
+        case .warning(let text): log(text)
+        case .progress(let progress): show(progress)
+        case .sealed(_, let summary):
+            endStatusLine()
+            log(summary)
+        }
+    }
+
+    func answer(_ question: SessionQuestion) -> String? {
+        guard inputIsTerminal else { return nil }
+        FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + question.prompt + " ").utf8))
+        return readLine(strippingNewline: true)
+    }
+
+    /// Text the student must read (disclosure, instructions): stdout.
+    private func say(_ text: String) {
+        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    /// A log line on stderr, ending any status line first.
+    private func log(_ text: String) {
+        let prefix = isTerminal ? "\r\u{1B}[K" : ""
+        FileHandle.standardError.write(Data((prefix + "proctor: " + text + "\n").utf8))
+    }
+
+    private func endStatusLine() {
+        if isTerminal, !json { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    private func show(_ progress: RecordingProgress) {
+        if json {
+            let fields: [String: Any] = ["elapsed": progress.elapsed, "remaining": progress.remaining, "recording": progress.recording,
+                                         "sealedBytes": progress.sealedBytes, "freeBytes": progress.freeBytes ?? -1,
+                                         "droppedFrames": progress.droppedFrames]
+            if let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) {
+                FileHandle.standardOutput.write(Data((String(decoding: data, as: UTF8.self) + "\n").utf8))
+            }
+            return
+        }
+        let what = progress.recording.isEmpty ? "nothing (exempt)" : progress.recording.joined(separator: "+")
+        var line = "REC \(HumanUnits.clock(progress.elapsed)) · \(HumanUnits.clock(progress.remaining)) left · \(what) · \(HumanUnits.bytes(progress.sealedBytes)) sealed"
+        if let free = progress.freeBytes { line += " · \(HumanUnits.bytes(free)) free" }
+        if progress.droppedFrames > 0 { line += " · \(progress.droppedFrames) frames late" }
+        if isTerminal {
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+        } else if Int(progress.elapsed.rounded()) % 10 == 0 {
+            // Off a terminal, one line every 10 s is plenty for a log.
+            log(line)
+        }
+    }
+}
