@@ -13,7 +13,7 @@ APT_PACKAGES = pkg-config libsodium-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavdevice-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev \
 	libasound2-dev alsa-utils libcairo2-dev libpango1.0-dev fonts-dejavu-core \
 	libdlib-dev libdlib-data libblas-dev liblapack-dev libwebrtc-audio-processing-dev \
-	ffmpeg poppler-utils xvfb x11-xserver-utils nginx openssl espeak-ng sox procps time jq
+	ffmpeg poppler-utils xvfb x11-xserver-utils nginx openssl espeak-ng sox procps time jq valgrind
 SETUP_STAMP = .build/.setup-done
 
 .PHONY: setup build release test demo bench install man clean faults fuzz
