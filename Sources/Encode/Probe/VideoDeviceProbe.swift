@@ -56,13 +56,8 @@ public struct VideoDeviceProbe: Sendable, Equatable {
         return VideoDeviceProbe(device: device, card: card, modes: enumerateModes(fd))
     }
 
-    /// The camera nodes present, /dev/video0 first.
-    public static func devices() -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/dev")) ?? []
-        return names.filter { $0.hasPrefix("video") && Int($0.dropFirst(5)) != nil }
-            .sorted { Int($0.dropFirst(5))! < Int($1.dropFirst(5))! }
-            .map { "/dev/" + $0 }
-    }
+    /// The camera nodes present, lowest number first: the ones `--camera auto` picks from.
+    public static func devices() -> [String] { SourceResolver().cameraNodes() }
 
     /// True when some mode is at least `width` x `height` and offers at least `fps`
     /// (a mode with unknown rates counts: the driver will say at open time).

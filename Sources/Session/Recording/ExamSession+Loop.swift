@@ -60,9 +60,9 @@ extension ExamSession {
     }
 
     private func showStatus(_ status: RecordingStatus?, now: Double, deadline: Double, free: Int64?, bytes: Int64) {
-        let what = status?.recording.joined(separator: "+") ?? "nothing (exempt)"
+        let what = status?.recording.map(\.rawValue).joined(separator: "+") ?? "nothing (exempt)"
         if console.json {
-            let fields: [String: Any] = ["elapsed": now, "remaining": max(0, deadline - now), "recording": status?.recording ?? [],
+            let fields: [String: Any] = ["elapsed": now, "remaining": max(0, deadline - now), "recording": status?.recording.map(\.rawValue) ?? [],
                                          "sealedBytes": bytes, "freeBytes": free ?? -1, "droppedFrames": status?.droppedFrames ?? 0]
             if let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) {
                 console.status(String(decoding: data, as: UTF8.self))
