@@ -45,11 +45,13 @@ final class FileDescriptorTests: XCTestCase {
         XCTAssertThrowsError(try FileDescriptor(opening: path, O_RDWR | O_CREAT | O_EXCL, "create again")) { error in
             XCTAssertEqual((error as? ProctorError)?.underlying, EEXIST)
         }
-        XCTAssertEqual(fcntl(descriptor.raw, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC, "never inherited by a child process")
+        withExtendedLifetime(descriptor) {
+            XCTAssertEqual(fcntl(descriptor.raw, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC, "never inherited by a child process")
+        }
 
         let dropped: Int32 = try {
             let reader = try FileDescriptor(opening: path, O_RDONLY, "open")
-            XCTAssertNotEqual(fcntl(reader.raw, F_GETFD), -1)
+            withExtendedLifetime(reader) { XCTAssertNotEqual(fcntl(reader.raw, F_GETFD), -1) }
             return reader.raw
         }()
         XCTAssertEqual(fcntl(dropped, F_GETFD), -1, "closed with its last reference")
