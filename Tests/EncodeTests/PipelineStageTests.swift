@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 @testable import ProctorModel
+import Synchronization
 
 final class PipelineStageTests: XCTestCase {
     /// A jump in the microphone's time (an overrun the device recovered from) is filled with
@@ -29,11 +30,12 @@ final class PipelineStageTests: XCTestCase {
     /// A device that fails is reported lost, retried, and reported restored with the gap,
     /// while the thread keeps delivering what the device reads.
     func testCaptureThreadRetriesALostDevice() throws {
-        let device = FlakyCamera(failAfter: 3, failedOpens: 2)
-        let queue = BoundedQueue(capacity: 32)
-        let thread = CaptureThread(device: device, queue: queue, clock: MediaClock(), retryInterval: 0.1)
+        let opens = OpenCount()
+        let device = FlakyCamera(failAfter: 3, failedOpens: 2, opens: opens)
         try device.open()
-        thread.start()
+        let queue = BoundedQueue(capacity: 32)
+        let thread = CaptureThread(device: device, queue: queue, retryInterval: 0.1)
+        thread.start(clock: MediaClock())
         Thread.sleep(forTimeInterval: 1)
         thread.stop()
         queue.close()
@@ -53,29 +55,35 @@ final class PipelineStageTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(gap, 0.195, "two retry pauses")
         XCTAssertLessThan(gap, 0.7, "retried every 0.1 s, not longer")
         XCTAssertGreaterThan(frames, 3, "frames after the reconnection are delivered too")
-        XCTAssertEqual(device.opens, 4, "first open, two failures, one success")
+        XCTAssertEqual(opens.value.load(ordering: .relaxed), 4, "first open, two failures, one success")
     }
+}
+
+private final class OpenCount: Sendable {
+    let value = Atomic<Int>(0)
 }
 
 /// Stands in for a webcam being unplugged, the one boundary that cannot run here: delivers
 /// `failAfter` frames, fails, then refuses `failedOpens` reopen attempts.
 private final class FlakyCamera: CaptureDevice {
-    let role = "camera"
+    let role = SourceRole.camera
     let retries = true
     private(set) var isOpen = false
-    private(set) var opens = 0
+    /// Counted where the test can read it after the capture thread took the device over.
+    private let opens: OpenCount
     private var delivered = 0
     private let failAfter: Int
     private var failedOpens: Int
 
-    init(failAfter: Int, failedOpens: Int) {
+    init(failAfter: Int, failedOpens: Int, opens: OpenCount) {
         self.failAfter = failAfter
         self.failedOpens = failedOpens
+        self.opens = opens
     }
 
     func open() throws(ProctorError) {
-        opens += 1
-        if opens > 1, failedOpens > 0 {
+        let opened = opens.value.wrappingAdd(1, ordering: .relaxed).newValue
+        if opened > 1, failedOpens > 0 {
             failedOpens -= 1
             throw ProctorError(.deviceUnavailable, "camera was not found")
         }
@@ -86,7 +94,7 @@ private final class FlakyCamera: CaptureDevice {
         usleep(20_000)
         delivered += 1
         if delivered == failAfter { throw ProctorError(.deviceUnavailable, "reading the source failed: No such device") }
-        return .video(Frame(), time: clock.now(), screen: false)
+        return .video(Frame(), time: clock.now(), source: .camera)
     }
 
     func close() { isOpen = false }

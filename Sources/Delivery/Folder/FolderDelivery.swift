@@ -1,9 +1,6 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
 import ProctorModel
 import Seal
-#endif
 
 /// Copies a bundle into a folder (a share, an LMS-synced folder) so that the final name only
 /// ever holds the complete file: the copy grows under a hidden temporary name in the same
@@ -43,44 +40,37 @@ struct FolderDelivery {
             try? FileManager.default.removeItem(at: temporaryURL)
             throw ProctorError(.verification, "the copy in \(folder.path) does not match the bundle after writing; run `proctor submit` again")
         }
-        guard rename(temporaryURL.path, finalURL.path) == 0 else { throw failure(errno, "cannot rename the copy in", written: end) }
-        syncFolder()
+        guard rename(temporaryURL.path, finalURL.path) == 0 else {
+            throw failure(ProctorError.posix(errno, "cannot rename the copy in \(folder.path)"), written: end)
+        }
+        // So that the rename itself survives a power cut.
+        FileDescriptor.syncFolder(folder.path)
         return Outcome(location: finalURL, bytesWritten: end - start, bytesSkipped: start)
     }
 
     /// Writes the temporary copy, continuing a partial one, and closes it before anything is
     /// renamed, so that no write or close ever happens under the final name.
     private func writeTemporaryCopy() throws(ProctorError) -> (start: Int64, end: Int64) {
-        let descriptor = open(temporaryURL.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw failure(errno, "cannot create a file in", written: 0) }
-        defer { close(descriptor) }
+        let descriptor = try onShare(written: 0) { () throws(ProctorError) in
+            try FileDescriptor(opening: temporaryURL.path, O_WRONLY | O_CREAT, mode: 0o644, "cannot create a file in \(folder.path)")
+        }
         let start = try resumeOffset(descriptor)
         if start > 0 { onEvent(.resumed(alreadyThere: start, total: digest.size)) }
         var position = start
         try bundle.forEachChunk(from: start) { (chunk) throws(ProctorError) in
-            var done = 0
-            while done < chunk.count {
-                let wrote = pwrite(descriptor, chunk.baseAddress! + done, chunk.count - done, off_t(position) + off_t(done))
-                if wrote < 0 {
-                    if errno == EINTR { continue }
-                    throw failure(errno, "cannot write to", written: position + Int64(done))
-                }
-                done += wrote
-            }
+            try onShare(written: position) { () throws(ProctorError) in try descriptor.write(chunk, at: position, "cannot write to \(folder.path)") }
             position += Int64(chunk.count)
             onEvent(.sending(done: position, total: digest.size))
         }
         // Data must be on the share before the name says the file is complete.
-        guard fsync(descriptor) == 0 else { throw failure(errno, "cannot flush the copy in", written: position) }
+        try onShare(written: position) { () throws(ProctorError) in try descriptor.sync("cannot flush the copy in \(folder.path)") }
         return (start, position)
     }
 
     /// A partial copy left by an interrupted run is continued only if it is a true prefix of
     /// this bundle; anything else is overwritten from the start.
-    private func resumeOffset(_ descriptor: Int32) throws(ProctorError) -> Int64 {
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { return 0 }
-        let existing = Int64(status.st_size)
+    private func resumeOffset(_ descriptor: FileDescriptor) throws(ProctorError) -> Int64 {
+        let existing = (try? descriptor.status(""))?.size ?? 0
         if existing > 0, existing <= digest.size {
             var prefix = SHA256.Incremental()
             try bundle.forEachChunk(to: existing) { prefix.update($0) }
@@ -88,7 +78,7 @@ struct FolderDelivery {
                 return existing
             }
         }
-        guard ftruncate(descriptor, 0) == 0 else { throw failure(errno, "cannot reuse the partial copy in", written: 0) }
+        try onShare(written: 0) { () throws(ProctorError) in try descriptor.truncate(to: 0, "cannot reuse the partial copy in \(folder.path)") }
         return 0
     }
 
@@ -99,26 +89,22 @@ struct FolderDelivery {
         return hasher.finalize().hexString
     }
 
-    /// So that the rename itself survives a power cut.
-    private func syncFolder() {
-        let descriptor = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        _ = fsync(descriptor)
-        close(descriptor)
+    /// Runs one system call on the share, saying what its failure means for the student.
+    private func onShare<Result>(written: Int64, _ body: () throws(ProctorError) -> Result) throws(ProctorError) -> Result {
+        do { return try body() } catch { throw failure(error, written: written) }
     }
 
-    private func failure(_ code: Int32, _ doing: String, written: Int64) -> ProctorError {
-        let detail = String(cString: strerror(code))
+    /// The code and errno come from the one mapping in `ProctorError.posix`; the message adds
+    /// what to do and where the bundle still is.
+    private func failure(_ error: ProctorError, written: Int64) -> ProctorError {
         let kept = "your bundle is kept at \(bundle.url.path)"
-        switch code {
+        switch error.underlying {
         case ENOSPC, EDQUOT:
             // A full share helps nobody by holding a partial copy; the next run starts over.
             try? FileManager.default.removeItem(at: temporaryURL)
-            return ProctorError(.io, "the destination \(folder.path) is full (\(written) of \(digest.size) bytes written): free space there and run `proctor submit` again; \(kept)", detail: detail)
-        case EACCES, EPERM, EROFS:
-            return ProctorError(.permission, "\(doing) \(folder.path): \(detail); \(kept)")
+            return error.withMessage("the destination \(folder.path) is full (\(written) of \(digest.size) bytes written): free space there and run `proctor submit` again; \(kept)")
         default:
-            return ProctorError(.io, "\(doing) \(folder.path): \(detail); \(kept)", detail: "errno \(code)")
+            return error.withMessage("\(error.message); \(kept)")
         }
     }
 }

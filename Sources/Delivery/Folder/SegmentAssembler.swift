@@ -1,9 +1,6 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
 import ProctorModel
 import Seal
-#endif
 
 /// The collecting side of a segmented upload: rebuilds `NAME` from `NAME.parts/` byte for byte,
 /// checking every segment's SHA-256 and the bundle's, and renames it into place only when all
@@ -63,17 +60,13 @@ public enum SegmentAssembler {
         }
         guard rename(temporary.path, target.path) == 0 else {
             try? FileManager.default.removeItem(at: temporary)
-            throw ProctorError(.io, "cannot rename the assembled bundle to \(target.path)", detail: String(cString: strerror(errno)))
+            throw ProctorError.posix(errno, "cannot rename the assembled bundle to \(target.path)")
         }
         return Assembled(bundle: target, sha256: manifest.sha256, size: manifest.size, written: true)
     }
 
     private static func write(_ manifest: SegmentManifest, from parts: URL, to temporary: URL) throws(ProctorError) {
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-              let output = FileHandle(forWritingAtPath: temporary.path) else {
-            throw ProctorError(.io, "cannot create \(temporary.path)")
-        }
-        defer { try? output.close() }
+        let output = try FileDescriptor(opening: temporary.path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644, "cannot create \(temporary.path)")
         var whole = SHA256.Incremental()
         for entry in manifest.segments {
             let segmentURL = parts.appendingPathComponent(entry.name)
@@ -90,11 +83,7 @@ public enum SegmentAssembler {
             try segment.forEachChunk { (chunk) throws(ProctorError) in
                 part.update(chunk)
                 whole.update(chunk)
-                do {
-                    try output.write(contentsOf: Data(chunk))
-                } catch {
-                    throw ProctorError(.io, "cannot write \(temporary.path)", detail: String(describing: error))
-                }
+                try output.write(chunk, "cannot write \(temporary.path)")
             }
             guard part.finalize().hexString == entry.sha256 else {
                 throw ProctorError(.verification, "segment \(entry.name) in \(parts.path) does not match its SHA-256 in the manifest")
@@ -103,10 +92,6 @@ public enum SegmentAssembler {
         guard whole.finalize().hexString == manifest.sha256 else {
             throw ProctorError(.verification, "the segments in \(parts.path) do not add up to the bundle the manifest describes")
         }
-        do {
-            try output.synchronize()
-        } catch {
-            throw ProctorError(.io, "cannot flush \(temporary.path)", detail: String(describing: error))
-        }
+        try output.sync("cannot flush \(temporary.path)")
     }
 }

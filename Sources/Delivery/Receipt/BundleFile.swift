@@ -1,56 +1,28 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
 import ProctorModel
-#endif
 
 /// The local sealed bundle, opened read-only. Delivery never writes to it: until a receipt
 /// exists it is the only copy of the exam.
 final class BundleFile {
     let url: URL
     let size: Int64
-    private let descriptor: Int32
+    private let descriptor: FileDescriptor
 
     init(url: URL) throws(ProctorError) {
         self.url = url
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            let code = errno
-            switch code {
-            case ENOENT, ENOTDIR:
-                throw ProctorError(.missingInput, "no bundle at \(url.path)")
-            case EACCES, EPERM:
-                throw ProctorError(.permission, "cannot read the bundle \(url.path): permission denied")
-            default:
-                throw ProctorError(.io, "cannot open the bundle \(url.path)", detail: "open: \(String(cString: strerror(code)))")
-            }
+        do {
+            descriptor = try FileDescriptor(opening: url.path, O_RDONLY, "cannot open the bundle \(url.path)")
+        } catch where error.code == .missingInput {
+            throw error.withMessage("no bundle at \(url.path)")
         }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
-            close(descriptor)
-            throw ProctorError(.missingInput, "\(url.path) is not a bundle file")
-        }
-        self.descriptor = descriptor
-        self.size = Int64(status.st_size)
-    }
-
-    deinit {
-        close(descriptor)
+        let status = try descriptor.status("cannot open the bundle \(url.path)")
+        guard status.isRegularFile else { throw ProctorError(.missingInput, "\(url.path) is not a bundle file") }
+        size = status.size
     }
 
     /// Fills `buffer` from `offset`; returns fewer bytes only at the end of the file.
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(ProctorError) -> Int {
-        var filled = 0
-        while filled < buffer.count {
-            let got = pread(descriptor, buffer.baseAddress! + filled, buffer.count - filled, off_t(offset) + off_t(filled))
-            if got == 0 { break }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw ProctorError(.io, "cannot read the bundle \(url.path)", detail: "pread: \(String(cString: strerror(errno)))")
-            }
-            filled += got
-        }
-        return filled
+        try descriptor.read(into: buffer, at: offset, "cannot read the bundle \(url.path)")
     }
 
     /// `count` bytes from `offset` as one value, for a segment that goes out as one request body.

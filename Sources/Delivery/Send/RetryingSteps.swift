@@ -1,5 +1,6 @@
 import Foundation
 import ProctorModel
+import Synchronization
 
 /// How one attempt at a step ended, when it did not succeed.
 enum StepFailure: Error {
@@ -105,13 +106,12 @@ final class RetryingSteps {
 }
 
 /// A byte count written from URLSession's delegate thread and read by the delivering task.
-final class ByteCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count: Int64 = 0
+final class ByteCounter: Sendable {
+    private let count = Atomic<Int64>(0)
 
-    var value: Int64 { lock.withLock { count } }
+    var value: Int64 { count.load(ordering: .acquiring) }
 
-    func set(_ value: Int64) { lock.withLock { count = value } }
+    func set(_ value: Int64) { count.store(value, ordering: .releasing) }
 
-    func add(_ value: Int64) { lock.withLock { count += value } }
+    func add(_ value: Int64) { count.add(value, ordering: .acquiringAndReleasing) }
 }

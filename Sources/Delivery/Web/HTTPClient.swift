@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Synchronization
 
 /// A response with any status; what a status means for delivery is decided by the caller.
 struct HTTPResponse: Sendable {
@@ -37,8 +38,8 @@ enum HTTPBody: Sendable {
 /// steady 300 KB/s upload was cut at the timeout), so it would cap every PUT's duration and a
 /// slow home connection could never finish a large one. URLSession's timeout is therefore set
 /// out of reach and a watchdog here cancels a request only when no byte moved for `idleTimeout`.
-final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    private final class Exchange {
+final class HTTPClient: NSObject, URLSessionDataDelegate, Sendable {
+    private struct Exchange: Sendable {
         let continuation: CheckedContinuation<HTTPResponse, Error>
         let onSent: (@Sendable (Int64) -> Void)?
         var body = Data()
@@ -52,9 +53,12 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
 
     /// Responses we read are small (errors, a manifest); anything longer is not ours to keep.
     private static let maximumBody = 1 << 20
-    private let lock = NSLock()
-    private var exchanges: [Int: Exchange] = [:]
-    private var session: URLSession?
+    private struct State {
+        var exchanges: [Int: Exchange] = [:]
+        var session: URLSession?
+    }
+
+    private let state = Mutex(State())
     private let idleTimeout: TimeInterval
     /// Far beyond any upload: the watchdog, not URLSession, decides when a request is dead.
     private static let unreachableTimeout: TimeInterval = 7 * 86_400
@@ -68,18 +72,18 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.urlCache = nil
         configuration.httpMaximumConnectionsPerHost = 1
-        session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
+        let session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
+        state.withLock { $0.session = session }
     }
 
     /// The session retains its delegate, so it has to be let go of explicitly.
     func close() {
-        session?.finishTasksAndInvalidate()
-        session = nil
+        state.withLock { $0.session.take() }?.finishTasksAndInvalidate()
     }
 
     func send(_ method: String, _ url: URL, body: HTTPBody = .empty, headers: [String: String] = [:],
               onSent: (@Sendable (Int64) -> Void)? = nil) async throws(NetworkFault) -> HTTPResponse {
-        guard let session else { throw NetworkFault(reason: "the HTTP session is closed", retryable: false) }
+        guard let session = state.withLock({ $0.session }) else { throw NetworkFault(reason: "the HTTP session is closed", retryable: false) }
         var request = URLRequest(url: Self.withoutCredentials(url))
         request.httpMethod = method
         request.timeoutInterval = Self.unreachableTimeout
@@ -102,7 +106,7 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
                     request.setValue(String(size), forHTTPHeaderField: "Content-Length")
                     task = session.uploadTask(with: request, fromFile: file)
                 }
-                lock.withLock { exchanges[task.taskIdentifier] = Exchange(continuation, onSent: onSent) }
+                state.withLock { $0.exchanges[task.taskIdentifier] = Exchange(continuation, onSent: onSent) }
                 task.resume()
                 watchdog = watch(task)
             }
@@ -128,32 +132,32 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     }
 
     private func markIfStalled(_ identifier: Int) -> Bool {
-        lock.withLock {
-            guard let exchange = exchanges[identifier], Date().timeIntervalSince(exchange.lastProgress) > idleTimeout else { return false }
-            exchange.stalled = true
+        state.withLock { state in
+            guard let exchange = state.exchanges[identifier], Date().timeIntervalSince(exchange.lastProgress) > idleTimeout else { return false }
+            state.exchanges[identifier]?.stalled = true
             return true
         }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didSendBodyData bytesSent: Int64,
                     totalBytesSent: Int64, totalBytesExpectedToSend: Int64) {
-        let exchange = lock.withLock { () -> Exchange? in
-            exchanges[task.taskIdentifier]?.lastProgress = Date()
-            return exchanges[task.taskIdentifier]
+        let exchange = state.withLock { state -> Exchange? in
+            state.exchanges[task.taskIdentifier]?.lastProgress = Date()
+            return state.exchanges[task.taskIdentifier]
         }
         exchange?.onSent?(totalBytesSent)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        lock.withLock {
-            exchanges[dataTask.taskIdentifier]?.lastProgress = Date()
-            guard let exchange = exchanges[dataTask.taskIdentifier], exchange.body.count < Self.maximumBody else { return }
-            exchange.body.append(data.prefix(Self.maximumBody - exchange.body.count))
+        state.withLock { state in
+            state.exchanges[dataTask.taskIdentifier]?.lastProgress = Date()
+            guard let exchange = state.exchanges[dataTask.taskIdentifier], exchange.body.count < Self.maximumBody else { return }
+            state.exchanges[dataTask.taskIdentifier]?.body.append(data.prefix(Self.maximumBody - exchange.body.count))
         }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        guard let exchange = lock.withLock({ exchanges.removeValue(forKey: task.taskIdentifier) }) else { return }
+        guard let exchange = state.withLock({ $0.exchanges.removeValue(forKey: task.taskIdentifier) }) else { return }
         if exchange.stalled {
             exchange.continuation.resume(throwing: NetworkFault(reason: "no progress for \(Int(idleTimeout.rounded(.up))) s", retryable: true))
         } else if let error {

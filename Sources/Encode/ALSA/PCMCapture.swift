@@ -31,7 +31,7 @@ final class PCMCapture {
             snd_pcm_close(pcm)
             throw ProctorError(.deviceUnavailable,
                               "microphone '\(name)' cannot record mono 16-bit at \(rate) Hz; try alsa:plughw:N,0 or alsa:default",
-                              detail: "snd_pcm_set_params returned \(configured) (\(alsaErrorText(configured)))")
+                              detail: "snd_pcm_set_params returned \(configured) (\(alsaErrorText(configured)))", underlying: configured)
         }
         var buffer: snd_pcm_uframes_t = 0, period: snd_pcm_uframes_t = 0
         snd_pcm_get_params(pcm, &buffer, &period)
@@ -40,15 +40,16 @@ final class PCMCapture {
 
     deinit { snd_pcm_close(pcm) }
 
+    /// `underlying` keeps ALSA's code (a negative errno) for callers that decide on it.
     static func openError(_ status: Int32, name: String) -> ProctorError {
         let detail = "snd_pcm_open(\(name)) returned \(status) (\(alsaErrorText(status)))"
         switch -status {
         case EBUSY:
-            return ProctorError(.deviceBusy, "microphone '\(name)' is in use by another program; close it and try again", detail: detail)
+            return ProctorError(.deviceBusy, "microphone '\(name)' is in use by another program; close it and try again", detail: detail, underlying: status)
         case EACCES, EPERM:
-            return ProctorError(.deviceUnavailable, "microphone '\(name)' cannot be opened: permission denied (are you in the 'audio' group?)", detail: detail)
+            return ProctorError(.deviceUnavailable, "microphone '\(name)' cannot be opened: permission denied (are you in the 'audio' group?)", detail: detail, underlying: status)
         default:
-            return ProctorError(.deviceUnavailable, "microphone '\(name)' was not found", detail: detail)
+            return ProctorError(.deviceUnavailable, "microphone '\(name)' was not found", detail: detail, underlying: status)
         }
     }
 
@@ -67,6 +68,6 @@ final class PCMCapture {
         // EPIPE (overrun) and ESTRPIPE (suspend) are recoverable; anything else means the device went away.
         if snd_pcm_recover(pcm, code, 1) >= 0 { return .recovered }
         throw ProctorError(.deviceUnavailable, "microphone '\(name)' stopped delivering: \(alsaErrorText(code))",
-                          detail: "snd_pcm_readi returned \(code)")
+                          detail: "snd_pcm_readi returned \(code)", underlying: code)
     }
 }

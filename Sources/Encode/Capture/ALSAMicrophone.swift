@@ -4,7 +4,7 @@
 import ProctorModel
 
 final class ALSAMicrophone: CaptureDevice {
-    let role = "mic"
+    let role = SourceRole.microphone
     let retries = true
     private let pcmName: String
     private let configText: String?

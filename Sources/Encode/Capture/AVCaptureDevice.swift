@@ -14,7 +14,7 @@ final class AVCaptureDevice: CaptureDevice {
         let live: Bool
     }
 
-    let role: String
+    let role: SourceRole
     let retries: Bool
     private let input: Input
     private let audioRate: Int32
@@ -24,7 +24,7 @@ final class AVCaptureDevice: CaptureDevice {
     private let scratch = Frame()
     private var framesRead = 0
 
-    init(role: String, input: Input, audioRate: Int) {
+    init(role: SourceRole, input: Input, audioRate: Int) {
         self.role = role
         self.input = input
         self.audioRate = Int32(audioRate)
@@ -41,14 +41,18 @@ final class AVCaptureDevice: CaptureDevice {
                 pacer.reset()
                 return
             } catch {
-                // Missing, busy or forbidden will not change with other options; a refused format might.
-                let settled = error.code != .deviceUnavailable || error.message.hasSuffix("was not found")
-                    || error.message.contains("permission denied")
-                if settled { throw error }
+                if Self.isSettled(error) { throw error }
                 firstError = firstError ?? error
             }
         }
-        throw firstError ?? ProctorError(.deviceUnavailable, "\(role) \(input.url) cannot be opened")
+        throw firstError ?? ProctorError(.deviceUnavailable, "\(role.noun) \(input.url) cannot be opened")
+    }
+
+    /// Missing, busy or forbidden will not change with other options; a refused format might.
+    /// Decided on the AVERROR the open returned, never on the message.
+    static func isSettled(_ error: ProctorError) -> Bool {
+        guard error.code == .deviceUnavailable, let code = error.underlying else { return true }
+        return [ENOENT, ENODEV, ENXIO, EBUSY, EACCES, EPERM].map { proctor_averror($0) }.contains(code)
     }
 
     func close() {
@@ -74,7 +78,7 @@ final class AVCaptureDevice: CaptureDevice {
         }
         switch input.type {
         case .video:
-            return .video(Frame.moving(from: scratch), time: time, screen: role == "screen")
+            return .video(Frame.moving(from: scratch), time: time, source: role)
         case .audio:
             if resampler == nil { resampler = try Resampler(from: scratch, outputRate: audioRate) }
             return .audio(try resampler!.convert(scratch), time: time)

@@ -1,61 +1,56 @@
-import Foundation
+import ProctorModel
 
 /// The hand-over from capture threads to the pipeline thread. Audio waits for room
 /// (back-pressure: audio is never dropped); a video frame that finds the queue full is dropped
 /// and counted, because a late picture is worth less than a stalled microphone.
-final class BoundedQueue: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var items: [Captured] = []
-    private var head = 0
+final class BoundedQueue: Sendable {
+    private struct State {
+        var items: [Captured] = []
+        var head = 0
+        var closed = false
+        var droppedVideo = 0
+        var waiting: Int { items.count - head }
+    }
+
+    private let state = ConditionLock(State())
     private let capacity: Int
-    private var closed = false
-    private(set) var droppedVideo = 0
 
     init(capacity: Int) { self.capacity = capacity }
 
     /// Returns false if the item was dropped (video only) or the queue is closed.
     @discardableResult
     func push(_ item: Captured) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        if case .video = item, items.count - head >= capacity {
-            droppedVideo += 1
-            return false
+        let isVideo = if case .video = item { true } else { false }
+        // Video never waits: it finds room below `capacity` or is dropped.
+        return state.withLock(when: { isVideo || $0.closed || $0.waiting < capacity * 2 }) { state in
+            guard !state.closed else { return false }
+            if isVideo, state.waiting >= capacity {
+                state.droppedVideo += 1
+                return false
+            }
+            state.items.append(item)
+            return true
         }
-        while !closed, items.count - head >= capacity * 2 { condition.wait() }
-        guard !closed else { return false }
-        items.append(item)
-        condition.broadcast()
-        return true
     }
 
     /// Blocks until an item arrives; nil once closed and empty.
     func pop() -> Captured? {
-        condition.lock()
-        defer { condition.unlock() }
-        while head == items.count, !closed { condition.wait() }
-        guard head < items.count else { return nil }
-        let item = items[head]
-        head += 1
-        if head > 64, head * 2 > items.count {
-            items.removeFirst(head)
-            head = 0
+        state.withLock(when: { $0.waiting > 0 || $0.closed }) { state in
+            guard state.head < state.items.count else { return nil }
+            let item = state.items[state.head]
+            state.head += 1
+            if state.head > 64, state.head * 2 > state.items.count {
+                state.items.removeFirst(state.head)
+                state.head = 0
+            }
+            return item
         }
-        condition.broadcast()
-        return item
     }
 
     /// No more pushes; `pop` drains what is left and then returns nil.
     func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
+        state.withLock { $0.closed = true }
     }
 
-    var droppedCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return droppedVideo
-    }
+    var droppedCount: Int { state.withLock { $0.droppedVideo } }
 }

@@ -3,8 +3,8 @@
 import ProctorModel
 
 protocol CaptureDevice: AnyObject {
-    /// "camera", "mic" or "screen": the name used in notices and logs.
-    var role: String { get }
+    /// What it records: names its notices ("camera.lost") and its track.
+    var role: SourceRole { get }
     /// Whether a failure is worth retrying: a camera can be plugged back in, a file cannot grow.
     var retries: Bool { get }
     var isOpen: Bool { get }

@@ -18,7 +18,8 @@ enum AVStatus {
 }
 
 /// Turns an FFmpeg return code into a Swift error naming the call, keeping EAGAIN and EOF as
-/// control flow because the send/receive loop is driven by them.
+/// control flow because the send/receive loop is driven by them. The AVERROR goes into
+/// `underlying`, so callers decide on it rather than on the text.
 @discardableResult
 func check(_ code: Int32, _ call: String, as errorCode: ProctorError.Code = .library,
            _ message: @autoclosure () -> String? = nil) throws(ProctorError) -> AVStatus {
@@ -26,5 +27,5 @@ func check(_ code: Int32, _ call: String, as errorCode: ProctorError.Code = .lib
     if code == proctor_averror_eagain() { return .again }
     if code == proctor_averror_eof() { return .endOfStream }
     let text = avErrorText(code)
-    throw ProctorError(errorCode, message() ?? "\(call) failed: \(text)", detail: "\(call) returned \(code) (\(text))")
+    throw ProctorError(errorCode, message() ?? "\(call) failed: \(text)", detail: "\(call) returned \(code) (\(text))", underlying: code)
 }

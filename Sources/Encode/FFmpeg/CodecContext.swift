@@ -49,7 +49,7 @@ final class CodecContext {
                                configure: (UnsafeMutablePointer<AVCodecContext>) -> Void) throws(ProctorError) -> CodecContext {
         let context = try CodecContext(codec: codec)
         configure(context.pointer)
-        var dictionary = Dictionary(options)
+        var dictionary = OptionDictionary(options)
         defer { dictionary.free() }
         try check(avcodec_open2(context.pointer, codec, &dictionary.pointer), "avcodec_open2(\(String(cString: codec.pointee.name)))")
         return context
@@ -85,7 +85,7 @@ extension CodecContext {
 }
 
 /// An AVDictionary of string options, freed by its owner.
-struct Dictionary {
+struct OptionDictionary {
     var pointer: OpaquePointer?
 
     init(_ values: [String: String]) {

@@ -2,7 +2,8 @@ internal import CFFmpeg
 import ProctorModel
 
 /// One AVFrame, owned by whichever stage holds this object: capture threads hand it to the
-/// pipeline thread through a queue and never touch it again, hence `@unchecked Sendable`.
+/// pipeline thread through a queue and never touch it again.
+// @unchecked: wraps a C AVFrame pointer; ownership moves with the value, it is never shared.
 final class Frame: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<AVFrame>
 

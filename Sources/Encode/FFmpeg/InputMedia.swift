@@ -28,7 +28,7 @@ final class InputMedia {
                 throw ProctorError(.unsupported, "this FFmpeg has no '\(format)' input; install libavdevice with it")
             }
         }
-        var dictionary = Dictionary(options)
+        var dictionary = OptionDictionary(options)
         defer { dictionary.free() }
         let status = avformat_open_input(&context, url, inputFormat, &dictionary.pointer)
         if status < 0 { throw InputMedia.openError(status, format: format, url: url) }
@@ -58,21 +58,21 @@ final class InputMedia {
     deinit { avformat_close_input(&context) }
 
     /// Maps an open failure to what the student can do about it: no such device or file,
-    /// somebody else holds the device, or the data is not media.
-    private static func openError(_ status: Int32, format: String?, url: String) -> ProctorError {
+    /// somebody else holds the device, or the data is not media. `underlying` is the AVERROR.
+    static func openError(_ status: Int32, format: String?, url: String) -> ProctorError {
         let text = avErrorText(status)
         let detail = "avformat_open_input(\(format ?? "file"), \(url)) returned \(status) (\(text))"
         let what = format == nil || format == "lavfi" ? "'\(url)'" : "\(format!) device \(url)"
         switch status {
         case proctor_averror(ENOENT), proctor_averror(ENODEV), proctor_averror(ENXIO):
-            return ProctorError(format == nil ? .missingInput : .deviceUnavailable, "\(what) was not found", detail: detail)
+            return ProctorError(format == nil ? .missingInput : .deviceUnavailable, "\(what) was not found", detail: detail, underlying: status)
         case proctor_averror(EBUSY):
-            return ProctorError(.deviceBusy, "\(what) is in use by another program; close it and try again", detail: detail)
+            return ProctorError(.deviceBusy, "\(what) is in use by another program; close it and try again", detail: detail, underlying: status)
         case proctor_averror(EACCES), proctor_averror(EPERM):
-            return ProctorError(.deviceUnavailable, "\(what) cannot be opened: permission denied (are you in the 'video' group?)", detail: detail)
+            return ProctorError(.deviceUnavailable, "\(what) cannot be opened: permission denied (are you in the 'video' group?)", detail: detail, underlying: status)
         default:
-            if format == nil { return ProctorError(.badData, "\(what) cannot be read as media: \(text)", detail: detail) }
-            return ProctorError(.deviceUnavailable, "\(what) cannot be opened: \(text)", detail: detail)
+            if format == nil { return ProctorError(.badData, "\(what) cannot be read as media: \(text)", detail: detail, underlying: status) }
+            return ProctorError(.deviceUnavailable, "\(what) cannot be opened: \(text)", detail: detail, underlying: status)
         }
     }
 

@@ -47,8 +47,8 @@ final class MatroskaMuxer {
 
     func start(title: String) throws(ProctorError) {
         av_dict_set(&context.pointee.metadata, "title", title, 0)
-        var options = Dictionary(["cluster_time_limit": String(clusterMilliseconds), "live": "1",
-                                  "flush_packets": "1"])
+        var options = OptionDictionary(["cluster_time_limit": String(clusterMilliseconds), "live": "1",
+                                        "flush_packets": "1"])
         defer { options.free() }
         try wrap(avformat_write_header(context, &options.pointer), "avformat_write_header")
         started = true

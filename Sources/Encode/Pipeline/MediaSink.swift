@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Where the Matroska bytes go as they are produced: in a session, sealed bundle records.
 /// Called on the pipeline thread, in order; a chunk is a byte range of one Matroska stream,
 /// not an aligned element, so the concatenation of every chunk is the file. `mediaTime` is
@@ -8,21 +10,24 @@ public protocol MediaSink: AnyObject, Sendable {
 }
 
 /// Collects the stream in memory: for tests and for small recordings read straight back.
-public final class MemorySink: MediaSink, @unchecked Sendable {
-    private let lock = Mutex()
-    private var storage: [UInt8] = []
-    private var writes = 0
+public final class MemorySink: MediaSink {
+    private struct State {
+        var storage: [UInt8] = []
+        var writes = 0
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
     public func write(_ bytes: UnsafeRawBufferPointer, mediaTime: Double) throws {
-        lock.locked {
-            storage.append(contentsOf: bytes)
-            writes += 1
+        state.withLock { state in
+            state.storage.append(contentsOf: bytes)
+            state.writes += 1
         }
     }
 
-    public var bytes: [UInt8] { lock.locked { storage } }
+    public var bytes: [UInt8] { state.withLock { $0.storage } }
     /// How many separate writes arrived: shows that the stream is flushed as it goes.
-    public var writeCount: Int { lock.locked { writes } }
+    public var writeCount: Int { state.withLock { $0.writes } }
 }

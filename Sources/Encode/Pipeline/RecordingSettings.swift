@@ -47,4 +47,12 @@ public struct RecordingSources: Sendable, Equatable {
         self.microphone = microphone
         self.screen = screen
     }
+
+    public subscript(role: SourceRole) -> SourceSpec {
+        switch role {
+        case .camera: camera
+        case .microphone: microphone
+        case .screen: screen
+        }
+    }
 }

@@ -29,28 +29,15 @@ public final class MemoryByteSource: MediaByteSource {
 
 /// Media bytes in a plain file (a `--media` output read back, or a decrypted spool file).
 public final class FileByteSource: MediaByteSource {
-    private let handle: FileHandle
+    private let descriptor: FileDescriptor
     public let size: Int64
 
     public init(path: String) throws(ProctorError) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ProctorError(.missingInput, "cannot open the media file \(path)")
-        }
-        self.handle = handle
-        do {
-            size = Int64(try handle.seekToEnd())
-        } catch {
-            throw ProctorError(.io, "cannot read the media file \(path)", detail: "\(error)")
-        }
+        descriptor = try FileDescriptor(opening: path, O_RDONLY, "cannot open the media file \(path)")
+        size = try descriptor.status("cannot read the media file \(path)").size
     }
 
     public func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let count = pread(handle.fileDescriptor, buffer.baseAddress, buffer.count, off_t(offset))
-        guard count >= 0 else { throw ProctorError(.io, "reading the media file failed", detail: String(cString: strerror(errno))) }
-        return count
-    }
-
-    deinit {
-        try? handle.close()
+        try descriptor.read(into: buffer, at: offset, "reading the media file \(descriptor.path) failed")
     }
 }

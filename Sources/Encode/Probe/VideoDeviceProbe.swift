@@ -26,21 +26,27 @@ public struct VideoDeviceProbe: Sendable, Equatable {
     /// Opens `device` read-only for enumeration. Missing device: `.deviceUnavailable`;
     /// held exclusively or no permission: `.deviceBusy`; not a capture device: `.unsupported`.
     public static func probe(_ device: String) throws(ProctorError) -> VideoDeviceProbe {
-        let fd = open(device, O_RDWR | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
-            switch errno {
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor(opening: device, O_RDWR | O_NONBLOCK, "open")
+        } catch {
+            // A device, not a file: the errno says whether it is missing, held or forbidden.
+            let reason = String(cString: strerror(error.underlying ?? EIO))
+            switch error.underlying {
             case ENOENT, ENODEV, ENXIO:
-                throw ProctorError(.deviceUnavailable, "camera \(device) was not found", detail: "open: \(reason)")
+                throw ProctorError(.deviceUnavailable, "camera \(device) was not found", detail: "open: \(reason)", underlying: error.underlying)
             case EBUSY:
-                throw ProctorError(.deviceBusy, "camera \(device) is in use by another program", detail: "open: \(reason)")
+                throw ProctorError(.deviceBusy, "camera \(device) is in use by another program", detail: "open: \(reason)", underlying: error.underlying)
             case EACCES, EPERM:
-                throw ProctorError(.deviceBusy, "camera \(device) cannot be opened: permission denied (is your user in the 'video' group?)", detail: "open: \(reason)")
+                throw ProctorError(.deviceBusy, "camera \(device) cannot be opened: permission denied (is your user in the 'video' group?)",
+                                   detail: "open: \(reason)", underlying: error.underlying)
             default:
-                throw ProctorError(.deviceUnavailable, "camera \(device) cannot be opened: \(reason)", detail: "open: \(reason)")
+                throw ProctorError(.deviceUnavailable, "camera \(device) cannot be opened: \(reason)", detail: "open: \(reason)", underlying: error.underlying)
             }
         }
-        defer { close(fd) }
+        // The ioctls below use the number; the descriptor must outlive them.
+        defer { withExtendedLifetime(descriptor) {} }
+        let fd = descriptor.raw
 
         var capability = v4l2_capability()
         guard proctor_v4l2_ioctl(fd, proctor_vidioc_querycap(), &capability) == 0 else {
@@ -56,13 +62,8 @@ public struct VideoDeviceProbe: Sendable, Equatable {
         return VideoDeviceProbe(device: device, card: card, modes: enumerateModes(fd))
     }
 
-    /// The camera nodes present, /dev/video0 first.
-    public static func devices() -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/dev")) ?? []
-        return names.filter { $0.hasPrefix("video") && Int($0.dropFirst(5)) != nil }
-            .sorted { Int($0.dropFirst(5))! < Int($1.dropFirst(5))! }
-            .map { "/dev/" + $0 }
-    }
+    /// The camera nodes present, lowest number first: the ones `--camera auto` picks from.
+    public static func devices() -> [String] { SourceResolver().cameraNodes() }
 
     /// True when some mode is at least `width` x `height` and offers at least `fps`
     /// (a mode with unknown rates counts: the driver will say at open time).

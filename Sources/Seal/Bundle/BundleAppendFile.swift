@@ -1,75 +1,88 @@
 import Foundation
 import ProctorModel
+import Synchronization
 
 /// The bundle's file descriptor: unbuffered appends (a record is in the page cache, safe from a
 /// killed process, as soon as `append` returns) and an fsync at least every `syncInterval`
 /// from a timer, so a power loss costs at most about that long. The descriptor is also read
 /// back (`hash`): the bundle's SHA-256 is taken from what reached the file, not from what the
 /// writer meant to write.
-final class BundleAppendFile: @unchecked Sendable {
-    let path: String
-    private var descriptor: Int32
-    private let lock = NSLock()
-    private var dirty = false
-    /// Bytes in the file: everything appended after the last truncate.
-    private var byteCount = 0
-    private var syncFailure: ProctorError?
-    private var timer: DispatchSourceTimer?
-    /// fsyncs done by the timer (tests check the durability window with it).
-    private var syncsByTimer = 0
-    var timedSyncs: Int { lock.withLock { syncsByTimer } }
-    var length: Int { lock.withLock { byteCount } }
+///
+/// Threads: appends come from the bundle's write thread, the timer fsyncs from a dispatch
+/// queue, the writer hashes, syncs and closes from its own.
+final class BundleAppendFile: Sendable {
+    private struct State {
+        /// nil once closed. A timer fsync in flight holds its own reference, so closing never
+        /// pulls the descriptor away under it (the number cannot be reused mid-call).
+        var descriptor: FileDescriptor?
+        var dirty = false
+        /// Bytes in the file: everything appended after the last truncate.
+        var byteCount = 0
+        var syncFailure: ProctorError?
+        /// Whether the periodic fsync goes on (cleared by `close`).
+        var syncing = false
+        /// fsyncs done by the timer (tests check the durability window with it).
+        var syncsByTimer = 0
+    }
 
-    private init(path: String, descriptor: Int32) {
-        self.path = path
-        self.descriptor = descriptor
+    let path: String
+    private let state: Mutex<State>
+    var timedSyncs: Int { state.withLock { $0.syncsByTimer } }
+    var length: Int { state.withLock { $0.byteCount } }
+
+    private init(_ descriptor: FileDescriptor) {
+        path = descriptor.path
+        state = Mutex(State(descriptor: descriptor))
     }
 
     /// A new file; never replaces an existing one, which may hold a recording.
     static func create(path: String) throws(ProctorError) -> BundleAppendFile {
-        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw error(errno, "could not create the bundle \(path)") }
-        let file = BundleAppendFile(path: path, descriptor: fd)
-        try file.syncDirectory()
-        return file
+        let descriptor = try FileDescriptor(opening: path, O_RDWR | O_CREAT | O_EXCL, mode: 0o600, "could not create the bundle \(path)")
+        // The new name must survive a power loss as well as the bytes.
+        FileDescriptor.syncFolder(containing: path)
+        return BundleAppendFile(descriptor)
     }
 
     static func openForAppend(path: String) throws(ProctorError) -> BundleAppendFile {
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw error(errno, "could not open the bundle \(path) to resume it") }
-        return BundleAppendFile(path: path, descriptor: fd)
+        BundleAppendFile(try FileDescriptor(opening: path, O_RDWR, "could not open the bundle \(path) to resume it"))
     }
 
     func startSyncing(every interval: Duration) {
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
         let nanoseconds = max(1_000_000, Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000))
-        timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds), leeway: .milliseconds(50))
-        timer.setEventHandler { [weak self] in self?.syncIfDirty() }
-        timer.resume()
-        self.timer = timer
+        let wasSyncing = state.withLock { state in
+            defer { state.syncing = true }
+            return state.syncing
+        }
+        if !wasSyncing { scheduleSync(after: nanoseconds) }
+    }
+
+    /// One timed fsync `nanoseconds` from now, then the next; a weak reference, so a dropped
+    /// file is not kept open by its timer.
+    private func scheduleSync(after nanoseconds: Int) {
+        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [weak self] in
+            guard let self, state.withLock({ $0.syncing }) else { return }
+            syncIfDirty()
+            scheduleSync(after: nanoseconds)
+        }
     }
 
     func truncate(to length: Int) throws(ProctorError) {
-        guard ftruncate(descriptor, off_t(length)) == 0, lseek(descriptor, off_t(length), SEEK_SET) == off_t(length) else {
-            throw Self.error(errno, "could not cut the torn last record off \(path)")
-        }
-        lock.withLock { byteCount = length }
+        let descriptor = try open()
+        try descriptor.truncate(to: Int64(length), "could not cut the torn last record off \(path)")
+        try descriptor.seek(to: Int64(length), "could not cut the torn last record off \(path)")
+        state.withLock { $0.byteCount = length }
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) throws(ProctorError) {
-        if let failure = lock.withLock({ syncFailure }) { throw failure }
-        var done = 0
-        while done < bytes.count {
-            let written = write(descriptor, bytes.baseAddress! + done, bytes.count - done)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw Self.error(errno, "could not write to the bundle \(path)")
-            }
-            done += written
+        let descriptor = try state.withLock { (state) throws(ProctorError) -> FileDescriptor in
+            if let failure = state.syncFailure { throw failure }
+            guard let descriptor = state.descriptor else { throw Self.closed(path) }
+            return descriptor
         }
-        lock.withLock {
-            dirty = true
-            byteCount += bytes.count
+        try descriptor.write(bytes, "could not write to the bundle \(path)")
+        state.withLock { state in
+            state.dirty = true
+            state.byteCount += bytes.count
         }
     }
 
@@ -78,15 +91,13 @@ final class BundleAppendFile: @unchecked Sendable {
     /// append in flight.
     func hash(into hasher: inout SHA256.Incremental, from offset: Int, to end: Int, chunk: Int = 1 << 20) throws(ProctorError) {
         guard end > offset else { return }
+        let descriptor = try open()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(chunk, end - offset), alignment: 16)
         defer { buffer.deallocate() }
         var position = offset
         while position < end {
-            let got = pread(descriptor, buffer.baseAddress!, min(buffer.count, end - position), off_t(position))
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw Self.error(errno, "could not read back the bundle \(path) to hash it")
-            }
+            let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(buffer.count, end - position)])
+            let got = try descriptor.read(into: piece, at: Int64(position), "could not read back the bundle \(path) to hash it")
             guard got > 0 else {
                 throw ProctorError(.io, "the bundle \(path) is shorter than what was written to it (\(position) of \(end) bytes); another program truncated it")
             }
@@ -96,58 +107,50 @@ final class BundleAppendFile: @unchecked Sendable {
     }
 
     func sync() throws(ProctorError) {
-        lock.withLock { dirty = false }
-        guard fsync(descriptor) == 0 else { throw Self.error(errno, "could not flush the bundle \(path) to disk") }
+        let descriptor = try state.withLock { (state) throws(ProctorError) -> FileDescriptor in
+            state.dirty = false
+            guard let descriptor = state.descriptor else { throw Self.closed(path) }
+            return descriptor
+        }
+        try descriptor.sync("could not flush the bundle \(path) to disk")
     }
 
     /// Stops the timer, flushes and closes. Safe to call twice.
     func close() throws(ProctorError) {
-        timer?.cancel()
-        timer = nil
-        let fd: Int32 = lock.withLock {
-            defer { descriptor = -1 }
-            return descriptor
+        let descriptor = state.withLock { state in
+            defer {
+                state.descriptor = nil
+                state.syncing = false
+            }
+            return state.descriptor
         }
-        guard fd >= 0 else { return }
-        let synced = fsync(fd) == 0
-        let code = errno
-        _ = Foundation.close(fd)
-        guard synced else { throw Self.error(code, "could not flush the bundle \(path) to disk") }
+        // Closed when this last reference goes, after the fsync (or after a timer's fsync in flight).
+        try descriptor?.sync("could not flush the bundle \(path) to disk")
     }
 
-    /// Runs on the timer's queue. fsync works on a duplicate descriptor so a concurrent close
-    /// cannot pull the descriptor away mid-call, and appends never wait for the disk.
+    private func open() throws(ProctorError) -> FileDescriptor {
+        guard let descriptor = state.withLock({ $0.descriptor }) else { throw Self.closed(path) }
+        return descriptor
+    }
+
+    private static func closed(_ path: String) -> ProctorError {
+        ProctorError(.internalFailure, "the bundle \(path) was used after it was closed")
+    }
+
+    /// Runs on a dispatch queue, without holding the lock through the fsync, so appends never
+    /// wait for the disk.
     private func syncIfDirty() {
-        let fd: Int32 = lock.withLock {
-            guard dirty, descriptor >= 0 else { return -1 }
-            dirty = false
-            return dup(descriptor)
+        let descriptor: FileDescriptor? = state.withLock { state in
+            guard state.dirty else { return nil }
+            state.dirty = false
+            return state.descriptor
         }
-        guard fd >= 0 else { return }
-        if fsync(fd) != 0 {
-            let failure = Self.error(errno, "could not flush the bundle \(path) to disk")
-            lock.withLock { syncFailure = failure }
-        } else {
-            lock.withLock { syncsByTimer += 1 }
-        }
-        _ = Foundation.close(fd)
-    }
-
-    /// The new name must survive a power loss as well as the bytes.
-    private func syncDirectory() throws(ProctorError) {
-        let directory = (path as NSString).deletingLastPathComponent
-        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        defer { _ = Foundation.close(fd) }
-        _ = fsync(fd)
-    }
-
-    static func error(_ code: Int32, _ message: String) -> ProctorError {
-        let reason = String(cString: strerror(code))
-        switch code {
-        case EACCES, EPERM, EROFS: return ProctorError(.permission, "\(message): \(reason)", detail: "errno \(code)")
-        case ENOENT: return ProctorError(.missingInput, "\(message): \(reason)", detail: "errno \(code)")
-        default: return ProctorError(.io, "\(message): \(reason)", detail: "errno \(code)")
+        guard let descriptor else { return }
+        do {
+            try descriptor.sync("could not flush the bundle \(path) to disk")
+            state.withLock { $0.syncsByTimer += 1 }
+        } catch {
+            state.withLock { $0.syncFailure = error }
         }
     }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Where a writer gets its secrets. Production uses the system CSPRNG; the checked-in test
 /// vector injects a seeded source through this seam so its bytes can be reproduced exactly.
 protocol BundleEntropy: Sendable {
@@ -15,9 +17,9 @@ struct SystemEntropy: BundleEntropy {
 
 /// Deterministic secrets: SHA-256(seed || label || counter). For test vectors only: a bundle
 /// written with it is as secret as its seed.
-final class SeededEntropy: BundleEntropy, @unchecked Sendable {
+final class SeededEntropy: BundleEntropy {
     private let seed: [UInt8]
-    private var counter: UInt64 = 0
+    private let counter = Mutex<UInt64>(0)
 
     init(seed: [UInt8]) {
         self.seed = seed
@@ -31,8 +33,10 @@ final class SeededEntropy: BundleEntropy, @unchecked Sendable {
         var builder = ByteBuilder()
         builder.append(seed)
         builder.append(Array(label.utf8))
-        builder.append(counter)
-        counter += 1
+        builder.append(counter.withLock { counter in
+            defer { counter += 1 }
+            return counter
+        })
         return SecretBytes(copying: SHA256.hash(builder.bytes))
     }
 }

@@ -2,13 +2,15 @@ import Foundation
 import ProctorModel
 
 /// Appends sealed records to a bundle file (docs/bundle-format.md). One writer per file, used
-/// from one thread; the periodic fsync runs on its own timer.
+/// from one thread at a time (not Sendable: a caller that shares it, like the session's sealed
+/// recording, serialises the calls); the periodic fsync runs on its own timer and the writes
+/// on the pipeline's thread.
 ///
 /// The SHA-256 of the bundle (chained into each part header, and in the final manifest) is not
 /// computed while sealing: it is read back from the file, after fsync, when a part starts and
 /// when the bundle is finished. Sealing a record then costs one AES-GCM pass, with the write on
 /// the pipeline's thread, and the digest covers the bytes that reached the file.
-public final class BundleWriter: @unchecked Sendable {
+public final class BundleWriter {
     public struct Options: Sendable {
         /// Longest time a written record may wait for fsync (the power-loss window).
         public var syncInterval: Duration

@@ -19,49 +19,31 @@ struct MemorySource: ByteSource {
     }
 }
 
-final class FileSource: ByteSource, @unchecked Sendable {
+final class FileSource: ByteSource {
     let path: String
     let size: Int
-    private let descriptor: Int32
+    private let descriptor: FileDescriptor
 
     init(path: String) throws(ProctorError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw BundleAppendFile.error(errno, "could not open the bundle \(path)") }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            let code = errno
-            _ = close(fd)
-            throw BundleAppendFile.error(code, "could not read the bundle \(path)")
-        }
-        descriptor = fd
-        size = Int(info.st_size)
+        descriptor = try FileDescriptor(opening: path, O_RDONLY, "could not open the bundle \(path)")
+        size = Int(try descriptor.status("could not read the bundle \(path)").size)
     }
 
     func read(at offset: Int, count: Int) throws(ProctorError) -> [UInt8] {
         let wanted = max(0, min(count, size - offset))
         guard wanted > 0 else { return [] }
-        var failure: Int32 = 0
+        var failure: ProctorError?
         // Uninitialised capacity: pread fills it, so a 1 MiB record costs no memset.
         let bytes = [UInt8](unsafeUninitializedCapacity: wanted) { buffer, initialised in
-            var done = 0
-            while done < wanted {
-                let got = pread(descriptor, buffer.baseAddress! + done, wanted - done, off_t(offset + done))
-                if got < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    break
-                }
-                if got == 0 { break }
-                done += got
+            do throws(ProctorError) {
+                initialised = try descriptor.read(into: UnsafeMutableRawBufferPointer(buffer), at: Int64(offset), "could not read the bundle \(path)")
+            } catch {
+                failure = error
+                initialised = 0
             }
-            initialised = done
         }
-        if failure != 0 { throw BundleAppendFile.error(failure, "could not read the bundle \(path)") }
+        if let failure { throw failure }
         return bytes
-    }
-
-    deinit {
-        _ = close(descriptor)
     }
 }

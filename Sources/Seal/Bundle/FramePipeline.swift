@@ -9,8 +9,11 @@ import ProctorModel
 /// into a free one and submits it; it returns to the pool once written. The pool's size bounds
 /// memory (and what a killed process can lose: the records in flight, microseconds of work) and
 /// applies back-pressure when the disk falls behind.
-final class FramePipeline: @unchecked Sendable {
-    final class Buffer {
+final class FramePipeline: Sendable {
+    // @unchecked: raw memory that one side uses at a time, handed over through the pipeline's
+    // lock: the sealing caller from `checkout` to `submit`, then the writer thread until it is
+    // back in the pool.
+    final class Buffer: @unchecked Sendable {
         fileprivate(set) var storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 16)
         var count = 0
 
@@ -27,20 +30,24 @@ final class FramePipeline: @unchecked Sendable {
         }
     }
 
+    private struct State {
+        var free: [Buffer]
+        /// Submitted and not yet written, oldest first.
+        var pending: [Buffer] = []
+        var stopped = false
+        /// The first write failure; nothing after it is written (it would follow a torn record).
+        var failure: ProctorError?
+    }
+
     private let file: BundleAppendFile
-    private let condition = NSCondition()
-    private var free: [Buffer]
-    /// Submitted and not yet written, oldest first.
-    private var pending: [Buffer] = []
-    private var stopped = false
-    /// The first write failure; nothing after it is written (it would follow a torn record).
-    private var failure: ProctorError?
+    private let state: ConditionLock<State>
 
     init(file: BundleAppendFile, buffers: Int = 4) {
         self.file = file
-        free = (0..<buffers).map { _ in Buffer() }
-        free.reserveCapacity(buffers)
-        pending.reserveCapacity(buffers)
+        var initial = State(free: (0..<buffers).map { _ in Buffer() })
+        initial.free.reserveCapacity(buffers)
+        initial.pending.reserveCapacity(buffers)
+        state = ConditionLock(initial)
         let writing = Thread { [self] in runWriter() }
         writing.name = "proctor-bundle-write"
         writing.start()
@@ -48,14 +55,10 @@ final class FramePipeline: @unchecked Sendable {
 
     /// A free buffer with room for `capacity` bytes; waits while all are in flight.
     func checkout(capacity: Int) throws(ProctorError) -> Buffer {
-        condition.lock()
-        while free.isEmpty && failure == nil { condition.wait() }
-        if let failure {
-            condition.unlock()
-            throw failure
+        let buffer = try state.withLock(when: { !$0.free.isEmpty || $0.failure != nil }) { (state) throws(ProctorError) in
+            if let failure = state.failure { throw failure }
+            return state.free.removeLast()
         }
-        let buffer = free.removeLast()
-        condition.unlock()
         buffer.reserve(capacity)
         buffer.count = 0
         return buffer
@@ -63,10 +66,7 @@ final class FramePipeline: @unchecked Sendable {
 
     /// Queues `buffer.bytes` to be written after everything submitted before it.
     func submit(_ buffer: Buffer) {
-        condition.lock()
-        pending.append(buffer)
-        condition.broadcast()
-        condition.unlock()
+        state.withLock { $0.pending.append(buffer) }
     }
 
     /// Queues a copy of small bytes (headers, the final record).
@@ -79,37 +79,32 @@ final class FramePipeline: @unchecked Sendable {
 
     /// Waits until everything submitted is written; throws the first write failure.
     func flush() throws(ProctorError) {
-        condition.lock()
-        defer { condition.unlock() }
-        while !pending.isEmpty { condition.wait() }
-        if let failure { throw failure }
+        try state.withLock(when: { $0.pending.isEmpty }) { (state) throws(ProctorError) in
+            if let failure = state.failure { throw failure }
+        }
     }
 
     /// Ends the thread once everything queued is written.
     func stop() {
-        condition.lock()
-        stopped = true
-        condition.broadcast()
-        condition.unlock()
+        state.withLock { $0.stopped = true }
     }
 
     private func runWriter() {
-        condition.lock()
         while true {
-            while pending.isEmpty && !stopped { condition.wait() }
-            guard let buffer = pending.first else { break }
-            let skip = failure != nil
-            condition.unlock()
+            let next = state.withLock(when: { !$0.pending.isEmpty || $0.stopped }) { state in
+                state.pending.first.map { ($0, state.failure != nil) }
+            }
+            guard let next else { break }
+            let (buffer, skip) = next
             var error: ProctorError?
             if !skip {
                 do { try file.append(buffer.bytes) } catch let writeError { error = writeError }
             }
-            condition.lock()
-            if let error, failure == nil { failure = error }
-            pending.removeFirst()
-            free.append(buffer)
-            condition.broadcast()
+            state.withLock { state in
+                if let error, state.failure == nil { state.failure = error }
+                state.pending.removeFirst()
+                state.free.append(buffer)
+            }
         }
-        condition.unlock()
     }
 }

@@ -31,6 +31,8 @@ package enum Sodium {
 
 /// Key material that is wiped from memory when the last reference goes away.
 /// Never printed, never Codable: a secret leaves this type only through `withUnsafeBytes`.
+// @unchecked: the bytes are written only while the secret is made (random) and when it is
+// wiped with libsodium at the end of its use; in between every holder only reads them.
 public final class SecretBytes: @unchecked Sendable {
     private var storage: [UInt8]
 

@@ -1,6 +1,7 @@
 import Encode
 import Foundation
 import Exam
+import ProctorModel
 
 /// The camera asked for with --camera exists and offers the exam's size and rate.
 struct CameraCheck: PrecheckCheck {
@@ -13,17 +14,18 @@ struct CameraCheck: PrecheckCheck {
         if let skip = SourceRequirement.skipReason(context, enabled: wanted.enabled, spec: context.camera, noun: "camera", option: "--camera") {
             return skip
         }
-        switch context.camera {
-        case .test: return PrecheckResult(.pass, "built-in test picture (lavfi testsrc2)")
-        case .file(let path): return SourceRequirement.file(path, noun: "camera")
-        case .v4l2(let device): return probe(device, wanted)
-        case .auto:
-            guard let first = VideoDeviceProbe.devices().first else {
-                return PrecheckResult(.fail, "no camera found (no /dev/video* device)",
-                                      hint: "Connect a webcam (or enable the built-in one) and run precheck again")
-            }
-            return probe(first, wanted)
-        default: return PrecheckResult(.fail, "\(context.camera) is not a camera source", hint: "Use --camera auto, test, v4l2:/dev/videoN or file:PATH")
+        // The resolver `begin` uses: what passes here is what the recording opens.
+        switch Result(catching: { () throws(ProctorError) in try SourceResolver(environment: context.environment).resolve(context.camera, for: .camera) }) {
+        case .success(.test): return PrecheckResult(.pass, "built-in test picture (lavfi testsrc2)")
+        case .success(.file(let path)): return SourceRequirement.file(path, noun: "camera")
+        case .success(.v4l2(let device)): return probe(device, wanted)
+        case .success: return PrecheckResult(.fail, "\(context.camera) is not a camera source", hint: "Use --camera auto, test, v4l2:/dev/videoN or file:PATH")
+        case .failure(let error) where error.code == .deviceUnavailable:
+            return PrecheckResult(.fail, error.message, hint: "Connect a webcam (or enable the built-in one) and run precheck again")
+        case .failure(let error) where error.code == .missingInput:
+            return SourceRequirement.file(context.camera.filePath ?? "", noun: "camera")
+        case .failure:
+            return PrecheckResult(.fail, "\(context.camera) is not a camera source", hint: "Use --camera auto, test, v4l2:/dev/videoN or file:PATH")
         }
     }
 
@@ -70,11 +72,12 @@ struct MicrophoneCheck: PrecheckCheck {
             return skip
         }
         let pcm: String
-        switch context.microphone {
-        case .test: return PrecheckResult(.pass, "built-in test tone (lavfi sine)")
-        case .file(let path): return SourceRequirement.file(path, noun: "microphone")
-        case .alsa(let name): pcm = name
-        case .auto: pcm = "default"
+        switch Result(catching: { () throws(ProctorError) in try SourceResolver(environment: context.environment).resolve(context.microphone, for: .microphone) }) {
+        case .success(.test): return PrecheckResult(.pass, "built-in test tone (lavfi sine)")
+        case .success(.file(let path)): return SourceRequirement.file(path, noun: "microphone")
+        case .success(.alsa(let name)): pcm = name
+        case .failure(let error) where error.code == .missingInput:
+            return SourceRequirement.file(context.microphone.filePath ?? "", noun: "microphone")
         default: return PrecheckResult(.fail, "\(context.microphone) is not a microphone source", hint: "Use --mic auto, test, alsa:PCM or file:PATH")
         }
         do {
@@ -101,16 +104,13 @@ struct ScreenCheck: PrecheckCheck {
             return skip
         }
         let display: String
-        switch context.screen {
-        case .test: return PrecheckResult(.pass, "built-in test picture (lavfi testsrc2)")
-        case .x11(let name): display = name
-        case .auto:
-            guard let name = context.environment["DISPLAY"], !name.isEmpty else {
-                // `begin` records no screen then (a console or ssh session): say so before the exam.
-                return PrecheckResult(.warn, "no X display (DISPLAY is not set): the screen will not be recorded",
-                                      hint: "Run proctor from a terminal inside your desktop session, or name it with --screen x11:DISPLAY")
-            }
-            display = name
+        switch Result(catching: { () throws(ProctorError) in try SourceResolver(environment: context.environment).resolve(context.screen, for: .screen) }) {
+        case .success(.test): return PrecheckResult(.pass, "built-in test picture (lavfi testsrc2)")
+        case .success(.x11(let name)): display = name
+        case .success(nil) where context.screen == .auto:
+            // `begin` records no screen then (a console or ssh session): say so before the exam.
+            return PrecheckResult(.warn, "no X display (DISPLAY is not set): the screen will not be recorded",
+                                  hint: "Run proctor from a terminal inside your desktop session, or name it with --screen x11:DISPLAY")
         default: return PrecheckResult(.fail, "\(context.screen) is not a screen source", hint: "Use --screen auto, test or x11:DISPLAY")
         }
         let hint = "Check the display name (echo $DISPLAY) and pass it with --screen x11:DISPLAY"
@@ -123,12 +123,17 @@ struct ScreenCheck: PrecheckCheck {
         var settings = RecordingSettings()
         settings.screen = .init(width: wanted.width, height: wanted.height, framesPerSecond: wanted.fps, bitsPerSecond: wanted.bitrateKbps * 1000)
         do {
-            _ = try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .x11(display: display)), settings: settings)
+            _ = try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .x11(display: display)), settings: settings,
+                             resolver: SourceResolver(environment: context.environment))
         } catch {
             return PrecheckResult(.fail, "X display \(display) cannot be recorded: \(error.message)", hint: hint)
         }
         return PrecheckResult(.pass, "X display \(display) opens for recording")
     }
+}
+
+extension SourceSpec {
+    var filePath: String? { if case .file(let path) = self { path } else { nil } }
 }
 
 /// What the source checks share: when a check does not apply, and file sources.

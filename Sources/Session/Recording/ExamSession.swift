@@ -63,15 +63,17 @@ public final class ExamSession {
                                           recipients: settings.recipients.map(BundleRecipient.init))
             writer = try BundleWriter(creating: directory.newBundleURL(student: request.student, examId: settings.id, at: Date()), header: header)
         }
+        // The writer goes into the SealedRecording, which serialises every use of it from here on.
+        let bundleURL = writer.url, part = writer.partNumber
         let sealed = SealedRecording(writer: writer)
-        var state = SessionState(bundlePath: writer.url.path, pid: getpid(), phase: .recording, examId: settings.id,
+        var state = SessionState(bundlePath: bundleURL.path, pid: getpid(), phase: .recording, examId: settings.id,
                                  examFilePath: examURL.path, studentId: request.student, startedAt: previous?.startedAt ?? Date(),
                                  mediaTime: offset, timeLimit: settings.timeLimit(for: request.student), duration: request.duration)
         try state.save()
         var detectors: DetectorRunner?
         do {
-            try sealed.append(metadata(part: writer.partNumber, offset: offset, sources: sources))
-            observer.session(.notice("\(previous == nil ? "recording" : "resuming") into \(writer.url.path)"))
+            try sealed.append(metadata(part: part, offset: offset, sources: sources))
+            observer.session(.notice("\(previous == nil ? "recording" : "resuming") into \(bundleURL.path)"))
 
             if previous == nil, let recorder {
                 try PreExamSteps.photos(settings.verification, recorder: recorder, sealed: sealed, time: offset, observer: observer)
@@ -91,8 +93,8 @@ public final class ExamSession {
                 sealed.record(SessionEvents.event(from: notice, detection: detection))
             }
             if previous != nil {
-                try sealed.append(SessionEvents.info("session.resumed", at: offset, measured: ["part": Double(writer.partNumber)],
-                                                     "The recording was interrupted and continues in part \(writer.partNumber)."))
+                try sealed.append(SessionEvents.info("session.resumed", at: offset, measured: ["part": Double(part)],
+                                                     "The recording was interrupted and continues in part \(part)."))
             } else {
                 try sealed.append(SessionEvents.info("session.start", at: 0, exempt ? "The student is exempt from proctoring; nothing is recorded." : "Recording started."))
             }
@@ -113,7 +115,7 @@ public final class ExamSession {
         // The time limit runs on the session clock after the room scan, across parts.
         let deadline = (sources.camera != .none ? roomScan : 0) + max(state.timeLimit, 0)
         let reason = await recordUntilEnd(active, state: &state, deadline: deadline, durationEnd: request.duration.map { offset + $0 })
-        return try end(active, reason: reason, state: &state, part: writer.partNumber)
+        return try end(active, reason: reason, state: &state, part: part)
     }
 
     /// Seals the end of a session that failed before recording started (a codec missing, a

@@ -25,7 +25,7 @@ final class SealedRecording: MediaSink, Sendable {
     private let maxPending = 512 * 1024
     let url: URL
 
-    init(writer: BundleWriter, mediaInterval: Double = 0.25) {
+    init(writer: sending BundleWriter, mediaInterval: Double = 0.25) {
         url = writer.url
         self.mediaInterval = mediaInterval
         state = Mutex(State(writer: writer))
