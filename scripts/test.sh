@@ -51,6 +51,8 @@ for stage in "${stages[@]}"; do
     finished=$(grep -cE "^Test Case '.*' (passed|failed) \(" "$stage_log")
     failed=$(grep -cE "^Test Case '.*' failed \(" "$stage_log")
     tests=$((tests + finished + 1)); failures=$((failures + failed + 1)); unexpected=$((unexpected + 1))
+    running=$(grep -E "^Test Case '.*' started" "$stage_log" | tail -1 | sed -E "s/^Test Case '(.*)' started.*/\1/")
+    echo "scripts/test.sh: Test Case '${running:-?}' failed: the test process died while it ran" | tee -a "$log"
     [ "$status" != 0 ] || status=1
   fi
 done
@@ -58,6 +60,9 @@ done
 echo "== failures (full log: $log) =="
 grep -E ': error: |error: (fatalError|Exited)|Fatal error|Test Case .* failed' "$log" || echo "none"
 # No summary when no test ran (the build failed): XCTest would print none either.
-[ -z "$started" ] || printf '\t Executed %d tests, with %d failures (%d unexpected) in %s (%s) seconds\n' \
-  "$tests" "$failures" "$unexpected" "$seconds" "$seconds"
+# XCTest's words: "1 test", "1 failure".
+if [ -n "$started" ]; then
+  printf '\t Executed %d test%s, with %d failure%s (%d unexpected) in %s (%s) seconds\n' \
+    "$tests" "$([ "$tests" = 1 ] || echo s)" "$failures" "$([ "$failures" = 1 ] || echo s)" "$unexpected" "$seconds" "$seconds"
+fi
 exit "$status"
