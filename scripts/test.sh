@@ -40,6 +40,12 @@ for stage in "${stages[@]}"; do
     break
   fi
   built=--skip-build started=yes
+  if [ "$stage" = unit ]; then
+    # The unit stage stays fast only if slow tests move to the Makefile's list: name them.
+    sed -nE "s/^Test Case '(.*)' (passed|failed) \(([0-9.]+) seconds\)$/\3 \1/p" "$stage_log" |
+      awk -v limit="${UNIT_TEST_SECONDS:-3}" '$1 > limit { printf "note: unit test %s took %s s (over %s s: an integration test? INTEGRATION_TESTS in the Makefile)\n", $2, $1, limit }' |
+      tee -a "$log"
+  fi
   # XCTest's own total for the stage: the line after the top suite's end.
   total=$(grep -A1 -E "^Test Suite '(All|Selected) tests' (passed|failed)" "$stage_log" | grep -E 'Executed [0-9]+ tests' | tail -1)
   if [[ $total =~ Executed\ ([0-9]+)\ tests?,\ with\ ([0-9]+)\ failures?\ \(([0-9]+)\ unexpected\)\ in\ ([0-9.]+) ]]; then
