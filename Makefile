@@ -16,7 +16,7 @@ APT_PACKAGES = pkg-config libsodium-dev libssl-dev \
 	ffmpeg poppler-utils xvfb x11-xserver-utils nginx openssl espeak-ng sox procps time jq valgrind
 SETUP_STAMP = .build/.setup-done
 
-.PHONY: setup build release test demo bench install man clean faults fuzz
+.PHONY: setup build release test test-unit test-integration demo bench install man clean faults fuzz
 
 setup: $(SETUP_STAMP)
 
@@ -35,14 +35,28 @@ build: setup
 release:
 	$(MAKE) build CONFIG=release
 
-# The full log is kept in .build/test.log; the failures are repeated after the summary so
-# that the last lines of a CI log name the failing test and its assertion.
+# Tests (docs/architecture.md, "Tests"): `make test` runs the unit tests, then the integration
+# tests, and closes with one XCTest summary for both; the failures are repeated just before it
+# so that the last lines of a CI log name the failing test and its assertion (full log:
+# .build/test.log). Integration tests are the built binary end to end (all of CLITests), the
+# library tests that record, play or wait in real time, and those that run the full face models
+# over clips and portraits; this list, regular expressions over `Target.Class/test`, is the one
+# place that says which they are. Every other test is a unit test and must stay fast:
+# `make test-unit` runs in well under a minute.
+INTEGRATION_TESTS = '^CLITests\.' \
+	'^EncodeTests\.(FileSourceTests|MicrophoneTests|RecorderTests|ScreenTests)/' \
+	'^DetectTests\.(FaceTimelineTests|FairnessTests|LandmarkReferenceTests|ModelCacheTests)/' \
+	'^SessionTests\.DeliveryWebTests/(testSilentStallIsDetectedAndResumed|testSlowSteadyUploadOutlastsTheIdleTimeout)$$'
+TEST = SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" bash scripts/test.sh
+
 test: setup
-	@$(SWIFT) test --disable-swift-testing $(BUILD_FLAGS) 2>&1 | tee .build/test.log; status=$${PIPESTATUS[0]}; \
-	echo "== failures (full log: .build/test.log) =="; \
-	grep -E ': error: |error: (fatalError|Exited)|Fatal error|Test Case .* failed' .build/test.log || echo "none"; \
-	grep -E 'Executed [0-9]+ tests' .build/test.log | tail -1; \
-	exit $$status
+	@$(TEST) all $(INTEGRATION_TESTS)
+
+test-unit: setup
+	@$(TEST) unit $(INTEGRATION_TESTS)
+
+test-integration: setup
+	@$(TEST) integration $(INTEGRATION_TESTS)
 
 demo: setup
 	$(SWIFT) build -c $(CONFIG) $(BUILD_FLAGS)

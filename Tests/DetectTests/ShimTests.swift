@@ -1,11 +1,26 @@
 import Detect
+import Foundation
 import XCTest
 import ProctorModel
 
 final class ShimTests: XCTestCase {
-    func testShimReportsInstalledDlibVersion() throws {
-        // Debian 12 ships dlib 19.24; the shim must be built against the headers installed.
-        XCTAssertTrue(DetectModule.dlibVersion.hasPrefix("19."), DetectModule.dlibVersion)
+    /// The shim is compiled against dlib's headers and linked to its shared library: the version
+    /// it was compiled with must be the installed headers' (dlib/revision.h) and the library
+    /// this process loaded (its file is named for its version), or dlib's ABI may not match.
+    func testShimWasBuiltAgainstTheInstalledAndLoadedDlib() throws {
+        let revision = try String(contentsOfFile: "/usr/include/dlib/revision.h", encoding: .utf8)
+        let header = try ["MAJOR", "MINOR", "PATCH"].map { part in
+            let line = try XCTUnwrap(revision.split(separator: "\n").first { $0.hasPrefix("#define DLIB_\(part)_VERSION") })
+            return try XCTUnwrap(line.split(separator: " ").last.map(String.init))
+        }.joined(separator: ".")
+        XCTAssertEqual(DetectModule.dlibVersion, header, "compiled against /usr/include/dlib")
+
+        // /proc files report size 0: read to the end, not by the size.
+        let maps = String(decoding: try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/maps")).readToEnd() ?? Data(), as: UTF8.self)
+        let mapped = try XCTUnwrap(maps.split(separator: "\n").compactMap { $0.split(separator: " ").last }
+            .first { $0.contains("/libdlib.so") }, "libdlib is loaded")
+        let file = URL(fileURLWithPath: String(mapped)).resolvingSymlinksInPath().lastPathComponent
+        XCTAssertEqual(file, "libdlib.so.\(DetectModule.dlibVersion)", "linked to the library of that version")
     }
 }
 

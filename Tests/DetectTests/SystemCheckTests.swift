@@ -2,6 +2,7 @@
 import Foundation
 import XCTest
 @testable import ProctorModel
+import TestTools
 
 final class SystemCheckTests: XCTestCase {
     /// Only the system kinds, so the runner does not load dlib for these tests.
@@ -20,27 +21,26 @@ final class SystemCheckTests: XCTestCase {
         let clock = ManualClock()
         let runner = DetectorRunner(settings: settings, options: .init(systemInterval: 0.05, clock: { clock.now }),
                                     onEvent: { collected.append($0) })
-        Thread.sleep(forTimeInterval: 0.3)
+        // The runner samples once each time the session clock passes its next sample time, so
+        // each clock step below gets one sample (`sampledSinceMove`). The program must be
+        // visible under its own name before the step to 10 (until exec completes, /proc shows
+        // the parent's name), and gone, reaped, before the step to 20.
+        XCTAssertTrue(clock.sampledSinceMove(timeout: 5), "the runner sampled at 0, before the program started")
         let process = Process()
         process.executableURL = program
         process.arguments = ["30"]
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        // The runner samples once each time the session clock passes its next sample time, so
-        // each clock step below gets one sample, within 50 ms. The program must be visible
-        // under its own name before the step to 10 (until exec completes, /proc shows the
-        // parent's name), and gone, reaped, before the step to 20.
         let comm = "/proc/\(process.processIdentifier)/comm"
-        let deadline = Date().addingTimeInterval(5)
-        while (try? String(contentsOfFile: comm, encoding: .utf8))?.hasPrefix("examcheat") != true, Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.01)
-        }
+        XCTAssertTrue(waitUntil(timeout: 5) { (try? String(contentsOfFile: comm, encoding: .utf8))?.hasPrefix("examcheat") == true })
         clock.now = 10
-        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertTrue(clock.sampledSinceMove(timeout: 5), "the runner sampled at 10, with the program running")
         process.terminate()
         process.waitUntilExit()
         clock.now = 20
-        Thread.sleep(forTimeInterval: 0.5)
+        // The sample at 20 finds the program gone and closes its interval, which the runner reports.
+        XCTAssertTrue(waitUntil(timeout: 5) { collected.events.contains { $0.kind == "program.forbidden" } },
+                      "the sample at 20 closed the interval")
         let closing = runner.finish(at: 30)
         let flagged = (collected.events + closing).filter { $0.kind == "program.forbidden" }
         XCTAssertEqual(flagged.count, 1, "\(flagged)")
@@ -151,13 +151,23 @@ final class Collected: @unchecked Sendable {
     var events: [TimelineEvent] { lock.lock(); defer { lock.unlock() }; return stored }
 }
 
-/// A media clock the test moves by hand.
+/// A media clock the test moves by hand, counting how often it was read since it last moved.
 final class ManualClock: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0.0
+    private var readsSinceMove = 0
     var now: Double {
-        get { lock.lock(); defer { lock.unlock() }; return value }
-        set { lock.lock(); value = newValue; lock.unlock() }
+        get { lock.lock(); defer { lock.unlock() }; readsSinceMove += 1; return value }
+        set { lock.lock(); value = newValue; readsSinceMove = 0; lock.unlock() }
+    }
+
+    /// Waits until the runner has taken a system sample at the current time. Each pass of its
+    /// loop reads the clock (for its wait, then for the sample time) and samples when the time
+    /// has reached its next sample time; a pass already past its read when the clock moved
+    /// reads it once more before the next pass, so three reads at the new time include a
+    /// complete pass that sampled.
+    func sampledSinceMove(timeout: Double) -> Bool {
+        waitUntil(timeout: timeout) { lock.lock(); defer { lock.unlock() }; return readsSinceMove >= 3 }
     }
 }
 

@@ -36,18 +36,29 @@ final class PipelineStageTests: XCTestCase {
         let queue = BoundedQueue(capacity: 32)
         let thread = CaptureThread(device: device, queue: queue, retryInterval: 0.1)
         thread.start(clock: MediaClock())
-        Thread.sleep(forTimeInterval: 1)
-        thread.stop()
-        queue.close()
+        // Read what the thread hands on until the camera is back and two more frames came
+        // through; the watchdog only ends a test whose thread never gets there.
+        let watchdog = DispatchWorkItem { queue.close() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 10, execute: watchdog)
         var frames = 0
+        var framesSinceRestored: Int?
         var notices: [RecordingNotice] = []
-        while let item = queue.pop() {
+        func take(_ item: Captured) {
             switch item {
-            case .video: frames += 1
-            case .notice(let notice): notices.append(notice)
+            case .video:
+                frames += 1
+                framesSinceRestored = framesSinceRestored.map { $0 + 1 }
+            case .notice(let notice):
+                notices.append(notice)
+                if notice.kind == "camera.restored" { framesSinceRestored = 0 }
             case .audio: XCTFail("a camera delivers no audio")
             }
         }
+        while (framesSinceRestored ?? 0) < 2, let item = queue.pop() { take(item) }
+        watchdog.cancel()
+        thread.stop()
+        queue.close()
+        while let item = queue.pop() { take(item) }
         XCTAssertEqual(notices.map(\.kind).prefix(2), ["camera.lost", "camera.restored"])
         let gap = try XCTUnwrap(notices.dropFirst().first?.measured["gapSeconds"])
         // Two failed reopens, each followed by a 0.1 s pause, then success: at least 0.2 s; the

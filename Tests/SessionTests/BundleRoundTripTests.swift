@@ -3,6 +3,7 @@ import XCTest
 @testable import ProctorModel
 @testable import Report
 @testable import Seal
+import TestTools
 
 final class BundleRoundTripTests: XCTestCase {
     typealias Kit = BundleTestKit
@@ -140,11 +141,15 @@ final class BundleRoundTripTests: XCTestCase {
         let writer = try BundleWriter(creating: directory.appendingPathComponent("sync.proctor"), header: Kit.header(),
                                       options: .init(syncInterval: .milliseconds(100)), entropy: SystemEntropy())
         try writer.append(.media, [1, 2, 3])
-        let deadline = Date().addingTimeInterval(2)
-        while writer.timedSyncs == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        waitUntil(timeout: 2) { writer.timedSyncs > 0 }
         XCTAssertEqual(writer.timedSyncs, 1, "the timer flushes a written record within the interval")
+        // That nothing happens cannot be waited for, only given time: three more intervals.
         Thread.sleep(forTimeInterval: 0.35)
         XCTAssertEqual(writer.timedSyncs, 1, "nothing new was written, so nothing more is flushed")
+        // ...while the timer was still running: the next record is flushed too.
+        try writer.append(.media, [4, 5, 6])
+        waitUntil(timeout: 2) { writer.timedSyncs > 1 }
+        XCTAssertEqual(writer.timedSyncs, 2, "the timer still flushes what is written after a quiet spell")
         try writer.finish(mediaDuration: 0)
     }
 

@@ -47,12 +47,12 @@ final class DeliveryWebTests: XCTestCase {
     /// nginx logs a refused request only after discarding its body, which can be a moment
     /// after the client has its answer; so wait (briefly) for the expected number of lines.
     private func putRequests(_ path: String, status: String = "", atLeast expected: Int = 1) -> [String] {
-        let deadline = Date().addingTimeInterval(3)
-        while true {
-            let lines = nginx.accessLog().filter { $0.hasPrefix("PUT \(path)") && $0.contains(" \(status)") }
-            if lines.count >= expected || Date() > deadline { return lines }
-            usleep(20_000)
+        var lines: [String] = []
+        waitUntil(timeout: 3, poll: 0.02) {
+            lines = nginx.accessLog().filter { $0.hasPrefix("PUT \(path)") && $0.contains(" \(status)") }
+            return lines.count >= expected
         }
+        return lines
     }
 
     func testWholeUploadIsByteIdenticalOnTheServer() async throws {

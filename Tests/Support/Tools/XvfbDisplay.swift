@@ -19,7 +19,7 @@ public struct XvfbDisplay {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let socket = "/tmp/.X11-unix/X\(number)"
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { Thread.sleep(forTimeInterval: 0.05) }
+        waitUntil(timeout: 5, poll: 0.05) { FileManager.default.fileExists(atPath: socket) }
         return XvfbDisplay(name: ":\(number)", process: process)
     }
 
