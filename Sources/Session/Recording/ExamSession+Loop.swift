@@ -62,14 +62,15 @@ extension ExamSession {
     private func showStatus(_ status: RecordingStatus?, now: Double, deadline: Double, free: Int64?, bytes: Int64) {
         let what = status?.recording.joined(separator: "+") ?? "nothing (exempt)"
         if console.json {
-            let fields: [String: Any] = ["elapsed": now, "remaining": max(0, deadline - now), "recording": status?.recording ?? [],
+            var fields: [String: Any] = ["elapsed": now, "remaining": max(0, deadline - now), "recording": status?.recording ?? [],
                                          "sealedBytes": bytes, "freeBytes": free ?? -1, "droppedFrames": status?.droppedFrames ?? 0]
+            if request.practice { fields["practice"] = true }
             if let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) {
                 console.status(String(decoding: data, as: UTF8.self))
             }
             return
         }
-        var line = "REC \(Console.clock(now)) · \(Console.clock(deadline - now)) left · \(what) · \(Console.bytes(bytes)) sealed"
+        var line = (request.practice ? "PRACTICE · " : "") + "REC \(Console.clock(now)) · \(Console.clock(deadline - now)) left · \(what) · \(Console.bytes(bytes)) sealed"
         if let free { line += " · \(Console.bytes(free)) free" }
         if let dropped = status?.droppedFrames, dropped > 0 { line += " · \(dropped) frames late" }
         // Off a terminal, one line every 10 s is plenty for a log.
