@@ -1,0 +1,85 @@
+import Foundation
+import XCTest
+@testable import Seal
+
+/// What the signed exam records must be recorded (issue 13, attack 2): `begin` refuses to switch
+/// a required source off and refuses a test picture or a file in a real exam; a practice run
+/// accepts them, and the report flags each as `source.untrusted` on page 1 and in the JSON.
+final class BeginSourcePolicyTests: XCTestCase {
+    func testNoneForARequiredSourceExits64NamingTheSetting() throws {
+        let kit = try RecordingSessionKit()
+        defer { kit.remove() }
+        let run = try ProctorBinary.run(["begin", "--exam", kit.examURL.path, "--student", "s1", "--camera", "none", "--mic", "test",
+                                         "--accept", "--duration", "2"], environment: kit.environment)
+        XCTAssertEqual(run.status, 64)
+        XCTAssertEqual(run.stderr, "proctor: the exam records the camera (recording.camera.enabled); --camera none is not allowed\n")
+        XCTAssertEqual(kit.bundles, [], "refused before anything is recorded")
+    }
+
+    /// An accommodation that exempts the camera lets that student, and only that student, leave it out.
+    func testAccommodationExemptingTheCameraAllowsNone() throws {
+        let kit = try RecordingSessionKit(extraSettings: "[[accommodation]]\nstudent = \"s2\"\nexempt_sources = [\"camera\"]\n")
+        defer { kit.remove() }
+        let other = try ProctorBinary.run(["begin", "--exam", kit.examURL.path, "--student", "s1", "--camera", "none", "--mic", "test",
+                                           "--accept", "--duration", "2"], environment: kit.environment)
+        XCTAssertEqual(other.status, 64, other.stderr)
+        let exempt = try ProctorBinary.run(["begin", "--exam", kit.examURL.path, "--student", "s2", "--camera", "none", "--mic", "test",
+                                            "--accept", "--duration", "2"], environment: kit.environment)
+        XCTAssertEqual(exempt.status, 0, exempt.stderr)
+        XCTAssertEqual(kit.bundles.count, 1)
+    }
+
+    func testFileCameraIsRefusedInARealExamAndFlaggedInAPracticeRun() throws {
+        let kit = try RecordingSessionKit(allowTestSources: false)
+        defer { kit.remove() }
+        let video = kit.directory.appendingPathComponent("video.mkv")
+        _ = try MediaCheck.run("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=15:duration=10",
+                                          "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", video.path])
+        let real = try ProctorBinary.run(["begin", "--exam", kit.examURL.path, "--student", "s1", "--camera", "file:\(video.path)",
+                                          "--mic", "test", "--accept", "--duration", "2"], environment: kit.environment)
+        XCTAssertEqual(real.status, 64)
+        XCTAssertTrue(real.stderr.contains("--camera file:\(video.path) records no device, which this exam does not allow (recording.allow_test_sources)"),
+                      real.stderr)
+        XCTAssertEqual(real.stderr.split(separator: "\n").count, 1, real.stderr)
+        XCTAssertEqual(kit.bundles, [])
+        let test = try ProctorBinary.run(["begin", "--exam", kit.examURL.path, "--student", "s1", "--camera", "test", "--mic", "test",
+                                          "--accept", "--duration", "2"], environment: kit.environment)
+        XCTAssertEqual(test.status, 64, "the test picture is no device either: \(test.stderr)")
+
+        let practice = try ProctorBinary.run(["begin", "--practice", "--json", "--exam", kit.examURL.path, "--student", "s1",
+                                              "--camera", "file:\(video.path)", "--mic", "test", "--accept", "--duration", "3"],
+                                             environment: kit.environment)
+        XCTAssertEqual(practice.status, 0, practice.stderr)
+        let statuses = practice.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["elapsed"] != nil }
+        XCTAssertFalse(statuses.isEmpty, practice.stdout)
+        XCTAssertTrue(statuses.allSatisfy { $0["practice"] as? Bool == true }, "every status line says practice: \(practice.stdout)")
+        let bundle = try XCTUnwrap(kit.bundles.first)
+
+        let key = try kit.identity.write(to: kit.directory, passphrase: nil).key
+        let out = kit.directory.appendingPathComponent("report")
+        let export = try ProctorBinary.run(["export", bundle.path, "--key", key.path, "--json", "--pdf", "-o", out.path,
+                                            "--exams", kit.directory.path], environment: kit.environment)
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: out.path).first { $0.hasSuffix(".json") })
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent(name))) as? [String: Any])
+        XCTAssertEqual(report["practice"] as? Bool, true)
+        let untrusted = try XCTUnwrap(report["timeline"] as? [[String: Any]]).filter { $0["kind"] as? String == "source.untrusted" }
+        XCTAssertEqual(untrusted.count, 1, "\(untrusted)")
+        XCTAssertEqual(untrusted.first?["severity"] as? String, "flag")
+        XCTAssertEqual(untrusted.first?["subject"] as? String, "camera=file:\(video.path)")
+        XCTAssertEqual(untrusted.first?["start"] as? Double, 0)
+        let pdf = out.appendingPathComponent(name.replacingOccurrences(of: ".json", with: ".pdf")).path
+        let page1 = try MediaCheck.run("pdftotext", ["-layout", "-f", "1", "-l", "1", pdf, "-"]).out
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        XCTAssertTrue(page1.contains("UNTRUSTED SOURCE (source.untrusted)"), page1)
+        XCTAssertTrue(page1.contains("recorded from file:"), page1)
+        XCTAssertTrue(page1.contains("PRACTICE RUN"), page1)
+        let last = try MediaCheck.run("pdfinfo", [pdf]).out.split(separator: "\n").first { $0.hasPrefix("Pages:") }
+        let pages = Int(last?.split(separator: " ").last ?? "") ?? 0
+        for page in 1...max(1, pages) {
+            let text = try MediaCheck.run("pdftotext", ["-f", "\(page)", "-l", "\(page)", pdf, "-"]).out
+            XCTAssertTrue(text.contains("PRACTICE RUN"), "page \(page) says practice")
+        }
+    }
+}
