@@ -104,7 +104,6 @@ final class ExportProvenanceTests: XCTestCase {
         XCTAssertEqual(report["practice"] as? Bool, false)
         let page1 = flat(try Tool.pdfText(out.appendingPathComponent("s0000001-chem101-midterm.pdf").path, page: 1))
         XCTAssertTrue(page1.contains("INTEGRITY VERIFIED"), page1)
-        XCTAssertTrue(page1.contains("this alone does not show where the bundle comes from"), page1)
         XCTAssertTrue(page1.contains("ORIGIN NOT ATTESTED"), page1)
         XCTAssertTrue(page1.contains("EXAM ISSUED BY A TRUSTED INSTRUCTOR"), page1)
         XCTAssertTrue(page1.contains("your key (prof)"), page1)

@@ -90,7 +90,7 @@ public struct ClassOverview: Sendable {
                     e.examIssuer == .trusted ? "trusted" : e.examIssuer == .untrusted ? "UNTRUSTED" : "NOT FOUND",
                     pageReference(e)]
         }
-        flow.table([header] + body, columns: [0.04, 0.16, 0.06, 0.07, 0.06, 0.06, 0.09, 0.11, 0.1, 0.25], font: .small, headerFont: .smallBold)
+        flow.table([header] + body, columns: [0.04, 0.12, 0.06, 0.07, 0.06, 0.06, 0.09, 0.10, 0.10, 0.30], font: .small, headerFont: .smallBold)
         try canvas.finish()
     }
 

@@ -23,8 +23,7 @@ extension ReportModel {
         /// The page-1 sentence about the origin.
         public var originLine: String {
             if let attestation { return "ORIGIN ATTESTED by \(attestation.server): \(attestation.statement)" }
-            return "ORIGIN NOT ATTESTED: nothing outside the student's computer vouches for where, when or by whom "
-                + "this bundle was recorded; valid seals prove only that the records were not changed after sealing."
+            return "ORIGIN NOT ATTESTED: nothing outside the student's computer vouches for this recording."
         }
 
         /// Every sentence, in page-1 order.
@@ -72,7 +71,9 @@ extension ReportModel {
             let signed = "signed by \(signer ?? "?") (key \(signerFingerprint ?? "?"))"
             switch status {
             case .trusted:
-                return "EXAM ISSUED BY A TRUSTED INSTRUCTOR: \(examID) \(signed), trusted as \(trustedAs ?? "?")"
+                // One line on page 1: a trusted file by its name (the JSON has the path).
+                let how = trustedAs.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0).lastPathComponent : $0 } ?? "?"
+                return "EXAM ISSUED BY A TRUSTED INSTRUCTOR: \(signer ?? "?"), key \(signerFingerprint ?? "?"), \(how)"
             case .untrusted:
                 return "EXAM NOT ISSUED BY A TRUSTED INSTRUCTOR: the exam file the bundle names is \(signed), "
                     + "which is neither your key nor in your trust list (--trust, trusted folder); its settings were not used"

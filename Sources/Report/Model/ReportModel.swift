@@ -121,12 +121,13 @@ public struct ReportModel: Sendable, Equatable {
 
         public var verified: Bool { status == .verified }
 
-        /// The one line the report, the CSV and the class overview all print.
+        /// The one line the report, the CSV and the class overview all print. It speaks of the
+        /// seals only; where the bundle comes from is `Provenance`, stated beside it.
         public var line: String {
             let first = problems.first.map { ": \($0)" } ?? ""
             switch status {
             case .verified:
-                return "INTEGRITY VERIFIED: all \(recordsVerified) records authentic and complete; this alone does not show where the bundle comes from"
+                return "INTEGRITY VERIFIED: all \(recordsVerified) records authentic and complete"
             case .incomplete:
                 return "INTEGRITY INCOMPLETE: \(recordsVerified) records authentic, but the recording was not finished\(first)"
             case .failed:

@@ -87,7 +87,7 @@ struct SummaryPage {
             canvas.strokeRect(x: flow.left, y: flow.y, width: flow.contentWidth, height: height, color: .black, lineWidth: 2.5)
         }
         canvas.text(text, x: flow.left + 16, y: flow.y + 7, width: flow.contentWidth - 24, font: .bold)
-        flow.advance(height + 10)
+        flow.advance(height + 6)
     }
 
     /// Where the bundle comes from, in its own frame under the integrity result: who issued the
@@ -103,8 +103,9 @@ struct SummaryPage {
         for event in model.untrustedSources {
             lines.append("UNTRUSTED SOURCE (source.untrusted) at \(ReportFormat.clock(event.start)): \(event.message)")
         }
+        // Small type: the box must not push the settings in force off page 1.
         let text = lines.joined(separator: "\n")
-        let height = canvas.measure(text, width: flow.contentWidth - 24, font: .bold).height + 14
+        let height = canvas.measure(text, width: flow.contentWidth - 24, font: .smallBold).height + 8
         let trusted = provenance.exam.trusted && model.untrustedSources.isEmpty && !model.practice
         if trusted {
             canvas.strokeRect(x: flow.left, y: flow.y, width: flow.contentWidth, height: height, color: .black, lineWidth: 1)
@@ -113,8 +114,8 @@ struct SummaryPage {
             canvas.hatch(x: flow.left, y: flow.y, width: 8, height: height, color: .black)
             canvas.strokeRect(x: flow.left, y: flow.y, width: flow.contentWidth, height: height, color: .black, lineWidth: 2.5)
         }
-        canvas.text(text, x: flow.left + 16, y: flow.y + 7, width: flow.contentWidth - 24, font: .bold)
-        flow.advance(height + 10)
+        canvas.text(text, x: flow.left + 16, y: flow.y + 4, width: flow.contentWidth - 24, font: .smallBold)
+        flow.advance(height + 6)
     }
 
     private func facts() {
@@ -166,10 +167,12 @@ struct SummaryPage {
 
     private func settings() {
         flow.heading("Settings and accommodations in force")
+        // The student's accommodations first: they change how everything below is read, and
+        // a long settings table must not push them off page 1.
+        flow.paragraph("Accommodations: " + (model.accommodations.isEmpty ? "none" : model.accommodations.joined(separator: "; ")))
         if !model.settings.isEmpty {
             flow.table([["Setting", "Value"]] + model.settings.map { [$0.name, $0.value] }, columns: [0.4, 0.6], font: .small, headerFont: .smallBold)
         }
-        flow.paragraph("Accommodations: " + (model.accommodations.isEmpty ? "none" : model.accommodations.joined(separator: "; ")))
     }
 }
 
