@@ -45,6 +45,7 @@ public final class ExamSession {
         // Devices first: a missing camera or a busy microphone fails here, with nothing recorded.
         let sources = exempt ? RecordingSources(camera: .none, microphone: .none) : effectiveSources()
         let policy = try SourcePolicy.check(request.sources, settings: settings, student: request.student, practice: request.practice)
+        if request.practice { console.log("PRACTICE RUN: not an exam attempt; every report of it says so") }
         let recorder = try makeRecorder(sources, startTime: offset)
         if previous == nil {
             try PreExamSteps.disclose(settings, student: request.student, accept: request.accept, console: console)
