@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Exam
 @testable import Seal
 
 /// What the signed exam records must be recorded (issue 13, attack 2): `begin` refuses to switch
@@ -80,5 +81,57 @@ final class BeginSourcePolicyTests: XCTestCase {
             let text = try MediaCheck.run("pdftotext", ["-f", "\(page)", "-l", "\(page)", pdf, "-"]).out
             XCTAssertTrue(text.contains("PRACTICE RUN"), "page \(page) says practice")
         }
+    }
+}
+
+/// Attack 3 through the real `begin`: a student signs their own exam with the real exam id (test
+/// sources allowed, the real instructor as recipient) and records under it. The instructor's
+/// export sees a valid, intact bundle under an exam no trusted key signed: exit 65, page 1 says so.
+final class SelfSignedExamTests: XCTestCase {
+    func testRecordingUnderAStudentSignedExamExports65() throws {
+        let kit = try RecordingSessionKit()
+        defer { kit.remove() }
+        let instructor = try InstructorIdentity.generate(name: "prof")
+        let instructorKey = try instructor.write(to: kit.directory, passphrase: nil).key
+        let student = try InstructorIdentity.generate(name: "mallory")
+        var settings = try ExamSettings.parse(toml: """
+            [exam]
+            id = "rec-test"
+            title = "Recording test"
+            time_limit_minutes = 1440
+
+            [recording]
+            allow_test_sources = true
+
+            [recording.screen]
+            enabled = false
+
+            [detectors.face_missing]
+            enabled = false
+            """, fileName: "forged.toml", baseDirectory: nil)
+        settings.recipients = [instructor.recipientKey]
+        let forged = kit.directory.appendingPathComponent("forged")
+        try FileManager.default.createDirectory(at: forged, withIntermediateDirectories: true)
+        let exam = forged.appendingPathComponent("rec-test.exam")
+        try Data(try ExamFile.encode(settings, signedBy: student)).write(to: exam)
+
+        let run = try ProctorBinary.run(["begin", "--exam", exam.path, "--student", "s1", "--camera", "test", "--mic", "test",
+                                         "--accept", "--duration", "2"], environment: kit.environment)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let bundle = try XCTUnwrap(kit.bundles.first)
+        XCTAssertEqual(try ProctorBinary.run(["verify", bundle.path]).status, 0, "the seals are intact")
+
+        let out = kit.directory.appendingPathComponent("report")
+        let export = try ProctorBinary.run(["export", bundle.path, "--key", instructorKey.path, "--pdf", "--json", "-o", out.path,
+                                            "--exams", forged.path], environment: kit.environment)
+        XCTAssertEqual(export.status, 65, export.stderr)
+        XCTAssertTrue(export.stderr.contains("exam not issued by a trusted instructor"), export.stderr)
+        let pdf = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: out.path).first { $0.hasSuffix(".pdf") })
+        let page1 = try MediaCheck.run("pdftotext", ["-f", "1", "-l", "1", out.appendingPathComponent(pdf).path, "-"]).out
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        XCTAssertTrue(page1.contains("INTEGRITY VERIFIED"), page1)
+        XCTAssertTrue(page1.contains("EXAM NOT ISSUED BY A TRUSTED INSTRUCTOR"), page1)
+        XCTAssertTrue(page1.contains("signed by mallory"), page1)
+        XCTAssertTrue(page1.contains("ORIGIN NOT ATTESTED"), page1)
     }
 }
