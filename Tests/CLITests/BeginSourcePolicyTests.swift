@@ -17,6 +17,18 @@ final class BeginSourcePolicyTests: XCTestCase {
         XCTAssertEqual(kit.bundles, [], "refused before anything is recorded")
     }
 
+    /// `--screen auto` without a display would record no screen: for an exam that records it, 69.
+    func testRequiredScreenWithoutADisplayExits69() throws {
+        let kit = try RecordingSessionKit(screen: true)
+        defer { kit.remove() }
+        let run = try ProctorBinary.run(["begin", "--exam", kit.examURL.path, "--student", "s1", "--camera", "test", "--mic", "test",
+                                         "--accept", "--duration", "2"], environment: kit.environment.merging(["DISPLAY": ""]) { $1 })
+        XCTAssertEqual(run.status, 69)
+        XCTAssertEqual(run.stderr, "proctor: the exam records the screen (recording.screen.enabled), but there is no display ($DISPLAY is not set); "
+                       + "start the exam from your desktop session or pass --screen x11:DISPLAY\n")
+        XCTAssertEqual(kit.bundles, [])
+    }
+
     /// An accommodation that exempts the camera lets that student, and only that student, leave it out.
     func testAccommodationExemptingTheCameraAllowsNone() throws {
         let kit = try RecordingSessionKit(extraSettings: "[[accommodation]]\nstudent = \"s2\"\nexempt_sources = [\"camera\"]\n")

@@ -44,7 +44,8 @@ public final class ExamSession {
         let exempt = settings.isFullyExempt(request.student)
         // Devices first: a missing camera or a busy microphone fails here, with nothing recorded.
         let sources = exempt ? RecordingSources(camera: .none, microphone: .none) : effectiveSources()
-        let policy = try SourcePolicy.check(request.sources, settings: settings, student: request.student, practice: request.practice)
+        let policy = try SourcePolicy.check(request.sources, settings: settings, student: request.student, practice: request.practice,
+                                            environment: request.environment)
         if request.practice { console.log("PRACTICE RUN: not an exam attempt; every report of it says so") }
         let recorder = try makeRecorder(sources, startTime: offset)
         if previous == nil {

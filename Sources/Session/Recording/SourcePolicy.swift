@@ -12,9 +12,10 @@ struct SourcePolicy {
     let untrusted: [(role: SourceRole, spec: SourceSpec)]
 
     /// Throws `.usage` (exit 64) with one line naming the setting when the request breaks the
-    /// exam's rules; otherwise returns the sources to flag.
-    static func check(_ sources: RecordingSources, settings: ExamSettings, student: String,
-                      practice: Bool) throws(ProctorError) -> SourcePolicy {
+    /// exam's rules (`.deviceUnavailable`, 69, when a required screen has no display to record);
+    /// otherwise returns the sources to flag.
+    static func check(_ sources: RecordingSources, settings: ExamSettings, student: String, practice: Bool,
+                      environment: [String: String]) throws(ProctorError) -> SourcePolicy {
         guard !settings.isFullyExempt(student) else { return SourcePolicy(untrusted: []) }
         let requested: [(SourceRole, SourceSpec)] = [(.camera, sources.camera), (.microphone, sources.microphone), (.screen, sources.screen)]
         var untrusted: [(role: SourceRole, spec: SourceSpec)] = []
@@ -28,6 +29,10 @@ struct SourcePolicy {
                                        + "(recording.allow_test_sources); use a real \(role.noun), or `proctor begin --practice` to try things out")
                 }
                 untrusted.append((role, spec))
+            case .auto where role == .screen && settings.requires(.screen, for: student) && (environment["DISPLAY"] ?? "").isEmpty:
+                // `auto` records no screen without a display: that would be `--screen none` by another name.
+                throw ProctorError(.deviceUnavailable, "the exam records the screen (recording.screen.enabled), but there is no display "
+                                   + "($DISPLAY is not set); start the exam from your desktop session or pass --screen x11:DISPLAY")
             case .auto, .v4l2, .alsa, .x11:
                 break
             }
