@@ -19,8 +19,10 @@ step "Instructor: create a key pair"
 
 step "Instructor: sign the exam settings into an exam file"
 # The example settings, shortened to a demo: a 2-minute limit, a 3-second room scan, no screen
-# (this machine has no display), delivery into a local folder standing in for the LMS share.
+# (this machine has no display), delivery into a local folder standing in for the LMS share, and
+# the built-in test sources allowed (a real exam refuses them; the report flags them as untrusted).
 sed -e 's/^time_limit_minutes = .*/time_limit_minutes = 2/' \
+    -e 's/^\[recording.camera\]/[recording]\nallow_test_sources = true\n\n[recording.camera]/' \
     -e 's|^submission = .*|submission = "'"$PWD/$DEMO/inbox"'"|' \
     -e 's/^room_scan_seconds = .*/room_scan_seconds = 3/' \
     -e '/^\[recording.screen\]/,/^$/ s/^enabled = true/enabled = false/' \

@@ -21,11 +21,13 @@ extension Proctor {
         @Flag(help: "Accept the disclosure and agreement without asking (scripted runs).") var accept = false
         @Flag(help: "Continue this exam's interrupted session in a new part.") var resume = false
         @Flag(help: "Print the status as JSON lines on stdout.") var json = false
+        @Flag(help: "A practice run, not an exam attempt: test and file sources are accepted (and flagged), and every report says practice.")
+        var practice = false
 
         mutating func run() async throws {
             let sources = RecordingSources(camera: sources.camera, microphone: sources.mic, screen: sources.screen)
             let request = SessionRequest(exam: exam, student: student, sources: sources, duration: duration, accept: accept,
-                                         resume: resume, json: json, verbose: global.verbose)
+                                         resume: resume, json: json, verbose: global.verbose, practice: practice)
             try await ExamSession.begin(request, observer: BeginConsole(json: json))
         }
     }

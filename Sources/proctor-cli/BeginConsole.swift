@@ -44,16 +44,17 @@ struct BeginConsole: SessionObserver {
 
     private func show(_ progress: RecordingProgress) {
         if json {
-            let fields: [String: Any] = ["elapsed": progress.elapsed, "remaining": progress.remaining, "recording": progress.recording,
+            var fields: [String: Any] = ["elapsed": progress.elapsed, "remaining": progress.remaining, "recording": progress.recording,
                                          "sealedBytes": progress.sealedBytes, "freeBytes": progress.freeBytes ?? -1,
                                          "droppedFrames": progress.droppedFrames]
+            if progress.practice { fields["practice"] = true }
             if let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) {
                 FileHandle.standardOutput.write(Data((String(decoding: data, as: UTF8.self) + "\n").utf8))
             }
             return
         }
         let what = progress.recording.isEmpty ? "nothing (exempt)" : progress.recording.joined(separator: "+")
-        var line = "REC \(HumanUnits.clock(progress.elapsed)) · \(HumanUnits.clock(progress.remaining)) left · \(what) · \(HumanUnits.bytes(progress.sealedBytes)) sealed"
+        var line = (progress.practice ? "PRACTICE · " : "") + "REC \(HumanUnits.clock(progress.elapsed)) · \(HumanUnits.clock(progress.remaining)) left · \(what) · \(HumanUnits.bytes(progress.sealedBytes)) sealed"
         if let free = progress.freeBytes { line += " · \(HumanUnits.bytes(free)) free" }
         if progress.droppedFrames > 0 { line += " · \(progress.droppedFrames) frames late" }
         if isTerminal {

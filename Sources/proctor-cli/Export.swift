@@ -13,6 +13,12 @@ extension Proctor {
             discussion: """
             Every record is verified before it is used. A bundle that fails verification is still
             exported from what verified, the failure is stated on page 1, and the command exits 65.
+            Integrity is not provenance: the exam file a bundle ran under is found by the SHA-256
+            in its header, among the --exams folders and $PROCTOR_EXAM_DIR, the current folder and
+            ~/.local/share/proctor/exams, and accepted only when your key or a trusted key signed it
+            (--trust, and every .pub in $XDG_CONFIG_HOME/proctor/trusted, default
+            ~/.config/proctor/trusted). Otherwise page 1 says "exam not issued by a trusted
+            instructor", default weights apply, and the command exits 65. See docs/export.md.
             With no format flag, --pdf --json --csv are written. Several bundles are exported in
             parallel and also get class-overview.pdf, class-overview.json and class-events.csv.
             """)
@@ -32,6 +38,12 @@ extension Proctor {
         @Option(name: [.short, .customLong("output")], help: "Folder for the files (created if needed).")
         var output = "."
 
+        @Option(name: .customLong("trust"), help: "Also accept exams signed by this instructor's public key (NAME.pub); repeatable.")
+        var trusted: [String] = []
+
+        @Option(name: .customLong("exams"), help: "A folder of exam files to find each bundle's exam in (by its SHA-256); repeatable.")
+        var examFolders: [String] = []
+
         func validate() throws {
             if bundles.isEmpty { throw ValidationError("name at least one bundle to export") }
         }
@@ -41,7 +53,10 @@ extension Proctor {
             let directory = URL(fileURLWithPath: output)
             try ExportCommand.prepare(directory)
             let identity = try InstructorIdentity.load(from: URL(fileURLWithPath: key), passphrase: .interactive)
-            let options = ExportOptions(pdf: pdf, json: json, csv: csv, media: media, outputDirectory: directory)
+            var options = ExportOptions(pdf: pdf, json: json, csv: csv, media: media, outputDirectory: directory)
+            options.examFolders = examFolders.map { URL(fileURLWithPath: $0) }
+            options.trust.trustOwn(identity.recipientKey)
+            try options.trust.load(files: trusted.map { URL(fileURLWithPath: $0) }, folder: ExamTrust.defaultFolder())
             let urls = bundles.map { URL(fileURLWithPath: $0) }
             let bar = ProgressBar(total: urls.count)
             let result = await Exporter.run(urls, key: BundleKey(identity), options: options) { bar.update($0) }
@@ -74,6 +89,9 @@ enum ExportCommand {
             if let integrity = bundle.integrity, !integrity.verified {
                 FileHandle.standardError.write(Data("proctor: \(bundle.bundle.lastPathComponent): \(integrity.line)\n".utf8))
             }
+            if let exam = bundle.provenance?.exam, !exam.trusted {
+                FileHandle.standardError.write(Data("proctor: \(bundle.bundle.lastPathComponent): \(exam.line)\n".utf8))
+            }
         }
         for file in result.classFiles { print(file.path) }
         let unreadable = result.bundles.filter { $0.error != nil }
@@ -87,6 +105,11 @@ enum ExportCommand {
         if failed > 0 {
             throw ProctorError(.verification, "\(failed) of \(result.bundles.count) bundle(s) failed verification; "
                                + "their reports state it on page 1 and show only what verified")
+        }
+        let untrusted = result.untrustedExams
+        if untrusted > 0 {
+            throw ProctorError(.verification, "\(untrusted) of \(result.bundles.count) bundle(s): exam not issued by a trusted instructor; "
+                               + "their reports state it on page 1 (pass the exam's folder with --exams, its signer's key with --trust)")
         }
     }
 }

@@ -11,7 +11,10 @@ extension Proctor {
             Without --key: checks the structure, the header hash chain, the final signature and the \
             signed manifest. With --key: also decrypts and authenticates every record. Exit 0 when \
             the bundle is intact (a warning line on stderr if a part ended abruptly or the final \
-            record is missing), 65 naming the first altered record, 77 if the key cannot open it.
+            record is missing), 65 naming the first altered record, 77 if the key cannot open it. \
+            Intact seals say the records were not changed after sealing, not where the bundle comes \
+            from: anyone with the exam file and the recipients' public keys can seal a bundle. \
+            `proctor export` checks who issued the exam; no origin is attested yet.
             """
         )
         @OptionGroup var global: GlobalOptions
@@ -74,6 +77,37 @@ struct VerifyReport: Encodable {
     let abruptEnds: [Abrupt]
     let warnings: [String]
     let failure: Failure?
+    /// Integrity and provenance are separate statements (docs/bundle-format.md): `integrity`
+    /// is what the seals show, `provenance` what they cannot (verify checks no exam issuer, and
+    /// no collection server attests origins yet, so `attestation` is null).
+    let integrity: String
+    let provenance: Provenance
+
+    struct Provenance: Encodable {
+        let examIssuer = "not checked by verify (proctor export checks it)"
+        let attestation: String? = nil
+        let originAttested = false
+        let line = VerifyReport.originLine
+
+        private enum CodingKeys: String, CodingKey { case examIssuer, attestation, originAttested, line }
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(examIssuer, forKey: .examIssuer)
+            try container.encode(attestation, forKey: .attestation)
+            try container.encode(originAttested, forKey: .originAttested)
+            try container.encode(line, forKey: .line)
+        }
+    }
+
+    static let originLine = "not attested: the seals say the records were not changed, not who recorded them or where; "
+        + "`proctor export` checks the exam's issuer"
+
+    static func integrityLine(_ verification: BundleVerification) -> String {
+        if verification.failure != nil { return "FAILED: a record, header or signature does not match" }
+        let scope = verification.decrypted ? "every record authenticated" : "structure, hash chain and signature checked (pass --key to authenticate every record)"
+        return verification.status == .intact ? "intact: \(scope)" : "intact so far, but not finished: \(scope)"
+    }
 
     init(_ verification: BundleVerification, path: String, keyName: String?) {
         let header = verification.header
@@ -99,6 +133,8 @@ struct VerifyReport: Encodable {
         failure = verification.failure.map {
             Failure(kind: $0.kind.rawValue, location: $0.location.description, offset: $0.offset, message: $0.description)
         }
+        integrity = Self.integrityLine(verification)
+        provenance = Provenance()
     }
 
     func json() throws -> String {
@@ -127,6 +163,8 @@ struct VerifyReport: Encodable {
         }
         lines.append(verification.decrypted ? "decrypted:  every record opened and authenticated with \(keyName ?? "the key")"
                                             : "decrypted:  no (pass --key NAME.key to authenticate every record)")
+        lines.append("integrity:  " + integrityLine(verification))
+        lines.append("origin:     " + originLine)
         lines.append(verification.status == .intact ? "ok" : "ok, with warnings")
         return lines.joined(separator: "\n")
     }

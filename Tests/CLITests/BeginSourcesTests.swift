@@ -23,7 +23,7 @@ final class BeginSourcesTests: XCTestCase {
     /// (`--mic alsa:NAME`, defined in ~/.asoundrc) comes back from the sealed bundle with its
     /// length and loudness; the screen of an Xvfb display is recorded as its own H.264 track.
     func testSpeechMicrophoneAndXvfbScreenComeBackFromTheBundle() throws {
-        let kit = try RecordingSessionKit()
+        let kit = try RecordingSessionKit(camera: false, screen: true)
         defer { kit.remove() }
         let display = try XvfbDisplay.start()
         defer { display.stop() }

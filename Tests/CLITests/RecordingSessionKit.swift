@@ -11,8 +11,11 @@ struct RecordingSessionKit {
     let examURL: URL
     let identity: InstructorIdentity
 
-    /// `toml` overrides go after a minimal exam (id "rec-test", 60 min, camera 640x480@30).
-    init(extraSettings: String = "", faceAndIDPhotos: Bool = false) throws {
+    /// `toml` overrides go after a minimal exam (id "rec-test", 60 min, camera 640x480@30 and
+    /// the microphone; the screen only when asked). It allows test sources: a real exam refuses
+    /// `--camera test` (SourcePolicy), and these tests record from lavfi and files.
+    init(extraSettings: String = "", faceAndIDPhotos: Bool = false, camera: Bool = true, screen: Bool = false,
+         allowTestSources: Bool = true) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-rec-\(UUID().uuidString)")
         sessions = directory.appendingPathComponent("sessions")
         try FileManager.default.createDirectory(at: sessions, withIntermediateDirectories: true)
@@ -22,8 +25,15 @@ struct RecordingSessionKit {
         title = "Recording test"
         time_limit_minutes = 60
 
+        [recording]
+        allow_test_sources = \(allowTestSources)
+
         [recording.camera]
         fps = 30
+        enabled = \(camera)
+
+        [recording.screen]
+        enabled = \(screen)
 
         [verification]
         face_photo = \(faceAndIDPhotos)

@@ -42,6 +42,7 @@ final class AudioTimelineTests: XCTestCase {
         var events: [TimelineEvent] = []
         for block in clip.blocks() { events += try detector.inspect(block) }
         events += detector.finish(at: clip.duration)
+        events = events.closingEvents  // the closing events; each condition's open event (sealed as it starts) is checked in OpenEventTests
         for event in events { print("EVENT \(sampleRate) Hz \(event.kind) \(event.start)...\(event.end ?? -1) \(event.message)") }
 
         let speech = events.filter { $0.kind == "audio.speech" }

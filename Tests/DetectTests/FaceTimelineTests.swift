@@ -31,6 +31,7 @@ final class FaceTimelineTests: XCTestCase {
             events += try camera.inspect(frame)
         }
         events += faces.finish(at: clip.duration) + camera.finish(at: clip.duration)
+        events = events.closingEvents  // the closing events; each condition's open event (sealed as it starts) is checked in OpenEventTests
         for event in events {
             print("EVENT \(event.kind) \(event.start)...\(event.end.map { String($0) } ?? "-") conf \(String(format: "%.2f", event.confidence)) \(event.message)")
         }

@@ -22,7 +22,7 @@ final class RunnerTests: XCTestCase {
         for frame in frames { runner.offer(frame) }
         let skippedWhileOffering = runner.skipped.frames
         let closing = runner.finish(at: clip.duration)
-        let events = collected.events + closing
+        let events = (collected.events + closing).closingEvents  // the closing events; each condition's open event (sealed as it starts) is checked in OpenEventTests
 
         // The loop offers 40 frames in microseconds while dlib needs milliseconds for one (and
         // the model longer to load): the one-frame queue overflows.
@@ -57,7 +57,7 @@ final class RunnerTests: XCTestCase {
         clip.room(3)
         for block in clip.blocks() { runner.offer(block) }
         let closing = runner.finish(at: clip.duration)
-        let speech = (collected.events + closing).filter { $0.kind == "audio.speech" }
+        let speech = (collected.events + closing).closingEvents.filter { $0.kind == "audio.speech" }
         XCTAssertEqual(speech.count, 1)
         XCTAssertEqual(speech.first?.start ?? -1, start + 0.04, accuracy: 0.5)
         XCTAssertEqual(speech.first?.end ?? -1, start + 4.66, accuracy: 0.5)
@@ -101,7 +101,7 @@ final class QuietTests: XCTestCase {
         for index in 0..<20 { runner.offer(Scenes.black().at(Double(index) / 2)) }
         let closing = runner.finish(at: 10)
         XCTAssertEqual(runner.skipped.frames, 0)
-        let blocked = (collected.events + closing).filter { $0.kind == "camera.blocked" }
+        let blocked = (collected.events + closing).closingEvents.filter { $0.kind == "camera.blocked" }
         XCTAssertEqual(blocked.count, 1)
         XCTAssertEqual(blocked.first?.start, 5)
         XCTAssertEqual(blocked.first?.end, 10)

@@ -42,7 +42,7 @@ final class SystemCheckTests: XCTestCase {
         XCTAssertTrue(waitUntil(timeout: 5) { collected.events.contains { $0.kind == "program.forbidden" } },
                       "the sample at 20 closed the interval")
         let closing = runner.finish(at: 30)
-        let flagged = (collected.events + closing).filter { $0.kind == "program.forbidden" }
+        let flagged = (collected.events + closing).closingEvents.filter { $0.kind == "program.forbidden" }
         XCTAssertEqual(flagged.count, 1, "\(flagged)")
         let event = try XCTUnwrap(flagged.first)
         XCTAssertEqual(event.subject, "ExamCheat", "named as the exam lists it")
@@ -61,8 +61,8 @@ final class SystemCheckTests: XCTestCase {
         var check = try XCTUnwrap(DisplayCheck(settings: DetectionSettings(), roots: SystemRoots(proc: root.proc, sys: root.sys)))
         XCTAssertEqual(check.sample(at: 0), [])
         try root.write("sys/class/drm/card0-HDMI-A-1/status", "connected\n")
-        XCTAssertEqual(check.sample(at: 5), [])
-        XCTAssertEqual(check.sample(at: 10), [])
+        XCTAssertEqual(check.sample(at: 5).closingEvents, [])  // the closing events; each condition's open event (sealed as it starts) is checked in OpenEventTests
+        XCTAssertEqual(check.sample(at: 10).closingEvents, [])
         try root.write("sys/class/drm/card0-HDMI-A-1/status", "disconnected\n")
         let events = check.sample(at: 15)
         XCTAssertEqual(events.count, 1)

@@ -74,7 +74,14 @@ final class ExportCommandTests: XCTestCase {
     func testResumedSessionReportsPartsGapAndMediaPerPart() throws {
         let setup = try makeSetup()
         let url = setup.dir.appendingPathComponent("s0000009-chem101-midterm-20261121T100000.proctor")
-        let header = header(setup, student: "s0000009")
+        // Export accepts a bundle only under an exam file its instructor signed: issue one.
+        let exams = setup.dir.appendingPathComponent("exams")
+        try FileManager.default.createDirectory(at: exams, withIntermediateDirectories: true)
+        let settings = try ExamSettings.parse(toml: "[exam]\nid = \"chem101-midterm\"\ntitle = \"Chemistry midterm\"\ntime_limit_minutes = 60\n",
+                                              fileName: "chem101-midterm.toml", baseDirectory: nil)
+        let examBytes = try ExamFile.encode(settings, signedBy: setup.identity)
+        try Data(examBytes).write(to: exams.appendingPathComponent("chem101-midterm.exam"))
+        let header = header(setup, student: "s0000009", examSHA256: SHA256.hash(examBytes))
         do {
             let writer = try BundleWriter(creating: url, header: header)
             try appendPart(writer, header: header, part: 0, startedAt: header.startTime, media: SessionRecordingFixture.bytes,
@@ -89,7 +96,8 @@ final class ExportCommandTests: XCTestCase {
         _ = try resumed.finish(mediaDuration: 40.5)
 
         let out = setup.dir.appendingPathComponent("out")
-        let run = try CommandLineTool.proctor(["export", url.path, "--key", setup.keyFile.path, "--pdf", "--json", "--media", "-o", out.path])
+        let run = try CommandLineTool.proctor(["export", url.path, "--key", setup.keyFile.path, "--pdf", "--json", "--media", "-o", out.path,
+                                               "--exams", exams.path])
         XCTAssertEqual(run.status, 0, "an interrupted but authentic session is not a failure: \(run.stderr)")
         let page1 = try Tool.pdfText(out.appendingPathComponent("s0000009-chem101-midterm.pdf").path, page: 1)
             .split(whereSeparator: \.isWhitespace).joined(separator: " ")

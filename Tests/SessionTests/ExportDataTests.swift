@@ -41,7 +41,7 @@ final class ExportDataTests: XCTestCase {
         XCTAssertEqual(lines.count, 1 + 5)
         XCTAssertEqual(lines[0], ReportCSV.header.joined(separator: ","))
         XCTAssertEqual(lines[3], "s1234567,math101-final,2,face.missing,faces,flag,754.2,769.8,15.6,0:12:34.2,0.9,"
-                       + "faces=0;seconds=15.6,seconds=5,,No face was visible for 15.6 s.,true")
+                       + "faces=0;seconds=15.6,seconds=5,,No face was visible for 15.6 s.,true,false,false,false,false")
         XCTAssertTrue(lines[5].contains(",\"Two faces, one \"\"helper\"\", were visible.\",true"), lines[5])
         XCTAssertEqual(ReportCSV.number(1e-7), "0")
         XCTAssertEqual(ReportCSV.number(2100.5), "2100.5")

@@ -94,7 +94,8 @@ setup_exam() {
 # room scan, so that a recording's CPU and media time are the steady state being measured.
 # "off" disables every detector.
 DETECTOR_SETTINGS="face_missing face_multiple gaze_away camera_blocked camera_frozen camera_lost scene_change
-light_insufficient audio_speech audio_loud mic_silent display_extra program_forbidden vm_detected network_changed clock_jump"
+light_insufficient audio_speech audio_loud mic_silent display_extra program_forbidden vm_detected network_changed clock_jump
+source_untrusted"
 write_settings() {
     local file=$1 id=$2 detectors=$3 name
     cat >"$file" <<EOF
@@ -102,6 +103,10 @@ write_settings() {
 id = "$id"
 title = "Benchmark and fault-campaign exam"
 time_limit_minutes = 180
+
+# Scripted sessions record the lavfi test sources; a real exam refuses them (docs/exam-settings.md).
+[recording]
+allow_test_sources = true
 
 [recording.camera]
 width = ${CAMERA_SIZE%x*}

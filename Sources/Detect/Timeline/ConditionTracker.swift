@@ -2,6 +2,11 @@
 /// once it has held for `minimumSeconds`, and a break shorter than `gapSeconds` (one missed
 /// detection, a breath between words) does not end it. Start is the first sample where it
 /// held, end the first sample where it stopped, so both edges are as exact as the sampling.
+///
+/// Each condition is sealed twice: once open, the moment it has held for `minimumSeconds`
+/// (kind, start, what was measured so far, evidence time, no end), and again when it ends. A
+/// bundle cut before the end (kill -9, a truncated file) therefore still holds every flag that
+/// had started; the reader shows it running to the end of its part (docs/bundle-format.md).
 import ProctorModel
 
 struct ConditionTracker {
@@ -21,6 +26,9 @@ struct ConditionTracker {
     private var otherSamples = 0
     private var sums: [String: Double] = [:]
     private var evidence: Double?
+    /// The open event for the current condition has been returned.
+    private var opened = false
+    private var lastHeld = 0.0
     var subject: String?
 
     init(kind: String, detector: String, severity: TimelineEvent.Severity = .flag, minimumSeconds: Double,
@@ -38,7 +46,8 @@ struct ConditionTracker {
 
     var isOpen: Bool { start != nil }
 
-    /// Feeds one sample; returns an event when this sample ends a long-enough condition.
+    /// Feeds one sample; returns the open event when this sample makes the condition long
+    /// enough, the closing event when it ends a long-enough condition, otherwise nil.
     mutating func update(at time: Double, holds: Bool, measured: [String: Double] = [:]) -> TimelineEvent? {
         if holds {
             if start == nil { start = time }
@@ -48,9 +57,14 @@ struct ConditionTracker {
                 breakSamples = 0
             }
             heldSamples += 1
+            lastHeld = time
             for (key, value) in measured { sums[key, default: 0] += value }
             // Half a second in, the picture shows the condition rather than the moment it began.
             if evidence == nil, let start, time - start >= 0.5 { evidence = time }
+            if !opened, let start, time - start >= minimumSeconds {
+                opened = true
+                return event(start: start, end: nil, open: true)
+            }
             return nil
         }
         guard start != nil else { return nil }
@@ -74,14 +88,23 @@ struct ConditionTracker {
             otherSamples = 0
             sums = [:]
             evidence = nil
+            opened = false
         }
         guard let start, end - start >= minimumSeconds, heldSamples > 0 else { return nil }
+        return event(start: start, end: end, open: nil)
+    }
+
+    /// The condition as measured so far: closed at `end`, or open (its length so far is up to
+    /// the last sample that held, which is where `update` calls it).
+    private func event(start: Double, end: Double?, open: Bool?) -> TimelineEvent {
         var means = sums.mapValues { $0 / Double(heldSamples) }
         means["samples"] = Double(heldSamples)
         let confidence = Double(heldSamples) / Double(heldSamples + otherSamples)
+        let seconds = (end ?? lastHeld) - start
+        if end == nil { means["secondsSoFar"] = seconds }
         return TimelineEvent(kind: kind, detector: detector, severity: severity, start: start, end: end,
                              confidence: confidence, evidenceTime: evidence ?? start, measured: means,
-                             thresholds: thresholds, message: describe(end - start, means), subject: subject)
+                             thresholds: thresholds, message: describe(seconds, means), subject: subject, open: open)
     }
 }
 

@@ -26,7 +26,7 @@ public enum ExamLocator {
                            + "pass the exam file's path or put it in one of those folders")
     }
 
-    static func searchDirectories(environment: [String: String], currentDirectory: URL) -> [URL] {
+    package static func searchDirectories(environment: [String: String], currentDirectory: URL) -> [URL] {
         var places: [URL] = []
         if let dir = environment[environmentVariable], !dir.isEmpty { places.append(URL(fileURLWithPath: dir)) }
         places.append(currentDirectory)

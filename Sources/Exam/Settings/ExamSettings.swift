@@ -29,11 +29,26 @@ public struct ExamSettings: Codable, Sendable, Equatable {
         public var camera: Video
         public var microphone: Audio
         public var screen: Video
+        /// `[recording] allow_test_sources`: `begin` accepts `--camera test`, `file:` sources and
+        /// the like for this exam (demos, CI). Each is still flagged `source.untrusted`.
+        public var allowTestSources: Bool
 
-        package init(camera: Video, microphone: Audio, screen: Video) {
+        package init(camera: Video, microphone: Audio, screen: Video, allowTestSources: Bool = false) {
             self.camera = camera
             self.microphone = microphone
             self.screen = screen
+            self.allowTestSources = allowTestSources
+        }
+
+        private enum CodingKeys: String, CodingKey { case camera, microphone, screen, allowTestSources }
+
+        /// Exam files signed before `allowTestSources` existed decode as not allowing them.
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            camera = try container.decode(Video.self, forKey: .camera)
+            microphone = try container.decode(Audio.self, forKey: .microphone)
+            screen = try container.decode(Video.self, forKey: .screen)
+            allowTestSources = try container.decodeIfPresent(Bool.self, forKey: .allowTestSources) ?? false
         }
     }
 
@@ -97,21 +112,36 @@ public struct ExamSettings: Codable, Sendable, Equatable {
         public var exemptKinds: Set<String>
         /// No proctoring at all: nothing is recorded and no detector runs.
         public var fullyExempt: Bool
+        /// Sources the exam records that this student may leave out (`--camera none` is then
+        /// accepted), e.g. a student who cannot use a camera.
+        public var exemptSources: Set<SourceRole>
 
-        public init(extraTimeFactor: Double = 1, exemptKinds: Set<String> = [], fullyExempt: Bool = false) {
+        public init(extraTimeFactor: Double = 1, exemptKinds: Set<String> = [], fullyExempt: Bool = false,
+                    exemptSources: Set<SourceRole> = []) {
             self.extraTimeFactor = extraTimeFactor
             self.exemptKinds = exemptKinds
             self.fullyExempt = fullyExempt
+            self.exemptSources = exemptSources
         }
 
-        private enum CodingKeys: String, CodingKey { case extraTimeFactor, exemptKinds, fullyExempt }
+        private enum CodingKeys: String, CodingKey { case extraTimeFactor, exemptKinds, fullyExempt, exemptSources }
 
-        /// Sorted, so signing the same settings twice gives the same exam file bytes.
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            extraTimeFactor = try container.decode(Double.self, forKey: .extraTimeFactor)
+            exemptKinds = try container.decode(Set<String>.self, forKey: .exemptKinds)
+            fullyExempt = try container.decode(Bool.self, forKey: .fullyExempt)
+            exemptSources = try container.decodeIfPresent(Set<SourceRole>.self, forKey: .exemptSources) ?? []
+        }
+
+        /// Sorted, so signing the same settings twice gives the same exam file bytes; the
+        /// source exemption only when there is one, so older readers see what they know.
         public func encode(to encoder: Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(extraTimeFactor, forKey: .extraTimeFactor)
             try container.encode(exemptKinds.sorted(), forKey: .exemptKinds)
             try container.encode(fullyExempt, forKey: .fullyExempt)
+            if !exemptSources.isEmpty { try container.encode(exemptSources.map(\.rawValue).sorted(), forKey: .exemptSources) }
         }
     }
 
@@ -127,6 +157,18 @@ public struct ExamSettings: Codable, Sendable, Equatable {
     /// The time limit in seconds including the student's extra time.
     public func timeLimit(for studentID: String?) -> Double {
         timeLimitSeconds * (studentID.flatMap { accommodations[$0] }?.extraTimeFactor ?? 1)
+    }
+
+    /// Whether the exam records `source` and this student may not leave it out.
+    public func requires(_ source: SourceRole, for studentID: String?) -> Bool {
+        let enabled: Bool
+        switch source {
+        case .camera: enabled = recording.camera.enabled
+        case .microphone: enabled = recording.microphone.enabled
+        case .screen: enabled = recording.screen.enabled
+        }
+        guard enabled, !isFullyExempt(studentID) else { return false }
+        return !(studentID.flatMap { accommodations[$0] }?.exemptSources.contains(source) ?? false)
     }
 
     /// True when the student is excused from proctoring entirely.

@@ -53,6 +53,7 @@ struct SettingsSchema {
             if let camera = try section.table("camera") { recording.camera = try readVideo(camera, defaults: .cameraDefault) }
             if let screen = try section.table("screen") { recording.screen = try readVideo(screen, defaults: .screenDefault) }
             if let mic = try section.table("microphone") { recording.microphone = try readAudio(mic) }
+            recording.allowTestSources = try section.bool("allow_test_sources") ?? false
             try section.finish()
         }
 
@@ -165,6 +166,12 @@ struct SettingsSchema {
             } ?? []
             accommodation.exemptKinds = Set(exempt.compactMap { Behaviour.named($0)?.kind })
             accommodation.fullyExempt = try table.bool("fully_exempt") ?? false
+            let sources = try table.strings("exempt_sources") { name, line throws(ProctorError) in
+                guard SourceRole.named(name) != nil else {
+                    throw table.error(line: line, key: "exempt_sources", "'\(name)' is not a source (known: camera, microphone, screen)")
+                }
+            } ?? []
+            accommodation.exemptSources = Set(sources.compactMap(SourceRole.named))
             try table.finish()
             accommodations[student] = accommodation
         }

@@ -10,4 +10,11 @@ public enum SourceRole: String, Sendable, Hashable, CaseIterable, Codable {
     /// The `proctor begin` / `precheck` option that chooses it.
     public var option: String { "--\(rawValue)" }
     public var isVideo: Bool { self != .microphone }
+
+    /// The settings files' and a person's name ("camera", "microphone" or "mic", "screen").
+    public static func named(_ name: String) -> SourceRole? {
+        name == "microphone" ? .microphone : SourceRole(rawValue: name)
+    }
+    /// The settings key that makes the exam record it.
+    public var setting: String { "recording.\(noun).enabled" }
 }

@@ -41,6 +41,10 @@ public struct EventKind: Sendable, Equatable {
         EventKind("vm_detected", "vm.detected", Writer.system, nil, "the exam running inside a virtual machine"),
         EventKind("network_changed", "network.changed", Writer.system, nil, "network interfaces or addresses changing"),
         EventKind("clock_jump", "clock.jump", Writer.system, nil, "the computer's clock being changed"),
+        // Only a practice run or an exam with `allow_test_sources` records from these at all
+        // (docs/exam-settings.md); even then the reviewer must see that no device was recorded.
+        EventKind("source_untrusted", "source.untrusted", Writer.session, nil,
+                  "a test picture or a media file recorded instead of a device"),
     ]
 
     /// Accepts the table name ("face_missing") or the kind ("face.missing").

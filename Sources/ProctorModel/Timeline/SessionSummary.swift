@@ -38,8 +38,12 @@ public struct SessionSummary: Codable, Sendable, Equatable {
     /// score = 100 · (1 − Π_k (1 − share_k)^weight_k) over flagged kinds: each kind is an
     /// independent piece of evidence, a kind present all exam long (share 1, weight > 0) scores
     /// 100, weight 0 shows events but scores nothing, and coverage events never count.
+    /// Open events (sealed while their condition went on) count once: superseded by their
+    /// closing event, or, left without one, running to `duration` unless the caller already
+    /// resolved them to their part's end (`TimelineEvent.resolvingOpen`).
     public static func compute(events: [TimelineEvent], duration: Double, settings: DetectionSettings) -> SessionSummary {
         let length = max(duration, 0)
+        let events = TimelineEvent.resolvingOpen(events) { _, event in event.end ?? length }
         var intervals: [String: [(Double, Double)]] = [:]
         var instants: [String: Int] = [:]
         for event in events where event.severity == .flag {

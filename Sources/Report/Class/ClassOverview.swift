@@ -16,6 +16,10 @@ public struct ClassOverview: Sendable {
         public var integrityVerified: Bool
         public var integrityStatus: ReportModel.Integrity.Status
         public var integrityLine: String
+        /// Whether a trusted instructor issued the exam, apart from the seals' integrity.
+        public var examIssuer: ReportModel.ExamIssuer.Status
+        public var originAttested: Bool
+        public var practice: Bool
         /// The student's report file name (relative to the overview) and its page layout.
         public var reportFile: String?
         public var pages: ReportPDF.Pages?
@@ -29,6 +33,9 @@ public struct ClassOverview: Sendable {
             integrityVerified = model.integrity.verified
             integrityStatus = model.integrity.status
             integrityLine = model.integrity.line
+            examIssuer = model.provenance.exam.status
+            originAttested = model.provenance.originAttested
+            practice = model.practice
             self.reportFile = reportFile
             self.pages = pages
         }
@@ -63,16 +70,27 @@ public struct ClassOverview: Sendable {
         if failed > 0 {
             flow.paragraph("INTEGRITY FAILED for \(failed) session(s): their reports show only what verified.", font: .bold)
         }
-        let header = ["#", "Student", "Score", "z", "Pct.", "Flags", "Flagged", "Integrity", "Report pages"]
+        let untrusted = rows.filter { $0.entry.examIssuer != .trusted }.count
+        if untrusted > 0 {
+            flow.paragraph("EXAM NOT ISSUED BY A TRUSTED INSTRUCTOR for \(untrusted) session(s): their scores use default weights.", font: .bold)
+        }
+        let practice = rows.filter(\.entry.practice).count
+        if practice > 0 { flow.paragraph("PRACTICE RUN: \(practice) session(s) were practice runs, not exam attempts.", font: .bold) }
+        flow.paragraph("Integrity says whether the sealed records are authentic and complete; Exam says whether a trusted "
+                       + "instructor signed the exam they ran under. Origin: " + (rows.allSatisfy(\.entry.originAttested) ? "attested for every session."
+                       : "not attested (no collection server vouches for where a bundle was recorded)."), font: .small, color: .gray)
+        let header = ["#", "Student", "Score", "z", "Pct.", "Flags", "Flagged", "Integrity", "Exam", "Report pages"]
         let body = rows.map { row -> [String] in
             let e = row.entry, s = row.standing
-            return ["\(s.rank)", e.student.name.map { "\(e.student.id)\n\($0)" } ?? e.student.id,
+            let student = e.student.name.map { "\(e.student.id)\n\($0)" } ?? e.student.id
+            return ["\(s.rank)", student + (e.practice ? "\nPRACTICE" : ""),
                     String(format: "%.0f", e.score), s.zScore.map { String(format: "%+.2f", $0) } ?? "–",
                     String(format: "%.0f", s.percentile), "\(e.flaggedEvents)",
                     String(format: "%.1f min", e.flaggedMinutes), e.integrityStatus == .failed ? "FAILED" : e.integrityStatus.rawValue,
+                    e.examIssuer == .trusted ? "trusted" : e.examIssuer == .untrusted ? "UNTRUSTED" : "NOT FOUND",
                     pageReference(e)]
         }
-        flow.table([header] + body, columns: [0.04, 0.17, 0.07, 0.07, 0.06, 0.06, 0.1, 0.13, 0.30], font: .small, headerFont: .smallBold)
+        flow.table([header] + body, columns: [0.04, 0.12, 0.06, 0.07, 0.06, 0.06, 0.09, 0.10, 0.10, 0.30], font: .small, headerFont: .smallBold)
         try canvas.finish()
     }
 

@@ -5,7 +5,8 @@
 public enum ReportCSV {
     public static let header = ["student_id", "exam_id", "event_index", "kind", "detector", "severity",
                                 "start_seconds", "end_seconds", "duration_seconds", "start_clock", "confidence",
-                                "measured", "thresholds", "subject", "message", "integrity_verified"]
+                                "measured", "thresholds", "subject", "message", "integrity_verified",
+                                "exam_trusted", "origin_attested", "practice", "open"]
 
     public static func headerLine() -> String { line(header) }
 
@@ -16,7 +17,9 @@ public enum ReportCSV {
                   number(event.start), event.end.map(number) ?? "", number(event.duration),
                   ReportFormat.preciseClock(event.start), number(event.confidence),
                   pairs(event.measured), pairs(event.thresholds), event.subject ?? "", event.message,
-                  model.integrity.verified ? "true" : "false"])
+                  model.integrity.verified ? "true" : "false", model.provenance.exam.trusted ? "true" : "false",
+                  model.provenance.originAttested ? "true" : "false", model.practice ? "true" : "false",
+                  event.isOpen ? "true" : "false"])
         }.joined()
     }
 

@@ -30,6 +30,8 @@ public enum ReportJSON {
         let parts: [Part]
         let gaps: [Gap]
         let integrity: Integrity
+        let provenance: Provenance
+        let practice: Bool
         let suspicion: Suspicion
         let coverage: [Coverage]
         let settings: [String: String]
@@ -49,6 +51,8 @@ public enum ReportJSON {
             gaps = m.gaps.map { Gap(afterPart: $0.afterPart, seconds: $0.seconds) }
             integrity = Integrity(status: m.integrity.status.rawValue, verified: m.integrity.verified, recordsVerified: m.integrity.recordsVerified,
                                   recordsRejected: m.integrity.recordsRejected, problems: m.integrity.problems, line: m.integrity.line)
+            provenance = Provenance(m.provenance)
+            practice = m.practice
             suspicion = Suspicion(score: m.suspicion.score, flaggedEvents: m.flagged.count, flaggedMinutes: m.flaggedMinutes,
                                   contributions: m.suspicion.contributions)
             coverage = m.coverage.map { Coverage(detector: $0.detector, evaluatedSeconds: $0.evaluatedSeconds,
@@ -81,6 +85,35 @@ public enum ReportJSON {
         let recordsRejected: Int
         let problems: [String]
         let line: String
+    }
+
+    /// Where the bundle comes from, apart from `integrity`. `attestation` is always present,
+    /// null until a collection server attests bundles (docs/report-schema.md).
+    struct Provenance: Encodable {
+        let exam: ReportModel.ExamIssuer
+        let examLine: String
+        let attestation: ReportModel.Attestation?
+        let originAttested: Bool
+        let originLine: String
+
+        init(_ p: ReportModel.Provenance) {
+            exam = p.exam
+            examLine = p.exam.line
+            attestation = p.attestation
+            originAttested = p.originAttested
+            originLine = p.originLine
+        }
+
+        private enum CodingKeys: String, CodingKey { case exam, examLine, attestation, originAttested, originLine }
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(exam, forKey: .exam)
+            try container.encode(examLine, forKey: .examLine)
+            try container.encode(attestation, forKey: .attestation)
+            try container.encode(originAttested, forKey: .originAttested)
+            try container.encode(originLine, forKey: .originLine)
+        }
     }
 
     struct Suspicion: Encodable {
@@ -117,6 +150,9 @@ public enum ReportJSON {
         let thresholds: [String: Double]
         let message: String
         let subject: String?
+        /// true: its end was never sealed (the recording stopped while it went on); `end` is
+        /// then the end of the part it was sealed in.
+        let open: Bool
         let evidence: [Evidence]
 
         init(_ e: TimelineEvent, index: Int, evidence frames: [ReportModel.EvidenceFrame]) {
@@ -133,6 +169,7 @@ public enum ReportJSON {
             thresholds = e.thresholds
             message = e.message
             subject = e.subject
+            open = e.isOpen
             evidence = frames.map { Evidence(time: $0.time, source: $0.source) }
         }
     }

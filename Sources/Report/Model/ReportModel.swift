@@ -14,6 +14,10 @@ public struct ReportModel: Sendable, Equatable {
     public var duration: Double
     public var parts: [Part]
     public var integrity: Integrity
+    /// Who issued the exam and who attests the bundle's origin: separate from integrity.
+    public var provenance: Provenance
+    /// Recorded with `proctor begin --practice`: a try-out, not an exam attempt.
+    public var practice: Bool
     public var suspicion: Suspicion
     public var coverage: [Coverage]
     public var settings: [Setting]
@@ -29,7 +33,8 @@ public struct ReportModel: Sendable, Equatable {
     public var evidence: [Int: [EvidenceFrame]]
 
     public init(student: Student, exam: Exam, startedAt: Date? = nil, endedAt: Date? = nil, duration: Double,
-                parts: [Part] = [], integrity: Integrity, suspicion: Suspicion, coverage: [Coverage] = [],
+                parts: [Part] = [], integrity: Integrity, provenance: Provenance = Provenance(), practice: Bool = false,
+                suspicion: Suspicion, coverage: [Coverage] = [],
                 settings: [Setting] = [], accommodations: [String] = [], idPhoto: [UInt8]? = nil,
                 facePhoto: [UInt8]? = nil, timeline: [TimelineEvent] = [], audioLevels: [AudioLevel] = [],
                 evidence: [Int: [EvidenceFrame]] = [:]) {
@@ -40,6 +45,8 @@ public struct ReportModel: Sendable, Equatable {
         self.duration = duration
         self.parts = parts
         self.integrity = integrity
+        self.provenance = provenance
+        self.practice = practice
         self.suspicion = suspicion
         self.coverage = coverage
         self.settings = settings
@@ -114,7 +121,8 @@ public struct ReportModel: Sendable, Equatable {
 
         public var verified: Bool { status == .verified }
 
-        /// The one line the report, the CSV and the class overview all print.
+        /// The one line the report, the CSV and the class overview all print. It speaks of the
+        /// seals only; where the bundle comes from is `Provenance`, stated beside it.
         public var line: String {
             let first = problems.first.map { ": \($0)" } ?? ""
             switch status {
@@ -191,6 +199,9 @@ public struct ReportModel: Sendable, Equatable {
             self.jpeg = jpeg
         }
     }
+
+    /// Sources recorded from something other than a device (`source.untrusted` flags).
+    public var untrustedSources: [TimelineEvent] { timeline.filter { $0.kind == "source.untrusted" } }
 
     /// Flagged events with their index in `timeline`, in time order.
     public var flagged: [(index: Int, event: TimelineEvent)] {

@@ -25,7 +25,9 @@ public enum ReportPDF {
     /// Draws the report starting on the canvas's current (fresh) page; returns the pages it used.
     static func render(_ model: ReportModel, on canvas: PDFCanvas) throws(ProctorError) -> Pages {
         let firstPage = canvas.pageNumber
-        let flow = PageFlow(canvas: canvas, footer: "proctor report · student \(model.student.id) · exam \(model.exam.id)")
+        // A practice run says so on every page, so no printed page passes for an exam attempt.
+        let flow = PageFlow(canvas: canvas, footer: "proctor report · student \(model.student.id) · exam \(model.exam.id)"
+                            + (model.practice ? " · PRACTICE RUN, not an exam attempt" : ""))
         canvas.addOutline("Report: \(model.student.id)", page: firstPage)
         SummaryPage(model: model, flow: flow).draw()
         flow.newPage()
@@ -48,8 +50,10 @@ struct SummaryPage {
 
     func draw() {
         let canvas = flow.canvas
-        flow.advance(canvas.text("Exam session report", x: flow.left, y: flow.y, font: .title) + 6)
+        flow.advance(canvas.text(model.practice ? "Practice run report (not an exam attempt)" : "Exam session report",
+                                 x: flow.left, y: flow.y, font: .title) + 6)
         integrityBox()
+        provenanceBox()
         facts()
         score()
         coverage()
@@ -83,7 +87,35 @@ struct SummaryPage {
             canvas.strokeRect(x: flow.left, y: flow.y, width: flow.contentWidth, height: height, color: .black, lineWidth: 2.5)
         }
         canvas.text(text, x: flow.left + 16, y: flow.y + 7, width: flow.contentWidth - 24, font: .bold)
-        flow.advance(height + 10)
+        flow.advance(height + 6)
+    }
+
+    /// Where the bundle comes from, in its own frame under the integrity result: who issued the
+    /// exam, whether anything attests the origin, and every source that was not a device.
+    /// Anything short of a trusted issuer and an attested origin is drawn like a failure for the
+    /// parts that fail, so a valid seal is never read as proof of where a bundle came from.
+    private func provenanceBox() {
+        let canvas = flow.canvas, provenance = model.provenance
+        var lines = provenance.lines
+        if model.practice {
+            lines.insert("PRACTICE RUN: recorded with `proctor begin --practice`; not an exam attempt.", at: 0)
+        }
+        for event in model.untrustedSources {
+            lines.append("UNTRUSTED SOURCE (source.untrusted) at \(ReportFormat.clock(event.start)): \(event.message)")
+        }
+        // Small type: the box must not push the settings in force off page 1.
+        let text = lines.joined(separator: "\n")
+        let height = canvas.measure(text, width: flow.contentWidth - 24, font: .smallBold).height + 8
+        let trusted = provenance.exam.trusted && model.untrustedSources.isEmpty && !model.practice
+        if trusted {
+            canvas.strokeRect(x: flow.left, y: flow.y, width: flow.contentWidth, height: height, color: .black, lineWidth: 1)
+        } else {
+            canvas.fillRect(x: flow.left, y: flow.y, width: 8, height: height, color: .flagRed)
+            canvas.hatch(x: flow.left, y: flow.y, width: 8, height: height, color: .black)
+            canvas.strokeRect(x: flow.left, y: flow.y, width: flow.contentWidth, height: height, color: .black, lineWidth: 2.5)
+        }
+        canvas.text(text, x: flow.left + 16, y: flow.y + 4, width: flow.contentWidth - 24, font: .smallBold)
+        flow.advance(height + 6)
     }
 
     private func facts() {
@@ -135,10 +167,12 @@ struct SummaryPage {
 
     private func settings() {
         flow.heading("Settings and accommodations in force")
+        // The student's accommodations first: they change how everything below is read, and
+        // a long settings table must not push them off page 1.
+        flow.paragraph("Accommodations: " + (model.accommodations.isEmpty ? "none" : model.accommodations.joined(separator: "; ")))
         if !model.settings.isEmpty {
             flow.table([["Setting", "Value"]] + model.settings.map { [$0.name, $0.value] }, columns: [0.4, 0.6], font: .small, headerFont: .smallBold)
         }
-        flow.paragraph("Accommodations: " + (model.accommodations.isEmpty ? "none" : model.accommodations.joined(separator: "; ")))
     }
 }
 

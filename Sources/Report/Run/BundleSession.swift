@@ -13,8 +13,10 @@ struct BundleSession {
     /// The exam's detection settings for this student (defaults when the exam file is not found).
     let detection: DetectionSettings
 
-    static func read(_ url: URL, key: BundleKey, spoolInside directory: URL,
-                     environment: [String: String] = ProcessInfo.processInfo.environment) throws(ProctorError) -> BundleSession {
+    /// `exams`: where the exam file is found by the hash in the header; `trust`: whose
+    /// signature on it is accepted (docs/export.md, "Exam provenance").
+    static func read(_ url: URL, key: BundleKey, spoolInside directory: URL, exams: ExamIndex,
+                     trust: ExamTrust) throws(ProctorError) -> BundleSession {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ProctorError(.missingInput, "the bundle \(url.path) does not exist")
         }
@@ -65,7 +67,7 @@ struct BundleSession {
         }
         let integrity = ReportModel.Integrity(status: status, recordsVerified: verified, recordsRejected: failure == nil ? 0 : 1,
                                               problems: problems + notes)
-        let detection = examSettings(header, collector: collector, environment: environment)
+        let detection = examSettings(header, collector: collector, exams: exams, trust: trust)
         return BundleSession(collector: collector, integrity: integrity, detection: detection)
     }
 
@@ -74,9 +76,9 @@ struct BundleSession {
         switch type {
         case .media:
             let media = try RecordingRecords.decodeMedia(payload)
-            try collector.addMedia(part: part, bytes: media.matroska)
+            try collector.addMedia(part: part, bytes: media.matroska, mediaEnd: media.mediaEnd)
         case .timeline:
-            collector.add([try RecordingRecords.decodeTimeline(payload)])
+            collector.add([try RecordingRecords.decodeTimeline(payload)], part: part)
         case .photo:
             let photo = try RecordingRecords.decodePhoto(payload)
             switch photo.kind {
@@ -89,6 +91,7 @@ struct BundleSession {
             collector.facts.examTitle = metadata.examTitle
             collector.facts.partStarts[part] = (metadata.mediaOffset, metadata.startedAt)
             collector.facts.recorded += recordedSettings(metadata, part: part)
+            if metadata.practice == true { collector.facts.practice = true }
             if part == 0 || collector.facts.startedAt == nil { collector.facts.startedAt = metadata.startedAt }
         default:
             break
@@ -104,21 +107,26 @@ struct BundleSession {
             if let value { rows.append(.init(prefix + name, value)) }
         }
         rows += metadata.sources.sorted { $0.key < $1.key }.map { .init(prefix + "\($0.key) source", $0.value) }
+        if metadata.practice == true { rows.append(.init(prefix + "mode", "PRACTICE RUN (begin --practice), not an exam attempt")) }
         return rows
     }
 
-    /// The exam file the session ran under, found like `begin` finds it and accepted only when
-    /// its hash is the one sealed in the bundle header; its settings and the student's
-    /// accommodations go on page 1 and drive the score.
+    /// The exam file the session ran under: the one whose bytes hash to the SHA-256 sealed in
+    /// the header, and only if a trusted key signed it, are its settings and the student's
+    /// accommodations shown and used for the score. Otherwise the report says why, and the
+    /// default weights apply (an exam a student signed could switch every detector off).
     private static func examSettings(_ header: BundleHeader, collector: SessionCollector,
-                                     environment: [String: String]) -> DetectionSettings {
-        guard let url = try? ExamLocator.resolve(header.examId, environment: environment),
-              let exam = try? ExamFile.load(url), exam.sha256 == header.examFileSHA256 else {
-            collector.facts.settings = [.init("exam settings", "exam file \(header.examId).exam not found or not the one recorded: default detector weights")]
-                + collector.facts.recorded
+                                     exams: ExamIndex, trust: ExamTrust) -> DetectionSettings {
+        let found = exams.exam(sha256: header.examFileSHA256)
+        let issuer = ExamIndex.issuer(header, found: found, trust: trust)
+        collector.facts.issuer = issuer
+        guard issuer.trusted, let settings = found?.exam.settings else {
+            let why = issuer.status == .notFound
+                ? "exam file \(header.examId).exam not found among the exam folders (none has the SHA-256 the bundle names)"
+                : "the exam file the bundle names is signed by \(issuer.signer ?? "?"), a key you do not trust: its settings were not used"
+            collector.facts.settings = [.init("exam settings", why + "; default detector weights")] + collector.facts.recorded
             return DetectionSettings()
         }
-        let settings = exam.settings
         collector.facts.examTitle = collector.facts.examTitle ?? settings.title
         collector.facts.settings = ReportScoring.settingRows(settings, student: header.studentId) + collector.facts.recorded
         collector.facts.accommodations = ReportScoring.accommodationLines(settings, student: header.studentId)

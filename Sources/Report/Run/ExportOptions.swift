@@ -10,6 +10,11 @@ public struct ExportOptions: Sendable {
     /// Evidence frames per flagged event and source (camera, screen): the frame at the event's
     /// evidence time, or at its start when the detector chose none.
     public var evidenceWidth = 480
+    /// `--exams` folders, searched (before the default places) for the exam file whose SHA-256
+    /// the bundle header names.
+    public var examFolders: [URL] = []
+    /// Whose signature on that exam file is accepted (the CLI adds the exporter's own key).
+    public var trust = ExamTrust()
 
     /// With no format chosen, export writes the PDF, JSON and CSV reports (media is opt-in:
     /// it is large and is the raw recording).
@@ -24,8 +29,13 @@ public struct ExportOptions: Sendable {
 
     /// File name stem for one session: student and exam, made safe for any file system.
     static func stem(student: String, exam: String) -> String {
+        "\(safe(student))-\(safe(exam))"
+    }
+
+    /// Header fields are the student's to choose: every character outside a portable set
+    /// becomes '_', so none can reach outside the output folder.
+    static func safe(_ text: String) -> String {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-        let clean = { (text: String) in String(text.map { allowed.contains($0) ? $0 : "_" }) }
-        return "\(clean(student))-\(clean(exam))"
+        return String(text.map { allowed.contains($0) ? $0 : "_" })
     }
 }

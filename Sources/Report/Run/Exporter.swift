@@ -12,6 +12,8 @@ public enum Exporter {
         public var files: [URL] = []
         /// nil when the bundle could not be opened at all (see `error`).
         public var integrity: ReportModel.Integrity?
+        /// Who issued the exam, whether the origin is attested (nil when not opened at all).
+        public var provenance: ReportModel.Provenance?
         /// Why nothing could be exported (wrong key, not a bundle, unreadable).
         public var error: ProctorError?
         /// Evidence frames embedded and video frames decoded for them (shown with --verbose).
@@ -30,6 +32,9 @@ public enum Exporter {
 
         /// Bundles whose verification failed (the CLI exits 65 when there is any).
         public var failedVerification: Int { bundles.filter { $0.integrity?.status == .failed }.count }
+        /// Bundles recorded under an exam no trusted key signed, or whose exam file was not
+        /// found (the CLI exits 65 for these too: their scores rest on nothing the exporter trusts).
+        public var untrustedExams: Int { bundles.filter { $0.provenance.map { !$0.exam.trusted } ?? false }.count }
     }
 
     public enum Progress: Sendable {
@@ -43,6 +48,7 @@ public enum Exporter {
                            progress: @escaping @Sendable (Progress) -> Void = { _ in }) async -> Result {
         let width = min(max(1, parallelism ?? ProcessInfo.processInfo.activeProcessorCount), bundles.count)
         let stems = fileStems(bundles)
+        let exams = ExamIndex(directories: ExamIndex.directories(given: options.examFolders, environment: ProcessInfo.processInfo.environment))
         var results = [BundleResult?](repeating: nil, count: bundles.count)
         await withTaskGroup(of: (Int, BundleResult).self) { group in
             var next = 0, done = 0
@@ -51,7 +57,7 @@ public enum Exporter {
                 next += 1
                 group.addTask {
                     progress(.started(bundle: url))
-                    return (index, exportOne(url, key: key, options: options, stem: stems[index]))
+                    return (index, exportOne(url, key: key, options: options, exams: exams, stem: stems[index]))
                 }
             }
             while next < width { launch() }
@@ -67,27 +73,43 @@ public enum Exporter {
         return result
     }
 
-    /// `STUDENT-EXAM` per bundle, from the public headers; when one run holds several sessions of
-    /// the same student and exam (a retake, a second device), each gets its start time appended
-    /// so no report overwrites another. nil: the header is unreadable (exportOne reports why).
+    /// `STUDENT-EXAM` per bundle, from the public headers, all decided before any file is
+    /// written. When one run holds several sessions of the same student and exam (a retake, a
+    /// second device), each gets its start time appended; sessions that started in the same
+    /// second also get the first 8 characters of their session id, and anything still alike
+    /// (the same bundle named twice, a copy) a running number, so no report overwrites
+    /// another. nil: the header is unreadable (exportOne reports why).
     static func fileStems(_ bundles: [URL]) -> [String?] {
         let headers = bundles.map { try? BundleReader(contentsOf: $0).header }
-        let stems = headers.map { $0.map { ExportOptions.stem(student: $0.studentId, exam: $0.examId) } }
-        let counts = Dictionary(stems.compactMap { $0 }.map { ($0, 1) }, uniquingKeysWith: +)
-        return zip(stems, headers).map { stem, header in
-            guard let stem, let header, counts[stem, default: 0] > 1 else { return stem }
-            return stem + "-" + ReportFormat.compactDate(header.startTime)
+        var stems = headers.map { $0.map { ExportOptions.stem(student: $0.studentId, exam: $0.examId) } }
+        let refinements: [(BundleHeader) -> String] = [
+            { ReportFormat.compactDate($0.startTime) },
+            { ExportOptions.safe(String($0.sessionId.prefix(8))) },
+        ]
+        for refine in refinements {
+            let counts = Dictionary(stems.compactMap { $0 }.map { ($0, 1) }, uniquingKeysWith: +)
+            stems = zip(stems, headers).map { stem, header in
+                guard let stem, let header, counts[stem, default: 0] > 1 else { return stem }
+                return stem + "-" + refine(header)
+            }
+        }
+        var seen: [String: Int] = [:]
+        return stems.map { stem in
+            guard let stem else { return nil }
+            seen[stem, default: 0] += 1
+            return seen[stem]! == 1 ? stem : "\(stem)-\(seen[stem]!)"
         }
     }
 
-    static func exportOne(_ url: URL, key: BundleKey, options: ExportOptions, stem: String? = nil) -> BundleResult {
+    static func exportOne(_ url: URL, key: BundleKey, options: ExportOptions, exams: ExamIndex, stem: String? = nil) -> BundleResult {
         var result = BundleResult(bundle: url)
         do {
-            let session = try BundleSession.read(url, key: key, spoolInside: options.outputDirectory)
+            let session = try BundleSession.read(url, key: key, spoolInside: options.outputDirectory, exams: exams, trust: options.trust)
             let written = try SessionExport(collector: session.collector, integrity: session.integrity, options: options,
                                             scorer: ReportScoring.scorer(session.detection), stem: stem).run()
             result.files = written.files
             result.integrity = written.model.integrity
+            result.provenance = written.model.provenance
             let pdfName = written.files.first { $0.pathExtension == "pdf" }?.lastPathComponent
             result.entry = ClassOverview.Entry(written.model, reportFile: pdfName, pages: written.pages)
             result.csvRows = ReportCSV.rows(written.model)
@@ -136,7 +158,8 @@ public enum Exporter {
     private static func classJSON(_ overview: ClassOverview) throws -> Data {
         struct Row: Encodable {
             let studentId: String, examId: String, score: Double, flaggedEvents: Int, flaggedMinutes: Double
-            let integrityVerified: Bool, standing: ClassStanding, reportFile: String?
+            let integrityVerified: Bool, integrityStatus: String, examIssuer: String, originAttested: Bool, practice: Bool
+            let standing: ClassStanding, reportFile: String?
         }
         struct Document: Encodable {
             let schema = "proctor.class/1"
@@ -144,7 +167,9 @@ public enum Exporter {
         }
         let rows = overview.rows.map {
             Row(studentId: $0.entry.student.id, examId: $0.entry.examID, score: $0.entry.score, flaggedEvents: $0.entry.flaggedEvents,
-                flaggedMinutes: $0.entry.flaggedMinutes, integrityVerified: $0.entry.integrityVerified, standing: $0.standing,
+                flaggedMinutes: $0.entry.flaggedMinutes, integrityVerified: $0.entry.integrityVerified,
+                integrityStatus: $0.entry.integrityStatus.rawValue, examIssuer: $0.entry.examIssuer.rawValue,
+                originAttested: $0.entry.originAttested, practice: $0.entry.practice, standing: $0.standing,
                 reportFile: $0.entry.reportFile)
         }
         let encoder = JSONEncoder()

@@ -6,6 +6,10 @@ import ProctorModel
 /// memory). Payload decoding happens before this type; it only sees typed values.
 final class SessionCollector {
     private(set) var events: [TimelineEvent] = []
+    /// The bundle part each of `events` was sealed in.
+    private var eventParts: [Int] = []
+    /// Per part, the media time its last authentic media record reaches.
+    private(set) var mediaEnds: [Int: Double] = [:]
     var idPhoto: [UInt8]?
     var facePhoto: [UInt8]?
     var facts = SessionFacts()
@@ -17,11 +21,13 @@ final class SessionCollector {
         directory = try SpoolDirectory(inside: parent)
     }
 
-    func add(_ events: [TimelineEvent]) {
+    func add(_ events: [TimelineEvent], part: Int = 0) {
         self.events.append(contentsOf: events)
+        eventParts.append(contentsOf: Array(repeating: part, count: events.count))
     }
 
-    func addMedia(part: Int, bytes: some Collection<UInt8>) throws(ProctorError) {
+    func addMedia(part: Int, bytes: some Collection<UInt8>, mediaEnd: Double? = nil) throws(ProctorError) {
+        if let mediaEnd { mediaEnds[part] = max(mediaEnds[part] ?? mediaEnd, mediaEnd) }
         if spools[part] == nil {
             spools[part] = try MediaSpool(directory: directory.url, name: "part\(part).mkv")
         }
@@ -29,9 +35,15 @@ final class SessionCollector {
     }
 
     /// Timeline in time order (records arrive in write order, which is nearly but not exactly
-    /// time order: a detector closes an interval after it started).
-    var timeline: [TimelineEvent] {
-        events.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(\.element)
+    /// time order: a detector closes an interval after it started). An open event superseded
+    /// by its closing one is left out; one whose end was never sealed runs to the last media
+    /// time of its part (`partEnds`, else what its media records reached).
+    func timeline(partEnds: [Int: Double] = [:]) -> [TimelineEvent] {
+        let resolved = TimelineEvent.resolvingOpen(events) { index, _ in
+            let part = eventParts[index]
+            return mediaEnds[part] ?? partEnds[part]
+        }
+        return resolved.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(\.element)
     }
 }
 
@@ -49,4 +61,8 @@ struct SessionFacts: Sendable {
     /// What the session itself sealed about its set-up (devices, rates, software), per part.
     var recorded: [ReportModel.Setting] = []
     var accommodations: [String] = []
+    /// Some part was recorded with `begin --practice`.
+    var practice = false
+    /// Who issued the exam the header names (set once the exam folders are searched).
+    var issuer: ReportModel.ExamIssuer?
 }

@@ -64,11 +64,11 @@ struct SessionExport {
 
     private func buildModel(_ evidence: EvidenceExtractor) -> ReportModel {
         let facts = collector.facts
-        let timeline = collector.timeline
         // A part runs from where its metadata says its media starts to where its video ends.
         // Parts keep the bundle's numbering (from 0), the one `proctor verify` and every
         // integrity message use.
         let ranges = evidence.partRanges
+        let timeline = collector.timeline(partEnds: ranges.mapValues(\.end))
         let parts = Set(ranges.keys).union(facts.partStarts.keys).sorted().map { part -> ReportModel.Part in
             let start = facts.partStarts[part]?.media ?? ranges[part]?.start ?? 0
             let end = max(start, ranges[part]?.end ?? start)
@@ -81,7 +81,8 @@ struct SessionExport {
         return ReportModel(student: .init(id: facts.studentID, name: facts.studentName),
                            exam: .init(id: facts.examID, title: facts.examTitle),
                            startedAt: facts.startedAt, endedAt: parts.last?.endedAt ?? facts.endedAt, duration: duration, parts: parts,
-                           integrity: integrity, suspicion: suspicion, coverage: coverage, settings: facts.settings,
+                           integrity: integrity, provenance: ReportModel.Provenance(exam: facts.issuer ?? .init(status: .notFound, examFileSHA256: "", examID: facts.examID)),
+                           practice: facts.practice, suspicion: suspicion, coverage: coverage, settings: facts.settings,
                            accommodations: facts.accommodations, idPhoto: collector.idPhoto, facePhoto: collector.facePhoto,
                            timeline: timeline, audioLevels: audioLevels(timeline, fallback: evidence.levels))
     }

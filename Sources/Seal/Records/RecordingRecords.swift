@@ -116,8 +116,10 @@ public struct SessionMetadata: Codable, Sendable, Equatable {
     public var microphone: String?
     public var timeLimitSeconds: Double
     public var hostname: String
+    /// true: recorded with `proctor begin --practice`, not an exam attempt (absent otherwise).
+    public var practice: Bool?
 
-    package init(software: String, examId: String, examTitle: String, studentId: String, part: UInt32, mediaOffset: Double, startedAt: Date, sources: [String: String], camera: String? = nil, screen: String? = nil, microphone: String? = nil, timeLimitSeconds: Double, hostname: String) {
+    package init(software: String, examId: String, examTitle: String, studentId: String, part: UInt32, mediaOffset: Double, startedAt: Date, sources: [String: String], camera: String? = nil, screen: String? = nil, microphone: String? = nil, timeLimitSeconds: Double, hostname: String, practice: Bool? = nil) {
         self.software = software
         self.examId = examId
         self.examTitle = examTitle
@@ -131,5 +133,6 @@ public struct SessionMetadata: Codable, Sendable, Equatable {
         self.microphone = microphone
         self.timeLimitSeconds = timeLimitSeconds
         self.hostname = hostname
+        self.practice = practice
     }
 }

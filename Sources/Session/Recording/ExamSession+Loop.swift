@@ -57,7 +57,8 @@ extension ExamSession {
                 let status = recorder?.status
                 observer.session(.progress(RecordingProgress(
                     elapsed: now, remaining: max(0, min(deadline, durationEnd ?? .infinity) - now), recording: status?.recording.map(\.rawValue) ?? [],
-                    sealedBytes: sealed.bytesSealed, freeBytes: free, droppedFrames: status?.droppedFrames ?? 0)))
+                    sealedBytes: sealed.bytesSealed, freeBytes: free, droppedFrames: status?.droppedFrames ?? 0,
+                    practice: request.practice)))
             }
             try? await Task.sleep(nanoseconds: 250_000_000)
         }

@@ -45,6 +45,9 @@ public final class ExamSession {
         let exempt = settings.isFullyExempt(request.student)
         // Devices first: a missing camera or a busy microphone fails here, with nothing recorded.
         let sources = exempt ? RecordingSources(camera: .none, microphone: .none) : effectiveSources()
+        let policy = try SourcePolicy.check(request.sources, settings: settings, student: request.student, practice: request.practice,
+                                            environment: request.environment)
+        if request.practice { observer.session(.notice("PRACTICE RUN: not an exam attempt; every report of it says so")) }
         let recorder = try makeRecorder(sources, startTime: offset)
         if previous == nil {
             try PreExamSteps.disclose(settings, student: request.student, accept: request.accept, observer: observer)
@@ -98,6 +101,7 @@ public final class ExamSession {
             } else {
                 try sealed.append(SessionEvents.info("session.start", at: 0, exempt ? "The student is exempt from proctoring; nothing is recorded." : "Recording started."))
             }
+            for event in policy.events(at: offset) { try sealed.append(event) }
         } catch {
             // Whatever was sealed so far stays valid: close the bundle before reporting.
             let active = ActiveRecording(recorder: recorder, detectors: detectors, sealed: sealed, clock: MediaClock(offset: offset))
@@ -159,7 +163,8 @@ public final class ExamSession {
             screen: sources.screen == .none ? nil : "h264 \(recording.screen.width)x\(recording.screen.height)@\(recording.screen.fps) \(recording.screen.bitrateKbps) kbit/s",
             microphone: sources.microphone == .none ? nil : "opus mono \(recording.microphone.sampleRate) Hz \(recording.microphone.bitrateKbps) kbit/s",
             timeLimitSeconds: settings.timeLimit(for: request.student),
-            hostname: String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            hostname: String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+            practice: request.practice ? true : nil)
     }
 
     /// One exam, one student, one session at a time: a second `begin` while one records, or

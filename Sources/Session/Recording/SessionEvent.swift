@@ -28,6 +28,8 @@ public struct RecordingProgress: Sendable, Equatable {
     /// Free space where the bundle is written; nil when it cannot be read.
     public var freeBytes: Int64?
     public var droppedFrames: Int
+    /// A practice run (`begin --practice`): every screen says so.
+    public var practice: Bool
 }
 
 /// A question only the student can answer. The session waits for the answer; nil means there

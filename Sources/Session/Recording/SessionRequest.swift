@@ -17,11 +17,14 @@ public struct SessionRequest: Sendable {
     /// Status as JSON lines on stdout instead of a status line.
     public var json: Bool
     public var verbose: Bool
+    /// `--practice`: a try-out, not an exam attempt. Test and file sources are accepted (and
+    /// flagged); the session metadata, every status line and every report say "practice".
+    public var practice: Bool
     public var directory: SessionDirectory
     public var environment: [String: String]
 
     public init(exam: String, student: String, sources: RecordingSources, duration: Double? = nil, accept: Bool = false,
-                resume: Bool = false, json: Bool = false, verbose: Bool = false,
+                resume: Bool = false, json: Bool = false, verbose: Bool = false, practice: Bool = false,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.exam = exam
         self.student = student
@@ -31,6 +34,7 @@ public struct SessionRequest: Sendable {
         self.resume = resume
         self.json = json
         self.verbose = verbose
+        self.practice = practice
         self.environment = environment
         directory = SessionDirectory(environment: environment)
     }
