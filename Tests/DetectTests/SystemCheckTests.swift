@@ -39,7 +39,8 @@ final class SystemCheckTests: XCTestCase {
         process.waitUntilExit()
         clock.now = 20
         // The sample at 20 finds the program gone and closes its interval, which the runner reports.
-        XCTAssertTrue(waitUntil(timeout: 5) { collected.events.contains { $0.kind == "program.forbidden" } },
+        // (The open event sealed when the program was first seen does not count: wait for the closing one.)
+        XCTAssertTrue(waitUntil(timeout: 5) { collected.events.contains { $0.kind == "program.forbidden" && !$0.isOpen } },
                       "the sample at 20 closed the interval")
         let closing = runner.finish(at: 30)
         let flagged = (collected.events + closing).closingEvents.filter { $0.kind == "program.forbidden" }
