@@ -175,3 +175,43 @@ final class VideoEncoderTests: XCTestCase {
         XCTAssertEqual(slow.skippedSlots, 0)
     }
 }
+
+/// The capture-to-pipeline hand-over: video is dropped and counted when the queue is full,
+/// audio waits for room and is never lost, and `close` lets the consumer drain and stop.
+final class BoundedQueueTests: XCTestCase {
+    func testFullQueueDropsVideoButKeepsAudioInOrder() {
+        let queue = BoundedQueue(capacity: 2)
+        XCTAssertTrue(queue.push(.video(Frame(), time: 0, source: .camera)))
+        XCTAssertTrue(queue.push(.video(Frame(), time: 1, source: .screen)))
+        XCTAssertFalse(queue.push(.video(Frame(), time: 2, source: .camera)), "a late picture is dropped")
+        XCTAssertEqual(queue.droppedCount, 1)
+        XCTAssertTrue(queue.push(.audio([7], time: 3)), "audio has room up to twice the capacity")
+        queue.close()
+        XCTAssertFalse(queue.push(.audio([8], time: 4)), "nothing goes in after close")
+        var times: [Double] = []
+        while let item = queue.pop() {
+            switch item {
+            case .video(_, let time, _), .audio(_, let time): times.append(time)
+            case .notice: XCTFail("no notice was pushed")
+            }
+        }
+        XCTAssertEqual(times, [0, 1, 3])
+    }
+
+    /// A producer far faster than the consumer: every block arrives, in order, while the queue
+    /// never holds more than it allows (the producer waits instead).
+    func testAudioBackPressureLosesNothing() {
+        let queue = BoundedQueue(capacity: 4)
+        let producer = Thread {
+            for index in 0..<2_000 { queue.push(.audio([Int16(index % 30_000)], time: Double(index))) }
+            queue.close()
+        }
+        producer.start()
+        var received: [Double] = []
+        while let item = queue.pop() {
+            if case .audio(_, let time) = item { received.append(time) }
+        }
+        XCTAssertEqual(received, (0..<2_000).map(Double.init))
+        XCTAssertEqual(queue.droppedCount, 0)
+    }
+}

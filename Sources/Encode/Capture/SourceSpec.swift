@@ -4,8 +4,8 @@
 import ProctorModel
 
 public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
-    /// Pick the first device that exists (camera: /dev/video0.., mic: ALSA "default",
-    /// screen: $DISPLAY); what "auto" resolved to is recorded in the bundle metadata.
+    /// Pick the first device that exists (camera: the lowest-numbered /dev/videoN, mic: ALSA
+    /// "default", screen: $DISPLAY), as `SourceResolver` decides for begin and precheck alike.
     case auto
     /// Do not record this source.
     case none

@@ -36,10 +36,10 @@ public final class Recorder: Sendable {
 
     private let state: Mutex<State>
     private let stages = Mutex(Stages())
-    /// One per opened device, which it owns; started by `start`.
+    /// One per opened device, which it owns; started by `start`. Lock order: `stages`, then `state`.
     private let captureThreads: [CaptureThread]
     private let roles: [SourceRole]
-    /// What `auto` and the other specs resolved to (the session metadata records it).
+    /// What `auto` and the other specs resolved to, for the session metadata to record.
     public let resolved: [SourceRole: ResolvedSource]
     private let startTime: Double
     private let settings: RecordingSettings
