@@ -34,9 +34,17 @@ extension Proctor.Exam {
         var force = false
 
         mutating func run() async throws {
-            let exam = try ExamSettings.load(settings: URL(fileURLWithPath: settings))
+            let settingsURL = URL(fileURLWithPath: settings)
+            let exam = try ExamSettings.load(settings: settingsURL)
             let identity = try InstructorIdentity.load(from: URL(fileURLWithPath: key), passphrase: .interactive)
             let bytes = try ExamFile.encode(exam, signedBy: identity)
+            let written = try ExamFile.decode(bytes)
+            // With the signer added as a recipient: what every `begin` will write.
+            do {
+                try BundleHeader.checkRecordable(examId: written.settings.id, recipients: written.settings.recipients.map(BundleRecipient.init))
+            } catch {
+                throw ProctorError(error.code, "\(settingsURL.lastPathComponent) cannot be recorded: \(error.message)")
+            }
             let target = URL(fileURLWithPath: out ?? "\(exam.id).exam")
             if FileManager.default.fileExists(atPath: target.path), !force {
                 throw ProctorError(.usage, "\(target.path) already exists; pass --force to replace it")
@@ -46,7 +54,6 @@ extension Proctor.Exam {
             } catch {
                 throw ProctorError(.io, "cannot write \(target.path): \(error.localizedDescription)")
             }
-            let written = try ExamFile.decode(bytes)
             print("Wrote \(target.path): '\(exam.title)', signed by \(identity.name) (key \(identity.recipientKey.fingerprint))")
             print("Recipients: \(written.settings.recipients.map(\.name).joined(separator: ", "))")
             print("SHA-256: \(written.sha256.hexString)")
