@@ -1,0 +1,86 @@
+import Foundation
+import ProctorModel
+
+/// Where a PDF's bytes go while cairo writes them: a file with no name in the target folder
+/// (`O_TMPFILE`), given its name only once the whole PDF is written and synced. A failed or
+/// killed export therefore leaves no partial report behind (a report is decrypted data).
+///
+/// cairo aborts on an assertion when its output stream fails part-way (seen on a full disk:
+/// exit 134, a 0-byte PDF), so this sink never reports a failure to cairo: it remembers the
+/// first error, drops the rest of the bytes, and `commit()` throws it.
+final class PDFOutput {
+    let path: String
+    private let fd: Int32
+    /// Set when O_TMPFILE was not available: the file has this visible name until commit or discard.
+    private let temporaryPath: String?
+    private(set) var failure: String?
+    private var committed = false
+
+    init(path: String) throws(ProctorError) {
+        self.path = path
+        let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        var fd = open(folder, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0o600)
+        var temporaryPath: String?
+        if fd < 0, [EOPNOTSUPP, EISDIR, EINVAL].contains(errno) {
+            let name = "\(folder)/.\((path as NSString).lastPathComponent).partial-\(UUID().uuidString)"
+            fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            temporaryPath = name
+        }
+        guard fd >= 0 else {
+            throw ProctorError(.io, "cannot create the PDF file \(path): \(String(cString: strerror(errno)))")
+        }
+        self.fd = fd
+        self.temporaryPath = temporaryPath
+    }
+
+    /// cairo's write callback lands here.
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        guard failure == nil, var next = bytes.baseAddress else { return }
+        var left = bytes.count
+        while left > 0 {
+            let written = Foundation.write(fd, next, left)
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else {
+                failure = String(cString: strerror(written < 0 ? errno : ENOSPC))
+                return
+            }
+            next += written
+            left -= written
+        }
+    }
+
+    /// Names the finished file `path` (replacing an older report of that name).
+    func commit() throws(ProctorError) {
+        if let failure { throw ProctorError(.io, "writing the PDF \(path) failed: \(failure)") }
+        guard fsync(fd) == 0 else { throw ProctorError(.io, "writing the PDF \(path) failed: \(String(cString: strerror(errno)))") }
+        let named: String
+        if let temporaryPath {
+            named = temporaryPath
+        } else {
+            // linkat through /proc gives the nameless file a (hidden) name; rename then replaces
+            // any older report atomically, as linkat itself cannot.
+            named = "\((path as NSString).deletingLastPathComponent)/.\((path as NSString).lastPathComponent).partial-\(UUID().uuidString)"
+            guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, named, AT_SYMLINK_FOLLOW) == 0 else {
+                throw ProctorError(.io, "writing the PDF \(path) failed: \(String(cString: strerror(errno)))")
+            }
+        }
+        guard rename(named, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(named)
+            throw ProctorError(.io, "writing the PDF \(path) failed: \(reason)")
+        }
+        fchmod(fd, 0o644 & ~Self.umask)
+        committed = true
+    }
+
+    private static let umask: mode_t = {
+        let mask = Foundation.umask(0o022)
+        Foundation.umask(mask)
+        return mask
+    }()
+
+    deinit {
+        close(fd)
+        if !committed, let temporaryPath { unlink(temporaryPath) }
+    }
+}
