@@ -19,7 +19,7 @@ final class PDFOutput {
     init(path: String) throws(ProctorError) {
         self.path = path
         let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
-        var fd = open(folder, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0o600)
+        var fd = open(folder, O_WRONLY | openTemporaryFile | O_CLOEXEC, 0o600)
         var temporaryPath: String?
         if fd < 0, [EOPNOTSUPP, EISDIR, EINVAL].contains(errno) {
             let name = "\(folder)/.\((path as NSString).lastPathComponent).partial-\(UUID().uuidString)"
@@ -69,14 +69,16 @@ final class PDFOutput {
             unlink(named)
             throw ProctorError(.io, "writing the PDF \(path) failed: \(reason)")
         }
-        fchmod(fd, 0o644 & ~Self.umask)
+        // The mode fopen would have given it; the nameless file was created 0600.
+        fchmod(fd, 0o666 & ~Self.umask)
         committed = true
     }
 
+    /// Read from /proc rather than with umask(2), which can only be read by changing it.
     private static let umask: mode_t = {
-        let mask = Foundation.umask(0o022)
-        Foundation.umask(mask)
-        return mask
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("Umask:") }
+        return line.flatMap { mode_t($0.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces), radix: 8) } ?? 0o022
     }()
 
     deinit {

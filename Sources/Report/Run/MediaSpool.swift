@@ -22,7 +22,7 @@ final class MediaSpool {
     /// A 0600 read-write file in `directory` that no name points to.
     private static func openAnonymous(in directory: URL, name: String) throws(ProctorError) -> Int32 {
         // O_EXCL with O_TMPFILE: the file can never be given a name (linkat) later either.
-        var fd = open(directory.path, O_RDWR | O_TMPFILE | O_EXCL | O_CLOEXEC, 0o600)
+        var fd = open(directory.path, O_RDWR | openTemporaryFile | O_EXCL | O_CLOEXEC, 0o600)
         if fd < 0, [EOPNOTSUPP, EISDIR, EINVAL].contains(errno) {
             let path = directory.appendingPathComponent(".proctor-spool-\(UUID().uuidString)-\(name)").path
             fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -71,3 +71,7 @@ final class SpoolDirectory {
         }
     }
 }
+
+/// `O_TMPFILE` is a macro over `__O_TMPFILE | O_DIRECTORY` that Swift does not import;
+/// `__O_TMPFILE` is 020000000 in every Linux ABI proctor builds for (asm-generic/fcntl.h; x86-64 and arm64 agree).
+let openTemporaryFile: Int32 = 0o20_000_000 | O_DIRECTORY
