@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Delivery
 import Exam
 import ProctorModel
 import Seal
@@ -39,9 +40,11 @@ extension Proctor.Exam {
             let identity = try InstructorIdentity.load(from: URL(fileURLWithPath: key), passphrase: .interactive)
             let bytes = try ExamFile.encode(exam, signedBy: identity)
             let written = try ExamFile.decode(bytes)
-            // With the signer added as a recipient: what every `begin` will write.
+            // With the signer added as a recipient: what every `begin` will write, and the
+            // address every `submit` will parse.
             do {
                 try BundleHeader.checkRecordable(examId: written.settings.id, recipients: written.settings.recipients.map(BundleRecipient.init))
+                if let submission = written.settings.submission { _ = try DeliveryDestination(parsing: submission) }
             } catch {
                 throw ProctorError(error.code, "\(settingsURL.lastPathComponent) cannot be recorded: \(error.message)")
             }
@@ -75,7 +78,9 @@ extension Proctor.Exam {
             let file = try ExamFile.load(try ExamLocator.resolve(exam))
             let disclosure = ExamDisclosure.text(for: file.settings, student: student)
             if output.json {
-                try JSONOutput.print(ShowOutput(exam: file.settings, sha256: file.sha256.hexString, signer: file.signer.line,
+                var settings = file.settings
+                settings.submission = settings.submission.map(ExamDisclosure.withoutCredentials)
+                try JSONOutput.print(ShowOutput(exam: settings, sha256: file.sha256.hexString, signer: file.signer.line,
                                                 student: student, disclosure: disclosure))
             } else {
                 print(disclosure, terminator: "")

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import TestTools
+@testable import Delivery
 @testable import Exam
 @testable import ProctorModel
 @testable import Report
@@ -278,7 +279,12 @@ extension ExportCommandTests {
         XCTAssertEqual(kept.stderr.split(separator: "\n").count, 1, kept.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: local.path))
 
+        // A receipt from a destination that was read back (an unreadable or acknowledged-only one keeps it).
         try Data("{}".utf8).write(to: receipt)
+        XCTAssertTrue(try CommandLineTool.proctor(["purge", setup.dir.path, "--older-than", "1"]).stderr.contains("never delivered"))
+        try DeliveryReceipt(bundle: local.lastPathComponent, sha256: String(repeating: "0", count: 64), size: 1, destination: "https://x/",
+                            location: "https://x/\(local.lastPathComponent)", layout: .whole, segments: 1, verification: .range,
+                            bytesSent: 1, bytesAlreadyThere: 0, retries: 0, deliveredAt: Date()).encoded().write(to: receipt)
         let purged = try CommandLineTool.proctor(["purge", setup.dir.path, "--older-than", "1"])
         XCTAssertEqual(purged.status, 0, purged.stderr)
         XCTAssertTrue(purged.stdout.hasPrefix("deleted \(local.path)"), purged.stdout)

@@ -49,7 +49,9 @@ public final class SecretBytes: @unchecked Sendable {
     init(count: Int) {
         self.count = count
         guard count > 0 else { storage = nil; return }
-        guard let memory = sodium_malloc(count) else {
+        // sodium_malloc aborts unless sodium_init ran (it learns the page size there); the
+        // call is idempotent and cheap once done.
+        guard sodium_init() >= 0, let memory = sodium_malloc(count) else {
             // As with any allocation failure: nothing sensible can continue without the key.
             fatalError("sodium_malloc(\(count)) failed: out of memory or locked-memory limit")
         }
