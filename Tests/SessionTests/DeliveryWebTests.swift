@@ -3,6 +3,7 @@ import NginxTestServer
 import TestTools
 import XCTest
 @testable import Delivery
+import Exam
 @testable import Seal
 @testable import ProctorModel
 
@@ -260,6 +261,10 @@ final class DeliveryWebTests: XCTestCase {
             XCTAssertEqual(error?.message, "the upload URL https://dav.example.edu/exams/x.proctor must not carry a user name or password: pass it without them and put user:password in $PROCTOR_SUBMIT_CREDENTIALS or in a file named with --credentials-file")
         }
         XCTAssertEqual(String(describing: try SubmitCredentials(text: "student:se:cret\n", source: "test")), "(credentials for student)")
+        // Exam files made before the refusal may carry credentials: the disclosure drops them.
+        XCTAssertEqual(ExamDisclosure.withoutCredentials("https://student:secret@dav.example.edu/in/?x=1"), "https://dav.example.edu/in/?x=1")
+        XCTAssertEqual(ExamDisclosure.withoutCredentials("/mnt/share/in"), "/mnt/share/in")
+        XCTAssertEqual(DeliveryDestination.redacted("https://student:secret@dav.example.edu/in/"), "https://dav.example.edu/in/")
         guard case .webObject = destination else { return XCTFail("a URL naming a file is a single object") }
         guard case .webFolder = try DeliveryDestination(parsing: "http://host/dav/") else { return XCTFail("a trailing slash is a folder") }
         XCTAssertThrowsError(try DeliveryDestination(parsing: "ftp://host/x")) { error in

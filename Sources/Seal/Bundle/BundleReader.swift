@@ -257,7 +257,11 @@ public final class BundleReader {
         }
         guard precedingHash == hasher.copy().finalize() else {
             if partNumber == 0 {
-                throw BundleFailure(.tampered, .sessionHeader, offset: 0, "was altered: it does not match the hash recorded in part 0")
+                // With a key the header tag has just vouched for part 0's header, so the session
+                // header changed; without one, either of the two may have (docs/bundle-format.md).
+                throw BundleFailure(.tampered, .sessionHeader, offset: 0, key == nil
+                    ? "was altered, or the hash of it recorded in part 0 (byte \(start)) was: they no longer match"
+                    : "was altered: it does not match the hash recorded in part 0")
             }
             throw BundleFailure(.tampered, location, offset: start, "records a hash of the bytes before it that does not match: something before byte \(start) was altered")
         }
