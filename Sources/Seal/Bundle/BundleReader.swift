@@ -105,17 +105,21 @@ public final class BundleReader {
     /// `mediaClock` as for the property of that name (e.g. `RecordingRecords.mediaTime`).
     public static func verify(contentsOf url: URL, key: BundleKey? = nil,
                               mediaClock: (@Sendable (RecordType, [UInt8]) -> Double?)? = nil) -> BundleVerification {
+        var failed: BundleVerification
         do {
             let reader = try Self(source: FileSource(path: url.path), key: key)
             reader.mediaClock = mediaClock
             return reader.verify()
         } catch let error as BundleFailure {
-            return BundleVerification(failure: error)
+            failed = BundleVerification(failure: error)
         } catch let error as ProctorError {
-            return BundleVerification(failure: BundleFailure(.unreadable, .sessionHeader, offset: 0, error.message, underlying: error))
+            failed = BundleVerification(failure: BundleFailure(.unreadable, .sessionHeader, offset: 0, error.message, underlying: error))
         } catch {
-            return BundleVerification(failure: BundleFailure(.unreadable, .sessionHeader, offset: 0, "\(error)"))
+            failed = BundleVerification(failure: BundleFailure(.unreadable, .sessionHeader, offset: 0, "\(error)"))
         }
+        // The header did not read (a file cut inside it): the size is still the file's.
+        failed.fileSize = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int) ?? 0
+        return failed
     }
 
     /// The fuzzing entry point: any bytes in, a verdict out, never a crash.
