@@ -44,9 +44,13 @@ extension Proctor.Exam {
             // address every `submit` will parse.
             do {
                 try BundleHeader.checkRecordable(examId: written.settings.id, recipients: written.settings.recipients.map(BundleRecipient.init))
-                if let submission = written.settings.submission { _ = try DeliveryDestination(parsing: submission) }
             } catch {
                 throw ProctorError(error.code, "\(settingsURL.lastPathComponent) cannot be recorded: \(error.message)")
+            }
+            do {
+                if let submission = written.settings.submission { _ = try DeliveryDestination(parsing: submission) }
+            } catch {
+                throw ProctorError(error.code, "\(settingsURL.lastPathComponent) cannot be delivered: \(error.message)")
             }
             let target = URL(fileURLWithPath: out ?? "\(exam.id).exam")
             if FileManager.default.fileExists(atPath: target.path), !force {

@@ -170,4 +170,20 @@ final class KeygenExamCLITests: XCTestCase {
             }
         }
     }
+
+    /// A password in the submission address would be printed by every disclosure and sent from
+    /// every student's argv-free `submit`: refused when the exam is made.
+    func testExamCreateRefusesCredentialsInTheSubmissionAddress() throws {
+        XCTAssertEqual(try ProctorBinary.run(["keygen", "--name", "owner", "--out", directory.path, "--no-passphrase"]).status, 0)
+        let settings = directory.appendingPathComponent("creds.toml")
+        try String(contentsOf: Self.exampleSettings, encoding: .utf8)
+            .replacingOccurrences(of: "https://uploads.example.edu/proctor/chem101/", with: "https://ta:hunter2@uploads.example.edu/proctor/chem101/")
+            .write(to: settings, atomically: true, encoding: .utf8)
+        let run = try ProctorBinary.run(["exam", "create", "--settings", settings.path, "--key", directory.appendingPathComponent("owner.key").path,
+                                         "--out", directory.appendingPathComponent("creds.exam").path])
+        XCTAssertEqual(run.status, 64, run.stderr)
+        XCTAssertEqual(run.stderr, "proctor: creds.toml cannot be delivered: the upload URL https://uploads.example.edu/proctor/chem101/ must not carry a user name or password: pass it without them and put user:password in $PROCTOR_SUBMIT_CREDENTIALS or in a file named with --credentials-file\n")
+        XCTAssertFalse(run.stderr.contains("hunter2"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("creds.exam").path))
+    }
 }
