@@ -36,7 +36,10 @@ struct KeyFile: Codable {
             file.nonce = Base64.encode(nonce)
             file.secrets = Base64.encode(SecretBox.seal(secrets, key: key, nonce: nonce))
         } else {
-            file.secrets = secrets.withUnsafeBytes { Base64.encode(Array($0)) }
+            // Stored in clear by request (--no-passphrase); the transient copy is still wiped.
+            var clear = secrets.withUnsafeBytes { Array($0) }
+            defer { clear.withUnsafeMutableBytes { sodium_memzero($0.baseAddress, $0.count) } }
+            file.secrets = Base64.encode(clear)
         }
         return file
     }
