@@ -146,3 +146,24 @@ final class BundleTamperTests: XCTestCase {
         }
     }
 }
+
+extension BundleTamperTests {
+    /// Part 0's preceding hash is checked after its header tag (docs/bundle-format.md,
+    /// "Reading"): with a key the blame is exact, without one both suspects are named.
+    func testPartZeroHashMismatchNamesWhatEachReaderCanKnow() throws {
+        let bytes = try Kit.smallBundle()
+        let sessionEnd = try Kit.layout(of: bytes, recipients: 2).units[0].upperBound
+        var header = bytes
+        header[sessionEnd - 40] ^= 0x01  // inside the session header's recipient keys
+        var hashField = bytes
+        hashField[sessionEnd + 4 + 4 + 32 + 5] ^= 0x01  // inside part 0's preceding hash
+
+        XCTAssertEqual(BundleReader.verify(bytes: header, key: Kit.alice.key).failure?.description,
+                       "the session header (byte 0) was altered: it does not match the hash recorded in part 0")
+        XCTAssertEqual(BundleReader.verify(bytes: hashField, key: Kit.alice.key).failure?.description,
+                       "the header of part 0 (byte \(sessionEnd)) was altered: its authentication tag does not match")
+        let keyless = "the session header (byte 0) was altered, or the hash of it recorded in part 0 (byte \(sessionEnd)) was: they no longer match"
+        XCTAssertEqual(BundleReader.verify(bytes: header).failure?.description, keyless)
+        XCTAssertEqual(BundleReader.verify(bytes: hashField).failure?.description, keyless)
+    }
+}
