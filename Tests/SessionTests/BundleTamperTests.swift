@@ -167,3 +167,22 @@ extension BundleTamperTests {
         XCTAssertEqual(BundleReader.verify(bytes: hashField).failure?.description, keyless)
     }
 }
+
+extension BundleTamperTests {
+    /// A cut inside the final record reads as a missing final record, and the warning says how
+    /// many leftover bytes were ignored and where they start.
+    func testCutInsideTheFinalRecordNamesTheLeftoverBytes() throws {
+        let bytes = try Kit.smallBundle()
+        let finalStart = try Kit.layout(of: bytes, recipients: 2).units.last!.lowerBound
+        for cut in [finalStart + 3, finalStart + 10, bytes.count - 1] {
+            let verification = BundleReader.verify(bytes: Array(bytes[0..<cut]), key: Kit.alice.key)
+            XCTAssertNil(verification.failure)
+            XCTAssertEqual(verification.status, .incomplete)
+            XCTAssertEqual(verification.tornFinalRecord, finalStart)
+            XCTAssertEqual(verification.warnings, ["the bundle ends inside its final record (the \(cut - finalStart) bytes from byte \(finalStart) on are ignored): it was cut, or the disk filled while the recording was being finished"])
+        }
+        let cleanCut = BundleReader.verify(bytes: Array(bytes[0..<finalStart]), key: Kit.alice.key)
+        XCTAssertNil(cleanCut.tornFinalRecord)
+        XCTAssertEqual(cleanCut.warnings, ["the bundle has no final record: the recording stopped before `proctor submit` finished it"])
+    }
+}

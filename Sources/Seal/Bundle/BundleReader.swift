@@ -23,6 +23,8 @@ public final class BundleReader {
     public var mediaClock: (@Sendable (RecordType, [UInt8]) -> Double?)?
 
     public private(set) var abruptEnds: [AbruptEnd] = []
+    /// Where a final record that the file ends inside starts: its bytes authenticate nothing.
+    public private(set) var tornFinalRecord: Int?
     /// Set once the final record has been verified.
     public private(set) var manifest: BundleManifest?
     public var fileSize: Int { source.size }
@@ -142,6 +144,7 @@ public final class BundleReader {
         result.parts = observed.parts
         result.totals = observed.totals
         result.abruptEnds = abruptEnds
+        result.tornFinalRecord = tornFinalRecord
         result.isFinished = manifest != nil
         result.mediaDuration = manifest?.mediaDuration
         return result
@@ -347,6 +350,7 @@ public final class BundleReader {
         let start = offset
         let frame = try Self.read(source, at: start, count: BundleFormat.frameHeaderByteCount)
         guard frame.count == BundleFormat.frameHeaderByteCount else {
+            tornFinalRecord = start
             state = .done
             return false
         }
@@ -361,6 +365,7 @@ public final class BundleReader {
         }
         let body = try Self.read(source, at: start + frame.count, count: Int(length))
         guard body.count == Int(length) else {
+            tornFinalRecord = start
             state = .done
             return false
         }
