@@ -17,12 +17,12 @@ final class PDFCanvas {
     private let layout: OpaquePointer
     private let path: String
     /// Declared last so it outlives the surface: destroying an unfinished surface still writes.
-    private let output: PDFOutput
+    private let output: OutputFile
 
     init(path: String, width: Double = PDFCanvas.a4Width, height: Double = PDFCanvas.a4Height) throws(ProctorError) {
-        let output = try PDFOutput(path: path)
+        let output = try OutputFile(path: path, noun: "the PDF")
         let write: cairo_write_func_t = { closure, data, length in
-            let output = Unmanaged<PDFOutput>.fromOpaque(closure!).takeUnretainedValue()
+            let output = Unmanaged<OutputFile>.fromOpaque(closure!).takeUnretainedValue()
             output.write(UnsafeRawBufferPointer(start: data, count: Int(length)))
             return CAIRO_STATUS_SUCCESS
         }

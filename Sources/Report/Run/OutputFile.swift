@@ -1,23 +1,27 @@
 import Foundation
 import ProctorModel
 
-/// Where a PDF's bytes go while cairo writes them: a file with no name in the target folder
-/// (`O_TMPFILE`), given its name only once the whole PDF is written and synced. A failed or
+/// An export output (PDF, JSON, CSV, media) while it is written: a file with no name in the
+/// target folder (`O_TMPFILE`), given its name only once it is complete and synced. A failed or
 /// killed export therefore leaves no partial report behind (a report is decrypted data).
 ///
 /// cairo aborts on an assertion when its output stream fails part-way (seen on a full disk:
-/// exit 134, a 0-byte PDF), so this sink never reports a failure to cairo: it remembers the
-/// first error, drops the rest of the bytes, and `commit()` throws it.
-final class PDFOutput {
+/// exit 134, a 0-byte PDF), so `write` never reports a failure to its caller: it remembers the
+/// first error, drops the rest of the bytes, and `commit()` throws it. FFmpeg writes through
+/// `procPath` instead and reports its own errors.
+final class OutputFile {
     let path: String
+    /// "the PDF", "the media file": for messages.
+    private let noun: String
     private let fd: Int32
     /// Set when O_TMPFILE was not available: the file has this visible name until commit or discard.
     private let temporaryPath: String?
     private(set) var failure: String?
     private var committed = false
 
-    init(path: String) throws(ProctorError) {
+    init(path: String, noun: String) throws(ProctorError) {
         self.path = path
+        self.noun = noun
         let folder = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         var fd = open(folder, O_WRONLY | openTemporaryFile | O_CLOEXEC, 0o600)
         var temporaryPath: String?
@@ -27,13 +31,16 @@ final class PDFOutput {
             temporaryPath = name
         }
         guard fd >= 0 else {
-            throw ProctorError(.io, "cannot create the PDF file \(path): \(String(cString: strerror(errno)))")
+            throw ProctorError(.io, "cannot create \(noun) \(path): \(String(cString: strerror(errno)))")
         }
         self.fd = fd
         self.temporaryPath = temporaryPath
     }
 
-    /// cairo's write callback lands here.
+    /// The nameless file as a path another library can open for writing (FFmpeg's avio_open).
+    var procPath: String { "/proc/self/fd/\(fd)" }
+
+    /// Appends `bytes`; a failure is kept for `commit()` (cairo's write callback lands here).
     func write(_ bytes: UnsafeRawBufferPointer) {
         guard failure == nil, var next = bytes.baseAddress else { return }
         var left = bytes.count
@@ -51,8 +58,8 @@ final class PDFOutput {
 
     /// Names the finished file `path` (replacing an older report of that name).
     func commit() throws(ProctorError) {
-        if let failure { throw ProctorError(.io, "writing the PDF \(path) failed: \(failure)") }
-        guard fsync(fd) == 0 else { throw ProctorError(.io, "writing the PDF \(path) failed: \(String(cString: strerror(errno)))") }
+        if let failure { throw ProctorError(.io, "writing \(noun) \(path) failed: \(failure)") }
+        guard fsync(fd) == 0 else { throw ProctorError(.io, "writing \(noun) \(path) failed: \(String(cString: strerror(errno)))") }
         let named: String
         if let temporaryPath {
             named = temporaryPath
@@ -61,13 +68,13 @@ final class PDFOutput {
             // any older report atomically, as linkat itself cannot.
             named = "\((path as NSString).deletingLastPathComponent)/.\((path as NSString).lastPathComponent).partial-\(UUID().uuidString)"
             guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, named, AT_SYMLINK_FOLLOW) == 0 else {
-                throw ProctorError(.io, "writing the PDF \(path) failed: \(String(cString: strerror(errno)))")
+                throw ProctorError(.io, "writing \(noun) \(path) failed: \(String(cString: strerror(errno)))")
             }
         }
         guard rename(named, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(named)
-            throw ProctorError(.io, "writing the PDF \(path) failed: \(reason)")
+            throw ProctorError(.io, "writing \(noun) \(path) failed: \(reason)")
         }
         // The mode fopen would have given it; the nameless file was created 0600.
         fchmod(fd, 0o666 & ~Self.umask)
