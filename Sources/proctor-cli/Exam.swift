@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Delivery
 import Exam
 import ProctorModel
 import Seal
@@ -34,9 +35,23 @@ extension Proctor.Exam {
         var force = false
 
         mutating func run() async throws {
-            let exam = try ExamSettings.load(settings: URL(fileURLWithPath: settings))
+            let settingsURL = URL(fileURLWithPath: settings)
+            let exam = try ExamSettings.load(settings: settingsURL)
             let identity = try InstructorIdentity.load(from: URL(fileURLWithPath: key), passphrase: .interactive)
             let bytes = try ExamFile.encode(exam, signedBy: identity)
+            let written = try ExamFile.decode(bytes)
+            // With the signer added as a recipient: what every `begin` will write, and the
+            // address every `submit` will parse.
+            do {
+                try BundleHeader.checkRecordable(examId: written.settings.id, recipients: written.settings.recipients.map(BundleRecipient.init))
+            } catch {
+                throw ProctorError(error.code, "\(settingsURL.lastPathComponent) cannot be recorded: \(error.message)")
+            }
+            do {
+                if let submission = written.settings.submission { _ = try DeliveryDestination(parsing: submission) }
+            } catch {
+                throw ProctorError(error.code, "\(settingsURL.lastPathComponent) cannot be delivered: \(error.message)")
+            }
             let target = URL(fileURLWithPath: out ?? "\(exam.id).exam")
             if FileManager.default.fileExists(atPath: target.path), !force {
                 throw ProctorError(.usage, "\(target.path) already exists; pass --force to replace it")
@@ -46,7 +61,6 @@ extension Proctor.Exam {
             } catch {
                 throw ProctorError(.io, "cannot write \(target.path): \(error.localizedDescription)")
             }
-            let written = try ExamFile.decode(bytes)
             print("Wrote \(target.path): '\(exam.title)', signed by \(identity.name) (key \(identity.recipientKey.fingerprint))")
             print("Recipients: \(written.settings.recipients.map(\.name).joined(separator: ", "))")
             print("SHA-256: \(written.sha256.hexString)")
@@ -68,7 +82,9 @@ extension Proctor.Exam {
             let file = try ExamFile.load(try ExamLocator.resolve(exam))
             let disclosure = ExamDisclosure.text(for: file.settings, student: student)
             if output.json {
-                try JSONOutput.print(ShowOutput(exam: file.settings, sha256: file.sha256.hexString, signer: file.signer.line,
+                var settings = file.settings
+                settings.submission = settings.submission.map(ExamDisclosure.withoutCredentials)
+                try JSONOutput.print(ShowOutput(exam: settings, sha256: file.sha256.hexString, signer: file.signer.line,
                                                 student: student, disclosure: disclosure))
             } else {
                 print(disclosure, terminator: "")

@@ -13,8 +13,10 @@ extension Proctor {
             http(s):// URL that accepts PUT. A URL ending in '/' is a WebDAV folder: large bundles go in
             resumable segments. Any other URL (e.g. a presigned object-store URL) gets one PUT.
             Run it again after any failure: it resumes. A receipt is stored beside the bundle.
-            Exit codes: 64 usage, 65 verification failed, 66 no bundle, 69 destination unreachable,
-            74 interrupted, too large (413) or full, 77 refused (401/403). See docs/delivery.md.
+            Credentials for an HTTP(S) destination come from $PROCTOR_SUBMIT_CREDENTIALS or --credentials-file
+            (user:password), never from the URL. Redirects are not followed.
+            Exit codes: 64 usage, 65 verification failed, 66 no bundle, 69 destination unreachable or redirecting,
+            74 interrupted, too large (413), full, or not stored when read back, 77 refused (401/403). See docs/delivery.md.
             """,
             subcommands: [Collect.self]
         )
@@ -29,6 +31,9 @@ extension Proctor {
 
         @Option(help: "Exam id or exam file whose submission address to use when --to is not given.")
         var exam: String?
+
+        @Option(help: ArgumentHelp("A file holding user:password for an HTTP(S) destination (default: $PROCTOR_SUBMIT_CREDENTIALS). Never put them in the URL.", valueName: "file"))
+        var credentialsFile: String?
 
         @Option(help: "Tries per step before giving up on network faults.")
         var attempts = 6
@@ -49,6 +54,7 @@ extension Proctor {
             var options = DeliveryOptions()
             options.segmentSize = segmentKib * 1024
             options.retry = RetryPolicy(maxAttempts: attempts, initialDelay: retryDelay, maxDelay: max(retryDelay, 30))
+            options.credentials = try SubmitCredentials.resolve(file: credentialsFile)
             let progress = SubmitProgress()
             let receipt: DeliveryReceipt
             do {
@@ -76,8 +82,10 @@ extension Proctor {
         static func describe(_ receipt: DeliveryReceipt, receiptAt url: URL) -> String {
             let verified = switch receipt.verification {
             case .sha256: "SHA-256 read back"
-            case .size: "size confirmed by the server"
-            case .acknowledged: "accepted by the server (it allows no size check)"
+            case .size: "size confirmed by the server (it offers no digest or byte ranges to check the bytes)"
+            case .digest: "size and SHA-256 confirmed by the server"
+            case .range: "size confirmed and the last bytes read back and hashed"
+            case .acknowledged: "accepted by the server, NOT read back (it allows no HEAD or GET); the local bundle is kept"
             }
             var lines = [
                 "Delivered \(receipt.bundle) to \(receipt.destination)",

@@ -40,7 +40,7 @@ final class KeygenExamCLITests: XCTestCase {
         let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: keyPath)[.posixPermissions] as? Int)
         XCTAssertEqual(mode, 0o600)
         let pub = try String(contentsOf: directory.appendingPathComponent("dr-ada.pub"), encoding: .utf8)
-        XCTAssertTrue(pub.hasPrefix("proctor-pub-v1 dr-ada "), pub)
+        XCTAssertTrue(pub.hasPrefix("proctor-pub-v2 dr-ada "), pub)
         XCTAssertTrue(FileManager.default.fileExists(atPath: exam.path))
 
         let show = try ProctorBinary.run(["exam", "show", "chem101-midterm", "--student", "s1001"], in: directory)
@@ -107,5 +107,83 @@ final class KeygenExamCLITests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("already exists"), again.stderr)
         let badName = try ProctorBinary.run(["keygen", "--name", "a b", "--out", directory.path, "--no-passphrase"])
         XCTAssertEqual(badName.status, 64)
+    }
+
+    /// 34 recipients used to be accepted here, and then every `begin` failed with 64.
+    func testExamCreateRefusesMoreRecipientsThanABundleHolds() throws {
+        XCTAssertEqual(try ProctorBinary.run(["keygen", "--name", "owner", "--out", directory.path, "--no-passphrase"]).status, 0)
+        var lines: [String] = []
+        for index in 0..<33 {
+            let name = "ta\(index)"
+            XCTAssertEqual(try ProctorBinary.run(["keygen", "--name", name, "--out", directory.path, "--no-passphrase"]).status, 0)
+            lines.append("\"\(name).pub\"")
+        }
+        let text = try String(contentsOf: Self.exampleSettings, encoding: .utf8)
+            .replacingOccurrences(of: "# recipients = [\"ta-kim.pub\", \"proctor-pub-v1 ta-lee AAAA...\"]",
+                                  with: "recipients = [\(lines.joined(separator: ", "))]")
+        let settings = directory.appendingPathComponent("many.toml")
+        try text.write(to: settings, atomically: true, encoding: .utf8)
+        let run = try ProctorBinary.run(["exam", "create", "--settings", settings.path, "--key", directory.appendingPathComponent("owner.key").path,
+                                         "--out", directory.appendingPathComponent("many.exam").path])
+        XCTAssertEqual(run.status, 64, run.stderr)
+        XCTAssertEqual(run.stderr, "proctor: many.toml cannot be recorded: a bundle needs between 1 and 32 recipients, not 34\n", "33 teaching assistants and the signer")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("many.exam").path))
+    }
+
+    /// A key file that others can read still works, with one warning line; keygen's own key
+    /// file is 0600 whatever the umask.
+    func testKeyReadableByOthersWarnsAndStillWorks() throws {
+        let keygen = try ProctorBinary.run(["keygen", "--name", "open", "--out", directory.path, "--no-passphrase"])
+        XCTAssertEqual(keygen.status, 0, keygen.stderr)
+        let key = directory.appendingPathComponent("open.key")
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: key.path)[.posixPermissions] as? Int, 0o600)
+        XCTAssertEqual(chmod(key.path, 0o644), 0)
+        let run = try ProctorBinary.run(["exam", "create", "--settings", Self.exampleSettings.path, "--key", key.path,
+                                         "--out", directory.appendingPathComponent("x.exam").path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stderr, "proctor: warning: \(key.path) can be read by other users (mode 644); run `chmod 600 \(key.path)`\n")
+    }
+
+    /// A `.pub` entry with a pasted leading space is a key, not a path; a changed base64
+    /// character is refused by the check digits.
+    func testPublicKeyLinesAreTrimmedAndChecked() throws {
+        XCTAssertEqual(try ProctorBinary.run(["keygen", "--name", "owner", "--out", directory.path, "--no-passphrase"]).status, 0)
+        XCTAssertEqual(try ProctorBinary.run(["keygen", "--name", "ta", "--out", directory.path, "--no-passphrase"]).status, 0)
+        let line = try String(contentsOf: directory.appendingPathComponent("ta.pub"), encoding: .utf8).trimmingCharacters(in: .newlines)
+        var fields = line.split(separator: " ").map(String.init)
+        let base64 = Array(fields[2])
+        let changed = base64[5] == "A" ? "B" : "A"
+        fields[2] = String(base64[..<5]) + changed + String(base64[6...])
+        let damaged = fields.joined(separator: " ")
+        let text = try String(contentsOf: Self.exampleSettings, encoding: .utf8)
+        for (name, entry, status) in [("spaced", "  " + line + " ", Int32(0)), ("damaged", damaged, 65)] {
+            let settings = directory.appendingPathComponent("\(name).toml")
+            try text.replacingOccurrences(of: "# recipients = [\"ta-kim.pub\", \"proctor-pub-v1 ta-lee AAAA...\"]", with: "recipients = [\"\(entry)\"]")
+                .write(to: settings, atomically: true, encoding: .utf8)
+            let run = try ProctorBinary.run(["exam", "create", "--settings", settings.path, "--key", directory.appendingPathComponent("owner.key").path,
+                                             "--out", directory.appendingPathComponent("\(name).exam").path])
+            XCTAssertEqual(run.status, status, run.stderr)
+            if status == 0 {
+                XCTAssertTrue(run.stdout.contains("Recipients: owner, ta"), run.stdout)
+            } else {
+                XCTAssertTrue(run.stderr.hasSuffix("exam.recipients: the public key of 'ta' is damaged: its check digits do not match (copy the whole line again)\n"), run.stderr)
+            }
+        }
+    }
+
+    /// A password in the submission address would be printed by every disclosure and sent from
+    /// every student's argv-free `submit`: refused when the exam is made.
+    func testExamCreateRefusesCredentialsInTheSubmissionAddress() throws {
+        XCTAssertEqual(try ProctorBinary.run(["keygen", "--name", "owner", "--out", directory.path, "--no-passphrase"]).status, 0)
+        let settings = directory.appendingPathComponent("creds.toml")
+        try String(contentsOf: Self.exampleSettings, encoding: .utf8)
+            .replacingOccurrences(of: "https://uploads.example.edu/proctor/chem101/", with: "https://ta:hunter2@uploads.example.edu/proctor/chem101/")
+            .write(to: settings, atomically: true, encoding: .utf8)
+        let run = try ProctorBinary.run(["exam", "create", "--settings", settings.path, "--key", directory.appendingPathComponent("owner.key").path,
+                                         "--out", directory.appendingPathComponent("creds.exam").path])
+        XCTAssertEqual(run.status, 64, run.stderr)
+        XCTAssertEqual(run.stderr, "proctor: creds.toml cannot be delivered: the upload URL https://uploads.example.edu/proctor/chem101/ must not carry a user name or password: pass it without them and put user:password in $PROCTOR_SUBMIT_CREDENTIALS or in a file named with --credentials-file\n")
+        XCTAssertFalse(run.stderr.contains("hunter2"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("creds.exam").path))
     }
 }

@@ -16,7 +16,7 @@ final class PassphrasePromptTests: XCTestCase {
         terminal.type("tty-secret-42\n")
         shown = try terminal.waitFor("Repeat the passphrase: ", after: shown)
         terminal.type("tty-secret-42\n")
-        try terminal.waitFor("proctor-pub-v1 typed ", after: shown)
+        try terminal.waitFor("proctor-pub-v2 typed ", after: shown)
         XCTAssertEqual(terminal.finish(), 0, terminal.transcript)
         XCTAssertFalse(terminal.transcript.contains("tty-secret-42"), "the passphrase was echoed: \(terminal.transcript)")
 

@@ -146,3 +146,43 @@ final class BundleTamperTests: XCTestCase {
         }
     }
 }
+
+extension BundleTamperTests {
+    /// Part 0's preceding hash is checked after its header tag (docs/bundle-format.md,
+    /// "Reading"): with a key the blame is exact, without one both suspects are named.
+    func testPartZeroHashMismatchNamesWhatEachReaderCanKnow() throws {
+        let bytes = try Kit.smallBundle()
+        let sessionEnd = try Kit.layout(of: bytes, recipients: 2).units[0].upperBound
+        var header = bytes
+        header[sessionEnd - 40] ^= 0x01  // inside the session header's recipient keys
+        var hashField = bytes
+        hashField[sessionEnd + 4 + 4 + 32 + 5] ^= 0x01  // inside part 0's preceding hash
+
+        XCTAssertEqual(BundleReader.verify(bytes: header, key: Kit.alice.key).failure?.description,
+                       "the session header (byte 0) was altered: it does not match the hash recorded in part 0")
+        XCTAssertEqual(BundleReader.verify(bytes: hashField, key: Kit.alice.key).failure?.description,
+                       "the header of part 0 (byte \(sessionEnd)) was altered: its authentication tag does not match")
+        let keyless = "the session header (byte 0) was altered, or the hash of it recorded in part 0 (byte \(sessionEnd)) was: they no longer match"
+        XCTAssertEqual(BundleReader.verify(bytes: header).failure?.description, keyless)
+        XCTAssertEqual(BundleReader.verify(bytes: hashField).failure?.description, keyless)
+    }
+}
+
+extension BundleTamperTests {
+    /// A cut inside the final record reads as a missing final record, and the warning says how
+    /// many leftover bytes were ignored and where they start.
+    func testCutInsideTheFinalRecordNamesTheLeftoverBytes() throws {
+        let bytes = try Kit.smallBundle()
+        let finalStart = try Kit.layout(of: bytes, recipients: 2).units.last!.lowerBound
+        for cut in [finalStart + 3, finalStart + 10, bytes.count - 1] {
+            let verification = BundleReader.verify(bytes: Array(bytes[0..<cut]), key: Kit.alice.key)
+            XCTAssertNil(verification.failure)
+            XCTAssertEqual(verification.status, .incomplete)
+            XCTAssertEqual(verification.tornFinalRecord, finalStart)
+            XCTAssertEqual(verification.warnings, ["the bundle ends inside its final record (the \(cut - finalStart) bytes from byte \(finalStart) on are ignored): it was cut, or the disk filled while the recording was being finished"])
+        }
+        let cleanCut = BundleReader.verify(bytes: Array(bytes[0..<finalStart]), key: Kit.alice.key)
+        XCTAssertNil(cleanCut.tornFinalRecord)
+        XCTAssertEqual(cleanCut.warnings, ["the bundle has no final record: the recording stopped before `proctor submit` finished it"])
+    }
+}

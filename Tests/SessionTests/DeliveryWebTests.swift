@@ -3,6 +3,8 @@ import NginxTestServer
 import TestTools
 import XCTest
 @testable import Delivery
+import Exam
+@testable import Seal
 @testable import ProctorModel
 
 /// Uploads to a real nginx WebDAV server on loopback, through a relay that counts and cuts.
@@ -62,7 +64,7 @@ final class DeliveryWebTests: XCTestCase {
 
         XCTAssertEqual(try Data(contentsOf: nginx.file("dav/\(bundle.name)")), bundle.bytes)
         XCTAssertEqual(receipt.layout, .whole)
-        XCTAssertEqual(receipt.verification, .size)
+        XCTAssertEqual(receipt.verification, .range, "nginx serves byte ranges: the end of the file was read back")
         XCTAssertEqual(receipt.size, Int64(bundle.bytes.count))
         XCTAssertEqual(receipt.bytesSent, Int64(bundle.bytes.count))
         XCTAssertEqual(receipt.sha256, try Coreutils.sha256sum(bundle.url))
@@ -250,13 +252,118 @@ final class DeliveryWebTests: XCTestCase {
     }
 
     func testCredentialsAndSignaturesStayOutOfReceipts() throws {
-        let destination = try DeliveryDestination(parsing: "https://student:secret@dav.example.edu/exams/x.proctor?X-Amz-Signature=abc")
+        let destination = try DeliveryDestination(parsing: "https://dav.example.edu/exams/x.proctor?X-Amz-Signature=abc")
         XCTAssertEqual(destination.description, "https://dav.example.edu/exams/x.proctor?…")
+        // Credentials in the URL are refused, and the refusal itself does not repeat the password.
+        XCTAssertThrowsError(try DeliveryDestination(parsing: "https://student:secret@dav.example.edu/exams/x.proctor")) { error in
+            let error = error as? ProctorError
+            XCTAssertEqual(error?.code, .usage)
+            XCTAssertEqual(error?.message, "the upload URL https://dav.example.edu/exams/x.proctor must not carry a user name or password: pass it without them and put user:password in $PROCTOR_SUBMIT_CREDENTIALS or in a file named with --credentials-file")
+        }
+        XCTAssertEqual(String(describing: try SubmitCredentials(text: "student:se:cret\n", source: "test")), "(credentials for student)")
+        // Exam files made before the refusal may carry credentials: the disclosure drops them.
+        XCTAssertEqual(ExamDisclosure.withoutCredentials("https://student:secret@dav.example.edu/in/?x=1"), "https://dav.example.edu/in/?x=1")
+        XCTAssertEqual(ExamDisclosure.withoutCredentials("/mnt/share/in"), "/mnt/share/in")
+        XCTAssertEqual(DeliveryDestination.redacted("https://student:secret@dav.example.edu/in/"), "https://dav.example.edu/in/")
         guard case .webObject = destination else { return XCTFail("a URL naming a file is a single object") }
         guard case .webFolder = try DeliveryDestination(parsing: "http://host/dav/") else { return XCTFail("a trailing slash is a folder") }
         XCTAssertThrowsError(try DeliveryDestination(parsing: "ftp://host/x")) { error in
             XCTAssertEqual((error as? ProctorError)?.code, .usage)
         }
+    }
+}
+
+/// Servers that do not keep what they accept, and redirects: nothing is taken on trust.
+extension DeliveryWebTests {
+    private func credentials() throws -> SubmitCredentials { try SubmitCredentials(text: "student:s3cret", source: "test") }
+
+    /// A real bundle recorded on this machine (session state beside it), started long ago.
+    private func localRecording() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-local-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("s1234567-MATH101-final.proctor")
+        try Data(try BundleTestKit.smallBundle()).write(to: url)
+        try Data("{}".utf8).write(to: SessionState.url(forBundle: url))
+        return url
+    }
+
+    /// A 307 to another origin is not followed: nothing reaches the target, the credentials go
+    /// nowhere but the first origin, and the error names where the server pointed.
+    func testRedirectIsNotFollowedAndCredentialsStayWithTheOrigin() async throws {
+        let bundle = try makeBundle(size: 200_000)
+        var options = self.options()
+        options.credentials = try credentials()
+        let destination = try DeliveryDestination(parsing: nginx.url("moved/\(bundle.name)").absoluteString)
+        let error = await deliveryError { () async throws(ProctorError) in
+            try await BundleDelivery.deliver(bundle: bundle.url, to: destination, options: options)
+        }
+        XCTAssertEqual(error?.code, .unavailable)
+        XCTAssertEqual(error?.message, "\(nginx.url("moved/\(bundle.name)").absoluteString) answered HTTP 307, a redirect to http://localhost:\(nginx.port)/dav/\(bundle.name), which uploads never follow: ask your instructor for the final submission address; your bundle is kept at \(bundle.url.path)")
+        XCTAssertEqual(putRequests("/moved/", status: "307").count, 1)
+        XCTAssertEqual(nginx.accessLog().filter { $0.contains("/dav/") }, [], "the redirect target got no request")
+        XCTAssertEqual(nginx.authLog().map { $0.split(separator: " ")[1] }, ["127.0.0.1"], "one request, to the origin given")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: nginx.file("dav/\(bundle.name)").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: bundle.receiptURL.path))
+    }
+
+    func testCredentialsAreSentAsBasicAuthenticationToTheDestination() async throws {
+        let bundle = try makeBundle(size: 100_000)
+        var options = self.options()
+        options.credentials = try credentials()
+        let receipt = try await BundleDelivery.deliver(bundle: bundle.url, to: try DeliveryDestination(parsing: nginx.url("dav/").absoluteString), options: options)
+        XCTAssertEqual(receipt.verification, .range)
+        let log = nginx.authLog()
+        XCTAssertEqual(log.map { $0.split(separator: " ")[0] }, ["PUT", "HEAD", "GET"])
+        XCTAssertEqual(Set(log.map { $0.split(separator: " ")[3] }), ["student"])
+        XCTAssertFalse(String(decoding: receipt.encoded(), as: UTF8.self).contains("s3cret"))
+    }
+
+    /// 201 to the PUT, 404 when read back: caught (74), no receipt, and purge keeps the bundle.
+    func testServerThatAcceptsAndDiscardsIsCaughtAndPurgeKeepsTheBundle() async throws {
+        let url = try localRecording()
+        let destination = try DeliveryDestination(parsing: nginx.url("discard/").absoluteString)
+        let error = await deliveryError { () async throws(ProctorError) in
+            try await BundleDelivery.deliver(bundle: url, to: destination, options: self.options())
+        }
+        XCTAssertEqual(error?.code, .io)
+        XCTAssertEqual(error?.message, "\(nginx.url("discard/\(url.lastPathComponent)").absoluteString) accepted the upload but then does not have it (HTTP 404 when read back): it stored nothing; tell your instructor; your bundle is kept at \(url.path)")
+        XCTAssertEqual(putRequests("/discard/", status: "201").count, 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: DeliveryReceipt.url(for: url).path))
+
+        let purge = try RetentionPurge.run(directory: url.deletingLastPathComponent(), olderThan: 0, dryRun: false)
+        XCTAssertEqual(purge.plan.expired, [])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: url.path), "purge never deletes the only copy")
+    }
+
+    /// A PUT-only URL (403 to HEAD and GET) gives an `acknowledged` receipt, which purge does not trust.
+    func testAcknowledgedOnlyReceiptDoesNotLetPurgeDelete() async throws {
+        let url = try localRecording()
+        let destination = try DeliveryDestination(parsing: nginx.url("blind/\(url.lastPathComponent)").absoluteString)
+        let receipt = try await BundleDelivery.deliver(bundle: url, to: destination, options: options())
+        XCTAssertEqual(receipt.verification, .acknowledged)
+        XCTAssertFalse(receipt.verification.readBack)
+        XCTAssertEqual(try DeliveryReceipt.read(from: DeliveryReceipt.url(for: url)).verification, .acknowledged)
+        let purge = try RetentionPurge.run(directory: url.deletingLastPathComponent(), olderThan: 0, dryRun: false)
+        XCTAssertEqual(purge.plan.expired, [])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: url.path))
+
+        // The same bundle read back by a real WebDAV server: now purge may let it go.
+        let stored = try await BundleDelivery.deliver(bundle: url, to: try DeliveryDestination(parsing: nginx.url("dav/").absoluteString), options: options())
+        XCTAssertEqual(stored.verification, .range)
+        let after = try RetentionPurge.run(directory: url.deletingLastPathComponent(), olderThan: 0, dryRun: false)
+        XCTAssertEqual(after.plan.expired.map(\.url.lastPathComponent), [url.lastPathComponent])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))
+    }
+
+    func testDigestHeadersAreReadInEachSpelling() {
+        let hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        let base64 = WebUpload.base64(hex: hex)
+        for (name, value) in [("repr-digest", "sha-512=:AAAA:, sha-256=:\(base64):"), ("content-digest", "sha-256=:\(base64):"), ("digest", "SHA-256=\(base64)")] {
+            let response = HTTPResponse(status: 200, headers: [name: value], body: Data())
+            XCTAssertEqual(WebUpload.sha256(fromDigestHeadersOf: response), hex, name)
+        }
+        XCTAssertNil(WebUpload.sha256(fromDigestHeadersOf: HTTPResponse(status: 200, headers: ["digest": "md5=AAAA"], body: Data())))
     }
 }
 

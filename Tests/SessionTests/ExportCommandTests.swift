@@ -1,5 +1,7 @@
 import Foundation
 import XCTest
+import TestTools
+@testable import Delivery
 @testable import Exam
 @testable import ProctorModel
 @testable import Report
@@ -285,7 +287,12 @@ extension ExportCommandTests {
         XCTAssertEqual(kept.stderr.split(separator: "\n").count, 1, kept.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: local.path))
 
+        // A receipt from a destination that was read back (an unreadable or acknowledged-only one keeps it).
         try Data("{}".utf8).write(to: receipt)
+        XCTAssertTrue(try CommandLineTool.proctor(["purge", setup.dir.path, "--older-than", "1"]).stderr.contains("never delivered"))
+        try DeliveryReceipt(bundle: local.lastPathComponent, sha256: String(repeating: "0", count: 64), size: 1, destination: "https://x/",
+                            location: "https://x/\(local.lastPathComponent)", layout: .whole, segments: 1, verification: .range,
+                            bytesSent: 1, bytesAlreadyThere: 0, retries: 0, deliveredAt: Date()).encoded().write(to: receipt)
         let purged = try CommandLineTool.proctor(["purge", setup.dir.path, "--older-than", "1"])
         XCTAssertEqual(purged.status, 0, purged.stderr)
         XCTAssertTrue(purged.stdout.hasPrefix("deleted \(local.path)"), purged.stdout)
@@ -303,13 +310,17 @@ extension ExportCommandTests {
 enum CommandLineTool {
     struct Run { let status: Int32; let stdout: String; let stderr: String }
 
-    static func proctor(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    static var binary: URL {
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         var binary = dir.appendingPathComponent("proctor")
         for _ in 0..<4 where !FileManager.default.isExecutableFile(atPath: binary.path) {
             dir.deleteLastPathComponent()
             binary = dir.appendingPathComponent("proctor")
         }
+        return binary
+    }
+
+    static func proctor(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -324,5 +335,72 @@ enum CommandLineTool {
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                    stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// Decrypted data never outlives the export process, and the process never dumps its secrets.
+extension ExportCommandTests {
+    /// Every file in `folder` and below.
+    private func files(in folder: URL) -> [String] {
+        (FileManager.default.enumerator(atPath: folder.path)?.allObjects as? [String]) ?? []
+    }
+
+    /// The export is killed while it holds the decrypted spool open: /proc shows the spool as a
+    /// file without a name, the core limit is 0, and after SIGKILL nothing is left anywhere.
+    func testKilledExportLeavesNoPlaintextAndCannotDumpCore() throws {
+        let setup = try makeSetup()
+        let url = try writeBundle(setup, student: "s0000008", flags: [(7.05, 12, "face.missing")])
+        let out = setup.dir.appendingPathComponent("out"), tmp = setup.dir.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = CommandLineTool.binary
+        process.arguments = ["export", url.path, "--key", setup.keyFile.path, "--pdf", "--json", "-o", out.path]
+        process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": tmp.path]) { _, new in new }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let pid = process.processIdentifier
+        // Wait for the decrypted spool: an open descriptor into the output folder with no name.
+        var spool: String?, limits = ""
+        let deadline = Date().addingTimeInterval(60)
+        while spool == nil, process.isRunning, Date() < deadline {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+            spool = fds.lazy.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)") }
+                .first { $0.hasPrefix(out.path + "/") && $0.hasSuffix(" (deleted)") }
+            if spool != nil { limits = (try? String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8)) ?? "" } else { usleep(1000) }
+        }
+        kill(pid, SIGKILL)
+        process.waitUntilExit()
+        let spoolPath = try XCTUnwrap(spool, "the export never held a nameless spool open")
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal)
+        let core = try XCTUnwrap(limits.split(separator: "\n").first { $0.hasPrefix("Max core file size") })
+        XCTAssertEqual(core.split(separator: " ", omittingEmptySubsequences: true).dropFirst(4).prefix(2), ["0", "0"], String(core))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: String(spoolPath.dropLast(" (deleted)".count))))
+        XCTAssertEqual(files(in: out), [], "no spool, no partial report in the output folder")
+        XCTAssertEqual(files(in: tmp), [], "nothing in TMPDIR")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: setup.dir.path).sorted(),
+                       [url.lastPathComponent, setup.keyFile.lastPathComponent, "out", "prof.pub", "tmp"].sorted())
+    }
+
+    /// A disk that fills while the PDF is written: exit 74, one line, and no file of any name
+    /// (cairo used to abort on an assertion, exit 134, leaving a 0-byte PDF).
+    func testDiskFullDuringPDFExits74AndLeavesNoFile() throws {
+        let setup = try makeSetup()
+        let url = try writeBundle(setup, student: "s0000009", flags: [(7.05, 12, "face.missing"), (20, 24, "face.multiple")])
+        // Measure first: the spool must fit, the PDF must not.
+        let measure = setup.dir.appendingPathComponent("measure")
+        let full = try CommandLineTool.proctor(["export", url.path, "--key", setup.keyFile.path, "--pdf", "--media", "-o", measure.path])
+        XCTAssertEqual(full.status, 0, full.stderr)
+        let sizes = try files(in: measure).map { try FileManager.default.attributesOfItem(atPath: measure.appendingPathComponent($0).path)[.size] as! Int }
+        let pdfSize = try FileManager.default.attributesOfItem(atPath: measure.appendingPathComponent("s0000009-chem101-midterm.pdf").path)[.size] as! Int
+        let mediaSize = sizes.reduce(0, +) - pdfSize
+        XCTAssertGreaterThan(pdfSize, 64 << 10, "the report is large enough to cut")
+        let disk = try SmallFileSystem(kibibytes: (mediaSize + pdfSize / 2) / 1024)
+        let run = try CommandLineTool.proctor(["export", url.path, "--key", setup.keyFile.path, "--pdf", "-o", disk.folder.path])
+        XCTAssertEqual(run.status, 74, run.stderr)
+        XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
+        XCTAssertEqual(run.stderr, "proctor: \(url.lastPathComponent): writing the PDF \(disk.folder.path)/s0000009-chem101-midterm.pdf failed: No space left on device\n")
+        XCTAssertEqual(files(in: disk.folder), [])
     }
 }

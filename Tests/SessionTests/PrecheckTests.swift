@@ -1,4 +1,5 @@
 import Encode
+import ProctorModel
 @testable import Session
 import XCTest
 @testable import Exam
@@ -113,5 +114,36 @@ final class PrecheckTests: XCTestCase {
         let device = Precheck.run(PrecheckContext(headless: false), checks: checks)
         XCTAssertEqual(device.checks.map(\.id), ["a", "d"])
         XCTAssertFalse(device.ready)
+    }
+
+    /// The microphone check through the real ALSA probe: ALSA's `null` PCM is a plain capture
+    /// device, and the same PCM reading from a PulseAudio monitor source is a warning.
+    func testMonitorSourceIsAVirtualMicrophoneWarning() throws {
+        let exam = try exam()
+        let plain = MicrophoneCheck().run(PrecheckContext(microphone: .alsa(pcm: "null"), exam: exam, environment: [:]))
+        XCTAssertEqual(plain.status, .pass, plain.message)
+        let monitor = MicrophoneCheck().run(PrecheckContext(microphone: .alsa(pcm: "null"), exam: exam,
+                                                            environment: ["PULSE_SOURCE": "alsa_output.pci-0000_00_1f.3.analog-stereo.monitor"]))
+        XCTAssertEqual(monitor.status, .warn)
+        XCTAssertEqual(monitor.message, "ALSA PCM 'null' is not a microphone (PCM 'null (PULSE_SOURCE=alsa_output.pci-0000_00_1f.3.analog-stereo.monitor)' is a monitor source: it records what the computer plays); the recording will be flagged mic.virtual")
+        XCTAssertEqual(monitor.hint, "Choose your real microphone with --mic alsa:NAME (see `arecord -l`)")
+    }
+
+    /// What recording start seals for the same two cases, for the session to call.
+    func testVirtualDeviceFlagsAtRecordingStart() throws {
+        let detection = DetectionSettings()
+        XCTAssertEqual(VirtualDeviceFlags.events(camera: .none, microphone: .alsa(pcm: "null"), settings: detection, at: 0, environment: [:]), [])
+        let events = VirtualDeviceFlags.events(camera: .test, microphone: .alsa(pcm: "null"), settings: detection, at: 1.5,
+                                               environment: ["PULSE_SOURCE": "null-sink.monitor"])
+        XCTAssertEqual(events.map(\.kind), ["mic.virtual"])
+        XCTAssertEqual(events.first?.severity, .flag)
+        XCTAssertEqual(events.first?.start, 1.5)
+        XCTAssertEqual(events.first?.detector, "recording")
+        XCTAssertEqual(events.first?.subject, "PCM=null (PULSE_SOURCE=null-sink.monitor)")
+        let exempt = DetectionSettings(exemptKinds: ["mic.virtual"])
+        XCTAssertEqual(VirtualDeviceFlags.events(camera: .test, microphone: .alsa(pcm: "null"), settings: exempt, at: 0,
+                                                 environment: ["PULSE_SOURCE": "x.monitor"]), [])
+        XCTAssertNotNil(EventKind.named("camera_virtual"))
+        XCTAssertEqual(EventKind.named("mic.virtual")?.source, .microphone)
     }
 }

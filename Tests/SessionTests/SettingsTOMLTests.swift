@@ -98,4 +98,21 @@ final class SettingsTOMLTests: XCTestCase {
         XCTAssertNotNil(failure("t = {a = 1}\n[t]"), "an inline table cannot be reopened")
         XCTAssertNotNil(failure("[a]\nb.c = 1\n[a.b]"), "a dotted-key table cannot be reopened by a header")
     }
+
+    /// 5000 levels used to overflow the parser's stack (signal 11); now each form stops at the limit.
+    func testDeepNestingIsRefusedWithOneLine() throws {
+        let deep = 5000
+        let arrays = "x = " + String(repeating: "[", count: deep) + String(repeating: "]", count: deep)
+        let tables = "x = " + String(repeating: "{a = ", count: deep) + "1" + String(repeating: "}", count: deep)
+        let dotted = (0..<deep).map { "k\($0)" }.joined(separator: ".") + " = 1"
+        let header = "[" + (0..<deep).map { "k\($0)" }.joined(separator: ".") + "]"
+        XCTAssertEqual(failure(arrays)?.message, "arrays and inline tables are nested more than 32 deep")
+        XCTAssertEqual(failure(tables)?.message, "arrays and inline tables are nested more than 32 deep")
+        XCTAssertEqual(failure(dotted)?.message, "a dotted key has more than 32 parts")
+        XCTAssertEqual(failure(header)?.message, "a dotted key has more than 32 parts")
+        XCTAssertEqual(failure(arrays)?.line, 1)
+        // The limit is generous for real settings: 32 levels still parse.
+        let allowed = "x = " + String(repeating: "[", count: 32) + String(repeating: "]", count: 32)
+        XCTAssertNotNil(try parse(allowed)["x"])
+    }
 }

@@ -15,10 +15,21 @@ public struct DeliveryReceipt: Codable, Sendable, Equatable {
     public enum Verification: String, Codable, Sendable {
         /// The delivered file was read back and its SHA-256 matched (folders).
         case sha256
-        /// The server reported the expected size for everything sent (HTTP HEAD).
+        /// The server reported the expected size for everything sent (HTTP HEAD), and offers
+        /// neither a digest nor byte ranges to check the bytes themselves.
         case size
-        /// The server acknowledged the PUT but allows no HEAD (presigned PUT URLs).
+        /// The expected size (HEAD), and the server's own SHA-256 of what it holds
+        /// (`Content-Digest`, `Repr-Digest` or `Digest` header) matched.
+        case digest
+        /// The expected size (HEAD), and a byte range read back (GET with `Range`, the end of
+        /// the file) hashed the same as the bundle's bytes there.
+        case range
+        /// The server acknowledged the PUT but allows no HEAD or GET (presigned PUT URLs): what it
+        /// holds is unknown, so `purge` never deletes the local bundle on this receipt.
         case acknowledged
+
+        /// Whether the destination was read back, so the local copy is no longer the only one.
+        public var readBack: Bool { self != .acknowledged }
     }
 
     public let bundle: String

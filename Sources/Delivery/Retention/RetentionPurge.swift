@@ -56,11 +56,12 @@ public enum RetentionPurge {
     }
 
     /// A recording made on this machine (`begin` keeps its session state beside it) for which
-    /// `submit` has written no receipt.
+    /// `submit` has no receipt showing the destination was read back: none, one that cannot be
+    /// read, or one whose server only acknowledged the upload (it may have stored nothing).
     static func isUndeliveredRecording(_ url: URL) -> Bool {
-        let manager = FileManager.default
-        return manager.fileExists(atPath: SessionState.url(forBundle: url).path)
-            && !manager.fileExists(atPath: DeliveryReceipt.url(for: url).path)
+        guard FileManager.default.fileExists(atPath: SessionState.url(forBundle: url).path) else { return false }
+        guard let receipt = try? DeliveryReceipt.read(from: DeliveryReceipt.url(for: url)) else { return true }
+        return !receipt.verification.readBack || receipt.bundle != url.lastPathComponent
     }
 
     /// A regular file starting with the bundle magic.

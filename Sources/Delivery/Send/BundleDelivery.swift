@@ -48,7 +48,11 @@ public enum BundleDelivery {
     private static func upload(_ bundle: BundleFile, _ digest: BundleDigest, _ destination: DeliveryDestination, _ options: DeliveryOptions,
                                _ onEvent: @escaping DeliveryEventHandler,
                                _ body: (WebUpload) async throws(ProctorError) -> WebUpload.Outcome) async throws(ProctorError) -> DeliveryReceipt {
-        let client = HTTPClient(idleTimeout: options.idleTimeout)
+        let origin: URL? = switch destination {
+        case .webFolder(let url), .webObject(let url): url
+        case .directory: nil
+        }
+        let client = HTTPClient(idleTimeout: options.idleTimeout, credentials: options.credentials, for: origin)
         defer { client.close() }
         let steps = RetryingSteps(policy: options.retry, destination: destination.description, bundlePath: bundle.url.path, onEvent: onEvent)
         let upload = WebUpload(client: client, bundle: bundle, digest: digest, steps: steps, onEvent: onEvent)

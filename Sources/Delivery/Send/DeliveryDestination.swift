@@ -16,7 +16,11 @@ public enum DeliveryDestination: Sendable, Equatable, CustomStringConvertible {
         let lowered = text.lowercased()
         if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") {
             guard let url = URL(string: text), let host = url.host, !host.isEmpty else {
-                throw ProctorError(.usage, "'\(text)' is not a valid upload URL")
+                throw ProctorError(.usage, "'\(Self.redacted(text))' is not a valid upload URL")
+            }
+            // In a URL, a password shows up in `ps`, shell history, logs and the exam's disclosure.
+            guard url.user == nil, url.password == nil else {
+                throw ProctorError(.usage, "the upload URL \(Self.redacted(url)) must not carry a user name or password: pass it without them and put user:password in $\(SubmitCredentials.environmentVariable) or in a file named with --credentials-file")
             }
             self = url.hasDirectoryPath || url.path.isEmpty ? .webFolder(url) : .webObject(url)
         } else if lowered.hasPrefix("file://") {
@@ -39,6 +43,13 @@ public enum DeliveryDestination: Sendable, Equatable, CustomStringConvertible {
         case .directory(let url): url.path
         case .webFolder(let url), .webObject(let url): Self.redacted(url)
         }
+    }
+
+    /// `text` with any `user:password@` removed, for an address that may not parse as a URL.
+    public static func redacted(_ text: String) -> String {
+        if let url = URL(string: text), url.scheme != nil, url.host != nil { return redacted(url) }
+        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@") else { return text }
+        return String(text[..<scheme.upperBound]) + text[text.index(after: at)...]
     }
 
     static func redacted(_ url: URL) -> String {

@@ -10,6 +10,8 @@ public struct DeliveryOptions: Sendable {
     /// Progress is seen when bytes enter the kernel, which may buffer a few MB ahead of the
     /// line; 120 s lets that drain on uplinks down to about 300 kbit/s.
     public var idleTimeout: TimeInterval = 120
+    /// HTTP Basic credentials for the destination's origin (never part of the URL).
+    public var credentials: SubmitCredentials?
 
     public init() {}
 }

@@ -70,6 +70,10 @@ final class RetryingSteps {
         switch status {
         case 200..<300:
             return
+        case 300..<400:
+            // Never followed (HTTPClient): the bundle and any credentials would go elsewhere.
+            let target = response.header("Location").map { DeliveryDestination.redacted($0) } ?? "an address it did not name"
+            throw .final(ProctorError(.unavailable, "\(destination) answered HTTP \(status), a redirect to \(target), which uploads never follow: ask your instructor for the final submission address; \(kept)"))
         case 401, 403:
             throw .final(ProctorError(.permission, "\(destination) refused to \(what) (HTTP \(status)): the submission address or its permissions are wrong, ask your instructor; \(kept)"))
         case 413:

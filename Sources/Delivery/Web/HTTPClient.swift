@@ -60,11 +60,16 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, Sendable {
 
     private let state = Mutex(State())
     private let idleTimeout: TimeInterval
+    private let credentials: SubmitCredentials?
+    /// The one origin `credentials` are sent to (the destination's).
+    private let credentialOrigin: String?
     /// Far beyond any upload: the watchdog, not URLSession, decides when a request is dead.
     private static let unreachableTimeout: TimeInterval = 7 * 86_400
 
-    init(idleTimeout: TimeInterval) {
+    init(idleTimeout: TimeInterval, credentials: SubmitCredentials? = nil, for destination: URL? = nil) {
         self.idleTimeout = idleTimeout
+        self.credentials = credentials
+        self.credentialOrigin = destination.flatMap(SubmitCredentials.origin)
         super.init()
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = Self.unreachableTimeout
@@ -84,12 +89,12 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, Sendable {
     func send(_ method: String, _ url: URL, body: HTTPBody = .empty, headers: [String: String] = [:],
               onSent: (@Sendable (Int64) -> Void)? = nil) async throws(NetworkFault) -> HTTPResponse {
         guard let session = state.withLock({ $0.session }) else { throw NetworkFault(reason: "the HTTP session is closed", retryable: false) }
-        var request = URLRequest(url: Self.withoutCredentials(url))
+        var request = URLRequest(url: url)
         request.httpMethod = method
         request.timeoutInterval = Self.unreachableTimeout
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let authorization = Self.basicAuthorization(from: url) {
-            request.setValue(authorization, forHTTPHeaderField: "Authorization")
+        if let credentials, let origin = SubmitCredentials.origin(of: url), origin == credentialOrigin {
+            request.setValue(credentials.authorization, forHTTPHeaderField: "Authorization")
         }
         var watchdog: Task<Void, Never>?
         defer { watchdog?.cancel() }
@@ -195,18 +200,11 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, Sendable {
         }
     }
 
-    /// URLSession on Linux does not turn `user:password@` into a login, so it is sent as HTTP
-    /// Basic authentication (WebDAV shares commonly use it) and removed from the URL itself.
-    private static func basicAuthorization(from url: URL) -> String? {
-        guard let user = url.user(percentEncoded: false) else { return nil }
-        let password = url.password(percentEncoded: false) ?? ""
-        return "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
-    }
-
-    private static func withoutCredentials(_ url: URL) -> URL {
-        guard url.user != nil, var parts = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return url }
-        parts.user = nil
-        parts.password = nil
-        return parts.url ?? url
+    /// Redirects are never followed: URLSession would resend the PUT (with its Authorization
+    /// header) to wherever the server points, another origin included, and on Linux it then
+    /// stalls waiting for a body it cannot replay. The 3xx itself is returned to the caller.
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        completionHandler(nil)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ProctorModel
+import Seal
 
 /// Sends a bundle by HTTP PUT, either whole or as content-named segments plus a manifest.
 final class WebUpload {
@@ -46,11 +47,65 @@ final class WebUpload {
             let head = try await self.steps.send(self.client, "HEAD", url)
             // A presigned PUT URL is signed for PUT only; the 2xx to the PUT is all we can know.
             if [401, 403, 405].contains(head.status) { return .acknowledged }
+            try self.expectStored(head, at: url)
             try self.steps.check(head, doing: "report the uploaded size", size: self.digest.size)
             try self.expect(head, length: self.digest.size, at: url)
-            return .size
+            if let held = Self.sha256(fromDigestHeadersOf: head) {
+                guard held == self.digest.sha256 else {
+                    throw .final(ProctorError(.io, "after the upload, \(DeliveryDestination.redacted(url)) holds different bytes (its SHA-256 is \(held), the bundle's \(self.digest.sha256)); run `proctor submit` again; your bundle is kept at \(self.bundle.url.path)"))
+                }
+                return .digest
+            }
+            return try await self.readBackEnd(of: url) ? .range : .size
         }
         return Outcome(location: url, layout: .whole, verification: verification, segmentCount: 1)
+    }
+
+    /// How much of the end of the file is read back: a server that kept only part of the body,
+    /// or something else under the name, differs there; small enough to cost nothing.
+    static let readBackBytes = 64 << 10
+
+    /// GETs the last bytes of `url` with a Range request and compares their SHA-256 with the
+    /// bundle's bytes there. False when the server does not serve ranges (200 or an error):
+    /// then the size check is all there is.
+    private func readBackEnd(of url: URL) async throws(StepFailure) -> Bool {
+        let count = Int(min(Int64(Self.readBackBytes), digest.size))
+        let offset = digest.size - Int64(count)
+        let response = try await steps.send(client, "GET", url, headers: ["Range": "bytes=\(offset)-\(digest.size - 1)"])
+        guard response.status == 206 else { return false }
+        let local: Data
+        do {
+            local = try bundle.data(at: offset, count: count)
+        } catch {
+            throw .final(error)
+        }
+        guard response.body.count == count, SHA256.hash(Array(response.body)) == SHA256.hash(Array(local)) else {
+            throw .final(ProctorError(.io, "after the upload, \(DeliveryDestination.redacted(url)) holds different bytes at the end of the file than the bundle; run `proctor submit` again; your bundle is kept at \(bundle.url.path)"))
+        }
+        return true
+    }
+
+    /// A 2xx to the PUT and then 404 or 410 to HEAD: the server took the upload and kept nothing.
+    private func expectStored(_ head: HTTPResponse, at url: URL) throws(StepFailure) {
+        guard [404, 410].contains(head.status) else { return }
+        steps.noteAnswer()
+        throw .final(ProctorError(.io, "\(DeliveryDestination.redacted(url)) accepted the upload but then does not have it (HTTP \(head.status) when read back): it stored nothing; tell your instructor; your bundle is kept at \(bundle.url.path)"))
+    }
+
+    /// The SHA-256 (hex) a server states for what it holds: RFC 9530 `Repr-Digest` or
+    /// `Content-Digest` (`sha-256=:BASE64:`), or RFC 3230 `Digest` (`SHA-256=BASE64`).
+    static func sha256(fromDigestHeadersOf response: HTTPResponse) -> String? {
+        for name in ["Repr-Digest", "Content-Digest", "Digest"] {
+            guard let value = response.header(name) else { continue }
+            for item in value.split(separator: ",") {
+                let parts = item.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, parts[0].lowercased() == "sha-256" else { continue }
+                let encoded = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: ":"))
+                guard let bytes = Data(base64Encoded: encoded), bytes.count == 32 else { continue }
+                return [UInt8](bytes).hexString
+            }
+        }
+        return nil
     }
 
     /// Segments into `folder/NAME.parts/`, skipping those already there, then the manifest.
@@ -79,6 +134,7 @@ final class WebUpload {
             let url = parts.appendingPathComponent(entry.name)
             try await steps.run { () async throws(StepFailure) in
                 let head = try await self.steps.send(self.client, "HEAD", url)
+                try self.expectStored(head, at: url)
                 try self.steps.check(head, doing: "report a segment's size", size: self.digest.size)
                 try self.expect(head, length: Int64(entry.length), at: url)
             }

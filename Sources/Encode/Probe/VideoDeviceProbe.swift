@@ -22,6 +22,11 @@ public struct VideoDeviceProbe: Sendable, Equatable {
     /// The driver's card name, e.g. "Integrated Camera".
     public let card: String
     public let modes: [Mode]
+    /// Driver, card and bus as VIDIOC_QUERYCAP reported them.
+    public let capability: VirtualDeviceClassifier.VideoCapability
+
+    /// Why this node is a loopback or virtual camera, or nil for a real one.
+    public var virtual: VirtualDeviceClassifier.Verdict? { VirtualDeviceClassifier.camera(capability) }
 
     /// Opens `device` read-only for enumeration. Missing device: `.deviceUnavailable`;
     /// held exclusively or no permission: `.deviceBusy`; not a capture device: `.unsupported`.
@@ -59,7 +64,10 @@ public struct VideoDeviceProbe: Sendable, Equatable {
             throw ProctorError(.unsupported, "\(device) is a video device that cannot capture (a metadata or output node?)")
         }
         let card = withUnsafeBytes(of: capability.card) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        return VideoDeviceProbe(device: device, card: card, modes: enumerateModes(fd))
+        let driver = withUnsafeBytes(of: capability.driver) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let bus = withUnsafeBytes(of: capability.bus_info) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return VideoDeviceProbe(device: device, card: card, modes: enumerateModes(fd),
+                                capability: .init(driver: driver, card: card, busInfo: bus))
     }
 
     /// The camera nodes present, lowest number first: the ones `--camera auto` picks from.

@@ -81,8 +81,17 @@ public enum ExamDisclosure {
             out.append("  - \(recipient.name) (key \(recipient.fingerprint))")
         }
         out.append("It is kept for \(settings.retentionDays) day\(settings.retentionDays == 1 ? "" : "s") after the exam, then deleted.")
-        if let submission = settings.submission { out.append("It is delivered to: \(submission)") }
+        if let submission = settings.submission { out.append("It is delivered to: \(Self.withoutCredentials(submission))") }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// An address with any `user:password@` removed: exam files made before `exam create`
+    /// refused credentials in the submission URL may still carry them.
+    public static func withoutCredentials(_ address: String) -> String {
+        guard let scheme = address.range(of: "://") else { return address }
+        let authorityEnd = address[scheme.upperBound...].firstIndex { "/?#".contains($0) } ?? address.endIndex
+        guard let at = address[scheme.upperBound..<authorityEnd].lastIndex(of: "@") else { return address }
+        return String(address[..<scheme.upperBound]) + address[address.index(after: at)...]
     }
 
     /// "1 h 30 min", "45 s": how people read durations.

@@ -52,8 +52,8 @@ public struct ExamFile: Sendable {
         let signerLine = String(decoding: lines[1], as: UTF8.self)
         let signatureLine = String(decoding: lines[2], as: UTF8.self)
         guard signerLine.hasPrefix("signer: "), signatureLine.hasPrefix("signature: "),
-              let signer = try? RecipientKey(line: String(signerLine.dropFirst("signer: ".count))),
-              signer.line == String(signerLine.dropFirst("signer: ".count)),
+              let signer = try? RecipientKey(line: String(signerLine.dropFirst("signer: ".count)), warnLegacy: false),
+              [signer.line, signer.legacyLine].contains(String(signerLine.dropFirst("signer: ".count))),
               let signature = Base64.decode(String(signatureLine.dropFirst("signature: ".count))) else {
             throw tampered
         }

@@ -178,13 +178,13 @@ struct SettingsSchema {
         return accommodations
     }
 
-    /// Each entry is a `proctor-pub-v1 ...` line or a path to a `.pub` file.
+    /// Each entry is a `proctor-pub-v2 ...` (or v1) line or a path to a `.pub` file.
     private func readRecipients(_ exam: TableReader) throws(ProctorError) -> [RecipientKey] {
         var keys: [RecipientKey] = []
         _ = try exam.strings("recipients") { entry, line throws(ProctorError) in
             let key: RecipientKey
             do throws(ProctorError) {
-                if entry.hasPrefix(RecipientKey.prefix + " ") {
+                if RecipientKey.looksLikeLine(entry) {
                     key = try RecipientKey(line: entry)
                 } else {
                     let url = entry.hasPrefix("/") ? URL(fileURLWithPath: entry)

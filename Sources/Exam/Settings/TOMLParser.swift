@@ -14,6 +14,11 @@ struct TOMLParser {
     private var current: TOMLTable
     /// Tables defined by headers, by full dotted path, to reject `[a]` twice.
     private var definedHeaders: Set<[String]> = []
+    /// Arrays and inline tables open around the value being parsed.
+    private var depth = 0
+    /// Settings nest three levels at most; a file nested thousands deep (a fuzzer's, or an
+    /// attacker's) would otherwise overflow the stack of this recursive-descent parser.
+    static let maximumDepth = 32
 
     static func parse(_ text: String) throws(Failure) -> TOMLTable {
         var parser = TOMLParser(bytes: Array(text.utf8))
@@ -162,6 +167,10 @@ struct TOMLParser {
             }
             skipWhitespace()
             guard peek() == UInt8(ascii: ".") else { return path }
+            // Each dotted part is a nested table, freed recursively: the same limit applies.
+            guard path.count < Self.maximumDepth else {
+                throw Failure(line: line, message: "a dotted key has more than \(Self.maximumDepth) parts")
+            }
             position += 1
         }
     }
@@ -193,9 +202,13 @@ struct TOMLParser {
             return TOMLValue(kind: .string(try parseLiteralString()), line: valueLine)
         case UInt8(ascii: "["):
             position += 1
+            try enterNesting()
+            defer { depth -= 1 }
             return TOMLValue(kind: .array(try parseArray()), line: valueLine)
         case UInt8(ascii: "{"):
             position += 1
+            try enterNesting()
+            defer { depth -= 1 }
             return TOMLValue(kind: .table(try parseInlineTable()), line: valueLine)
         case UInt8(ascii: "t") where lookingAt("true"):
             position += 4
@@ -206,6 +219,13 @@ struct TOMLParser {
         default:
             return TOMLValue(kind: try parseNumber(), line: valueLine)
         }
+    }
+
+    private mutating func enterNesting() throws(Failure) {
+        guard depth < Self.maximumDepth else {
+            throw Failure(line: line, message: "arrays and inline tables are nested more than \(Self.maximumDepth) deep")
+        }
+        depth += 1
     }
 
     private mutating func parseArray() throws(Failure) -> [TOMLValue] {

@@ -16,9 +16,17 @@ final class PDFCanvas {
     private let cr: OpaquePointer
     private let layout: OpaquePointer
     private let path: String
+    /// Declared last so it outlives the surface: destroying an unfinished surface still writes.
+    private let output: OutputFile
 
     init(path: String, width: Double = PDFCanvas.a4Width, height: Double = PDFCanvas.a4Height) throws(ProctorError) {
-        guard let surface = cairo_pdf_surface_create(path, width, height) else {
+        let output = try OutputFile(path: path, noun: "the PDF")
+        let write: cairo_write_func_t = { closure, data, length in
+            let output = Unmanaged<OutputFile>.fromOpaque(closure!).takeUnretainedValue()
+            output.write(UnsafeRawBufferPointer(start: data, count: Int(length)))
+            return CAIRO_STATUS_SUCCESS
+        }
+        guard let surface = cairo_pdf_surface_create_for_stream(write, Unmanaged.passUnretained(output).toOpaque(), width, height) else {
             throw ProctorError(.io, "cannot create the PDF file \(path)")
         }
         let status = cairo_surface_status(surface)
@@ -30,6 +38,7 @@ final class PDFCanvas {
             cairo_surface_destroy(surface)
             throw ProctorError(.internalFailure, "cairo could not start drawing \(path)")
         }
+        self.output = output
         self.surface = surface
         self.cr = cr
         self.layout = layout
@@ -65,13 +74,19 @@ final class PDFCanvas {
         pageNumber += 1
     }
 
-    /// Writes the trailer and closes the file; any drawing error surfaces here.
+    /// Writes the trailer and gives the file its name; any drawing or write error surfaces
+    /// here, and then no file is left under any name.
     func finish() throws(ProctorError) {
+        let before = cairo_surface_status(surface)
+        guard before == CAIRO_STATUS_SUCCESS else {
+            throw ProctorError(.io, "writing the PDF \(path) failed", detail: PDFCanvas.describe(before))
+        }
         cairo_surface_finish(surface)
         let status = cairo_surface_status(surface)
         guard status == CAIRO_STATUS_SUCCESS else {
             throw ProctorError(.io, "writing the PDF \(path) failed", detail: PDFCanvas.describe(status))
         }
+        try output.commit()
     }
 
     // MARK: Shapes

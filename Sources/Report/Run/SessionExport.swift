@@ -125,12 +125,15 @@ struct SessionExport {
             for (name, include) in groups where streams.streams.contains(where: include) {
                 let file = stem + "-" + name + (multipart ? "-part\(part)" : "") + ".mkv"
                 let url = options.outputDirectory.appendingPathComponent(file)
+                // Named only once complete: a killed export leaves no partial decrypted media.
+                let output = try OutputFile(path: url.path, noun: "the media file")
                 do {
-                    try Remux.write(source, to: url.path, chapters: chapters,
+                    try Remux.write(source, to: output.procPath, chapters: chapters,
                                     title: "\(model.student.id) · \(model.exam.id) · \(name)", include: include)
                 } catch {
                     throw ProctorError(error.code == .io ? .io : .badData, "writing \(file) failed: \(error.message)", detail: error.detail)
                 }
+                try output.commit()
                 files.append(url)
             }
         }
@@ -138,10 +141,9 @@ struct SessionExport {
     }
 
     private func write(_ bytes: [UInt8], to url: URL) throws(ProctorError) {
-        do {
-            try Data(bytes).write(to: url, options: .atomic)
-        } catch {
-            throw ProctorError(.io, "cannot write \(url.path)", detail: "\(error)")
-        }
+        // Not Data.write(.atomic): its temporary copy keeps a name if the export is killed.
+        let output = try OutputFile(path: url.path, noun: "the report")
+        bytes.withUnsafeBytes { output.write($0) }
+        try output.commit()
     }
 }

@@ -23,6 +23,8 @@ public final class BundleReader {
     public var mediaClock: (@Sendable (RecordType, [UInt8]) -> Double?)?
 
     public private(set) var abruptEnds: [AbruptEnd] = []
+    /// Where a final record that the file ends inside starts: its bytes authenticate nothing.
+    public private(set) var tornFinalRecord: Int?
     /// Set once the final record has been verified.
     public private(set) var manifest: BundleManifest?
     public var fileSize: Int { source.size }
@@ -105,17 +107,21 @@ public final class BundleReader {
     /// `mediaClock` as for the property of that name (e.g. `RecordingRecords.mediaTime`).
     public static func verify(contentsOf url: URL, key: BundleKey? = nil,
                               mediaClock: (@Sendable (RecordType, [UInt8]) -> Double?)? = nil) -> BundleVerification {
+        var failed: BundleVerification
         do {
             let reader = try Self(source: FileSource(path: url.path), key: key)
             reader.mediaClock = mediaClock
             return reader.verify()
         } catch let error as BundleFailure {
-            return BundleVerification(failure: error)
+            failed = BundleVerification(failure: error)
         } catch let error as ProctorError {
-            return BundleVerification(failure: BundleFailure(.unreadable, .sessionHeader, offset: 0, error.message, underlying: error))
+            failed = BundleVerification(failure: BundleFailure(.unreadable, .sessionHeader, offset: 0, error.message, underlying: error))
         } catch {
-            return BundleVerification(failure: BundleFailure(.unreadable, .sessionHeader, offset: 0, "\(error)"))
+            failed = BundleVerification(failure: BundleFailure(.unreadable, .sessionHeader, offset: 0, "\(error)"))
         }
+        // The header did not read (a file cut inside it): the size is still the file's.
+        failed.fileSize = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int) ?? 0
+        return failed
     }
 
     /// The fuzzing entry point: any bytes in, a verdict out, never a crash.
@@ -138,6 +144,7 @@ public final class BundleReader {
         result.parts = observed.parts
         result.totals = observed.totals
         result.abruptEnds = abruptEnds
+        result.tornFinalRecord = tornFinalRecord
         result.isFinished = manifest != nil
         result.mediaDuration = manifest?.mediaDuration
         return result
@@ -257,7 +264,11 @@ public final class BundleReader {
         }
         guard precedingHash == hasher.copy().finalize() else {
             if partNumber == 0 {
-                throw BundleFailure(.tampered, .sessionHeader, offset: 0, "was altered: it does not match the hash recorded in part 0")
+                // With a key the header tag has just vouched for part 0's header, so the session
+                // header changed; without one, either of the two may have (docs/bundle-format.md).
+                throw BundleFailure(.tampered, .sessionHeader, offset: 0, key == nil
+                    ? "was altered, or the hash of it recorded in part 0 (byte \(start)) was: they no longer match"
+                    : "was altered: it does not match the hash recorded in part 0")
             }
             throw BundleFailure(.tampered, location, offset: start, "records a hash of the bytes before it that does not match: something before byte \(start) was altered")
         }
@@ -339,6 +350,7 @@ public final class BundleReader {
         let start = offset
         let frame = try Self.read(source, at: start, count: BundleFormat.frameHeaderByteCount)
         guard frame.count == BundleFormat.frameHeaderByteCount else {
+            tornFinalRecord = start
             state = .done
             return false
         }
@@ -353,6 +365,7 @@ public final class BundleReader {
         }
         let body = try Self.read(source, at: start + frame.count, count: Int(length))
         guard body.count == Int(length) else {
+            tornFinalRecord = start
             state = .done
             return false
         }

@@ -105,6 +105,8 @@ public struct BundleVerification: Sendable {
     /// From the signed manifest.
     public var mediaDuration: Double?
     public var fileSize = 0
+    /// The file ends inside the final record, which starts at this byte (docs/bundle-format.md).
+    public var tornFinalRecord: Int?
     public var failure: BundleFailure?
 
     public var status: Status {
@@ -116,7 +118,9 @@ public struct BundleVerification: Sendable {
     public var warnings: [String] {
         guard failure == nil else { return [] }
         var lines = abruptEnds.map(\.description)
-        if !isFinished {
+        if let torn = tornFinalRecord {
+            lines.append("the bundle ends inside its final record (the \(fileSize - torn) bytes from byte \(torn) on are ignored): it was cut, or the disk filled while the recording was being finished")
+        } else if !isFinished {
             lines.append("the bundle has no final record: the recording stopped before `proctor submit` finished it")
         }
         return lines

@@ -77,7 +77,12 @@ final class ContentCipher {
         self.cipher = cipher
         self.key = key
         if cipher == .aes256GCM {
-            let state = UnsafeMutableRawPointer.allocate(byteCount: crypto_aead_aes256gcm_statebytes(), alignment: 16)
+            // The expanded key is as secret as the key: guarded memory too. Its 512 bytes end
+            // on a page boundary, so the start is 16-byte aligned as libsodium requires.
+            guard let state = sodium_malloc(crypto_aead_aes256gcm_statebytes()) else {
+                throw ProctorError(.internalFailure, "cannot allocate locked memory for the content key")
+            }
+            precondition(Int(bitPattern: state) % 16 == 0, "crypto_aead_aes256gcm_state must be 16-byte aligned")
             let result = key.withUnsafeBytes { keyBytes in
                 crypto_aead_aes256gcm_beforenm(state.assumingMemoryBound(to: crypto_aead_aes256gcm_state.self),
                                                keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self))
@@ -142,6 +147,6 @@ final class ContentCipher {
 
     deinit {
         wipe()
-        aesState?.deallocate()
+        if let aesState { sodium_free(aesState) }
     }
 }

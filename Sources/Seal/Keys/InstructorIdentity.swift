@@ -24,6 +24,7 @@ public final class InstructorIdentity: Sendable {
 
     /// A new identity from fresh randomness.
     public static func generate(name: String) throws(ProctorError) -> InstructorIdentity {
+        try CoreDumps.disable()
         try Sodium.ensureInitialised()
         let box = BoxKeys.generate()
         return try InstructorIdentity(name: name, boxSecretKey: box.secretKey,
@@ -31,9 +32,17 @@ public final class InstructorIdentity: Sendable {
     }
 
     /// Unlocks `NAME.key`. A wrong passphrase is `ProctorError(.key)` (exit 77).
+    /// A key file that others can read prints one warning line on stderr and is still used:
+    /// refusing would lock an instructor out of their recordings over a mode bit.
     public static func load(from url: URL, passphrase: PassphraseSource) throws(ProctorError) -> InstructorIdentity {
+        // Before the passphrase is read or the secrets decrypted, not after.
+        try CoreDumps.disable()
         try Sodium.ensureInitialised()
-        return try KeyFile.read(url).unlock(passphrase: passphrase, path: url.path)
+        let file = try KeyFile.read(url)
+        if let warning = KeyFile.exposureWarning(url) {
+            FileHandle.standardError.write(Data((warning + "\n").utf8))
+        }
+        return try file.unlock(passphrase: passphrase, path: url.path)
     }
 
     /// Detached Ed25519 signature.
@@ -78,8 +87,11 @@ enum FileOutput {
             throw ProctorError(code, "cannot create \(url.path): \(reason)")
         }
         defer { close(fd) }
-        // O_CREAT applies the umask; the secret file must be 0600 whatever the umask is.
-        fchmod(fd, mode)
+        // open() already created it with `mode` less the umask, so it was never wider than
+        // `mode`; fchmod only puts back bits the umask removed (a .pub must be world-readable).
+        guard fchmod(fd, mode) == 0 else {
+            throw ProctorError(.io, "cannot set the mode of \(url.path): \(String(cString: strerror(errno)))")
+        }
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

@@ -1,3 +1,4 @@
+internal import CSodium
 import Foundation
 import ProctorModel
 
@@ -35,7 +36,10 @@ struct KeyFile: Codable {
             file.nonce = Base64.encode(nonce)
             file.secrets = Base64.encode(SecretBox.seal(secrets, key: key, nonce: nonce))
         } else {
-            file.secrets = secrets.withUnsafeBytes { Base64.encode(Array($0)) }
+            // Stored in clear by request (--no-passphrase); the transient copy is still wiped.
+            var clear = secrets.withUnsafeBytes { Array($0) }
+            defer { clear.withUnsafeMutableBytes { sodium_memzero($0.baseAddress, $0.count) } }
+            file.secrets = Base64.encode(clear)
         }
         return file
     }
@@ -69,9 +73,19 @@ struct KeyFile: Codable {
         return file
     }
 
+    /// The warning for a key file whose mode lets the group or others read it, if it does.
+    static func exposureWarning(_ url: URL) -> String? {
+        var info = stat()
+        guard stat(url.path, &info) == 0, info.st_mode & 0o077 != 0 else { return nil }
+        let mode = String(info.st_mode & 0o777, radix: 8)
+        return "proctor: warning: \(url.path) can be read by other users (mode \(mode)); run `chmod 600 \(url.path)`"
+    }
+
     func unlock(passphrase source: PassphraseSource, path: String) throws(ProctorError) -> InstructorIdentity {
         let damaged = ProctorError(.badData, "\(path) is damaged: a field is not valid base64 of the right length")
-        guard let sealed = Base64.decode(secrets) else { throw damaged }
+        guard var sealed = Base64.decode(secrets) else { throw damaged }
+        // Without a kdf these are the secrets themselves: wipe the decoded copy once moved.
+        defer { sealed.withUnsafeMutableBytes { sodium_memzero($0.baseAddress, $0.count) } }
         let plain: SecretBytes
         if let kdf {
             guard kdf.algorithm == "argon2id13" else {

@@ -1,3 +1,4 @@
+internal import CSodium
 import Foundation
 import ProctorModel
 
@@ -15,10 +16,13 @@ public enum PassphraseSource: Sendable {
     func passphrase(for keyName: String) throws(ProctorError) -> SecretBytes {
         switch self {
         case .text(let text):
-            return SecretBytes(copying: Array(text.utf8))
+            var text = text
+            return text.withUTF8 { SecretBytes(copying: UnsafeRawBufferPointer($0)) }
         case .interactive:
-            if let fromEnvironment = ProcessInfo.processInfo.environment[Self.environmentVariable] {
-                return SecretBytes(copying: Array(fromEnvironment.utf8))
+            // Straight from the environment block into guarded memory: no Swift String or
+            // array copy of the passphrase is left on the heap.
+            if let fromEnvironment = getenv(Self.environmentVariable) {
+                return SecretBytes(copying: UnsafeRawBufferPointer(start: fromEnvironment, count: strlen(fromEnvironment)))
             }
             return try Terminal.readSecret(prompt: "Passphrase for \(keyName): ")
         }
@@ -31,7 +35,9 @@ public enum PassphraseSource: Sendable {
         if fromTerminal {
             first = try Terminal.readSecret(prompt: "New passphrase for \(keyName): ")
             let second = try Terminal.readSecret(prompt: "Repeat the passphrase: ")
-            let same = first.withUnsafeBytes { a in second.withUnsafeBytes { b in Sodium.equalInConstantTime(Array(a), Array(b)) } }
+            let same = first.withUnsafeBytes { a in
+                second.withUnsafeBytes { b in a.count == b.count && (a.count == 0 || sodium_memcmp(a.baseAddress, b.baseAddress, a.count) == 0) }
+            }
             guard same else { throw ProctorError(.key, "the two passphrases differ; nothing was written") }
         } else {
             first = try passphrase(for: keyName)

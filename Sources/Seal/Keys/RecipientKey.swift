@@ -2,10 +2,13 @@ import Foundation
 import ProctorModel
 
 /// An instructor's public identity, as pasted into an LMS or an exam's settings: one line,
-/// `proctor-pub-v1 NAME BASE64`, where BASE64 holds the X25519 box key then the Ed25519
-/// signing key (32 + 32 bytes).
+/// `proctor-pub-v2 NAME BASE64 CHECK`, where BASE64 holds the X25519 box key then the Ed25519
+/// signing key (32 + 32 bytes) and CHECK is the first 3 bytes (6 hex digits) of SHA-256 over
+/// `proctor-pub-v2 NAME BASE64`, so a character changed in copying is refused, not taken as
+/// another valid key. `proctor-pub-v1 NAME BASE64` lines (no check) are still read, with a warning.
 public struct RecipientKey: Codable, Sendable, Equatable, Hashable, CustomStringConvertible {
-    public static let prefix = "proctor-pub-v1"
+    public static let prefix = "proctor-pub-v2"
+    public static let legacyPrefix = "proctor-pub-v1"
 
     public let name: String
     /// X25519: bundles are sealed to this key.
@@ -23,16 +26,33 @@ public struct RecipientKey: Codable, Sendable, Equatable, Hashable, CustomString
         self.signPublicKey = signPublicKey
     }
 
-    /// Parses one `.pub` line; surrounding whitespace (a trailing newline) is ignored.
-    public init(line: String) throws(ProctorError) {
-        let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0.isNewline })
-        guard fields.count == 3, fields[0] == Self.prefix else {
-            throw ProctorError(.badData, "not a proctor public key: expected '\(Self.prefix) NAME KEY'")
+    /// Parses one `.pub` line; leading and trailing whitespace (a pasted space, a trailing
+    /// newline) is ignored. A v1 line prints one warning on stderr unless `warnLegacy` is false.
+    public init(line: String, warnLegacy: Bool = true) throws(ProctorError) {
+        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        let fields = trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        let legacy = fields.first == Self.legacyPrefix
+        guard fields.first == Self.prefix && fields.count == 4 || legacy && fields.count == 3 else {
+            throw ProctorError(.badData, "not a proctor public key: expected '\(Self.prefix) NAME KEY CHECK'")
         }
-        guard let keys = Base64.decode(String(fields[2])), keys.count == 64 else {
+        guard let keys = Base64.decode(fields[2]), keys.count == 64 else {
             throw ProctorError(.badData, "the public key of '\(fields[1])' is damaged: expected 64 bytes of base64")
         }
-        try self.init(name: String(fields[1]), boxPublicKey: Array(keys[0..<32]), signPublicKey: Array(keys[32..<64]))
+        if !legacy {
+            guard fields[3] == Self.check(name: fields[1], base64: fields[2]) else {
+                throw ProctorError(.badData, "the public key of '\(fields[1])' is damaged: its check digits do not match (copy the whole line again)")
+            }
+        }
+        try self.init(name: fields[1], boxPublicKey: Array(keys[0..<32]), signPublicKey: Array(keys[32..<64]))
+        if legacy && warnLegacy {
+            FileHandle.standardError.write(Data("proctor: warning: the public key '\(name)' is an old \(Self.legacyPrefix) line without check digits; use the current line: \(self.line)\n".utf8))
+        }
+    }
+
+    /// Whether `text` is meant as a key line rather than a `.pub` path (pasted spaces allowed).
+    public static func looksLikeLine(_ text: String) -> Bool {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.hasPrefix(prefix + " ") || trimmed.hasPrefix(legacyPrefix + " ")
     }
 
     /// Reads a `.pub` file.
@@ -51,8 +71,19 @@ public struct RecipientKey: Codable, Sendable, Equatable, Hashable, CustomString
     }
 
     /// The `.pub` line, without a newline.
-    public var line: String { "\(Self.prefix) \(name) \(Base64.encode(boxPublicKey + signPublicKey))" }
+    public var line: String {
+        let base64 = Base64.encode(boxPublicKey + signPublicKey)
+        return "\(Self.prefix) \(name) \(base64) \(Self.check(name: name, base64: base64))"
+    }
+
+    /// The same key as a v1 line (exam files written before v2 carry it as their signer).
+    public var legacyLine: String { "\(Self.legacyPrefix) \(name) \(Base64.encode(boxPublicKey + signPublicKey))" }
+
     public var description: String { line }
+
+    static func check(name: String, base64: String) -> String {
+        Array(SHA256.hash(Array("\(prefix) \(name) \(base64)".utf8))[0..<3]).hexString
+    }
 
     /// A short fingerprint people can compare by eye (first 8 bytes of SHA-256 of both keys).
     public var fingerprint: String {

@@ -48,6 +48,10 @@ struct CameraCheck: PrecheckCheck {
             }
         }
         let name = probe.card.isEmpty ? device : "\(probe.card) (\(device))"
+        if let virtual = probe.virtual {
+            return PrecheckResult(.warn, "\(name) is a virtual camera (\(virtual.description)); the recording will be flagged camera.virtual",
+                                  hint: "Choose your real webcam with --camera v4l2:/dev/videoN")
+        }
         guard !probe.modes.isEmpty else {
             return PrecheckResult(.warn, "\(name) lists no capture formats", hint: "It may still work; if recording fails, try another camera")
         }
@@ -81,7 +85,11 @@ struct MicrophoneCheck: PrecheckCheck {
         default: return PrecheckResult(.fail, "\(context.microphone) is not a microphone source", hint: "Use --mic auto, test, alsa:PCM or file:PATH")
         }
         do {
-            try AudioDeviceProbe.probe(pcm)
+            let card = try AudioDeviceProbe.probe(pcm, environment: context.environment)
+            if let virtual = VirtualDeviceClassifier.microphone(card) {
+                return PrecheckResult(.warn, "ALSA PCM '\(pcm)' is not a microphone (\(virtual.description)); the recording will be flagged mic.virtual",
+                                      hint: "Choose your real microphone with --mic alsa:NAME (see `arecord -l`)")
+            }
             return PrecheckResult(.pass, "ALSA PCM '\(pcm)' opens for capture")
         } catch {
             if error.code == .deviceBusy {

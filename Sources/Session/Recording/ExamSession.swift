@@ -48,6 +48,9 @@ public final class ExamSession {
         let policy = try SourcePolicy.check(request.sources, settings: settings, student: request.student, practice: request.practice,
                                             environment: request.environment)
         if request.practice { observer.session(.notice("PRACTICE RUN: not an exam attempt; every report of it says so")) }
+        // Probed before the recorder opens them: an open microphone reads as busy.
+        let virtualDevices = exempt ? [] : VirtualDeviceFlags.events(camera: sources.camera, microphone: sources.microphone,
+                                                                       settings: settings.detectionSettings(for: request.student), at: offset)
         let recorder = try makeRecorder(sources, startTime: offset)
         if previous == nil {
             try PreExamSteps.disclose(settings, student: request.student, accept: request.accept, observer: observer)
@@ -76,6 +79,7 @@ public final class ExamSession {
         var detectors: DetectorRunner?
         do {
             try sealed.append(metadata(part: part, offset: offset, sources: sources))
+            for event in virtualDevices { try sealed.append(event) }
             observer.session(.notice("\(previous == nil ? "recording" : "resuming") into \(bundleURL.path)"))
 
             if previous == nil, let recorder {

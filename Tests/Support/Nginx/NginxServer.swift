@@ -8,7 +8,10 @@ import Glibc
 ///
 /// Locations: `/dav/` takes PUT/MKCOL/DELETE/MOVE, `/forbidden/` refuses writes with 403
 /// (`limit_except`), `/small/` takes bodies up to 1 MiB and answers 413 beyond
-/// (`client_max_body_size`).
+/// (`client_max_body_size`), `/moved/NAME` answers 307 to `http://localhost:PORT/dav/NAME` (the
+/// same server under another origin), `/discard/` answers 201 to PUT and MKCOL but stores nothing
+/// (HEAD and GET then find nothing: 404), and `/blind/` answers 201 to PUT and 403 to anything
+/// else (a presigned PUT-only URL that cannot be read back).
 public final class NginxServer {
     public let prefix: URL
     public let root: URL
@@ -42,6 +45,12 @@ public final class NginxServer {
     /// `METHOD URI STATUS REQUEST_LENGTH` per request, in order.
     public func accessLog() -> [String] {
         let text = (try? String(contentsOf: prefix.appendingPathComponent("logs/access.log"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    /// `METHOD HOST URI USER` per request (USER from the Basic Authorization header, `-` without one).
+    public func authLog() -> [String] {
+        let text = (try? String(contentsOf: prefix.appendingPathComponent("logs/auth.log"), encoding: .utf8)) ?? ""
         return text.split(separator: "\n").map(String.init)
     }
 
@@ -101,6 +110,8 @@ public final class NginxServer {
         http {
             log_format counts '$request_method $uri $status $request_length';
             access_log logs/access.log counts;
+            log_format auth '$request_method $host $uri $remote_user';
+            access_log logs/auth.log auth;
             client_body_temp_path tmp;
             proxy_temp_path tmp;
             fastcgi_temp_path tmp;
@@ -114,6 +125,9 @@ public final class NginxServer {
                 location /dav/ { dav_methods PUT DELETE MKCOL MOVE; }
                 location /forbidden/ { dav_methods PUT MKCOL; limit_except GET HEAD { deny all; } }
                 location /small/ { dav_methods PUT MKCOL; client_max_body_size 1m; }
+                location ~ ^/moved/(.*)$ { return 307 http://localhost:\(port)/dav/$1; }
+                location /discard/ { if ($request_method ~ ^(PUT|MKCOL)$) { return 201; } }
+                location /blind/ { if ($request_method = PUT) { return 201; } return 403; }
             }
         }
         """
