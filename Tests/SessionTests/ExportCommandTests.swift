@@ -387,17 +387,27 @@ extension ExportCommandTests {
     /// (cairo used to abort on an assertion, exit 134, leaving a 0-byte PDF).
     func testDiskFullDuringPDFExits74AndLeavesNoFile() throws {
         let setup = try makeSetup()
-        let url = try writeBundle(setup, student: "s0000009", flags: [(7.05, 12, "face.missing"), (20, 24, "face.multiple")])
+        // Under an exam file its instructor signed, so that export has nothing to refuse but the disk.
+        let exams = setup.dir.appendingPathComponent("exams")
+        try FileManager.default.createDirectory(at: exams, withIntermediateDirectories: true)
+        let settings = try ExamSettings.parse(toml: "[exam]\nid = \"chem101-midterm\"\ntitle = \"Chemistry midterm\"\ntime_limit_minutes = 60\n",
+                                              fileName: "chem101-midterm.toml", baseDirectory: nil)
+        let examBytes = try ExamFile.encode(settings, signedBy: setup.identity)
+        try Data(examBytes).write(to: exams.appendingPathComponent("chem101-midterm.exam"))
+        let url = try writeBundle(setup, student: "s0000009", flags: [(7.05, 12, "face.missing"), (20, 24, "face.multiple")],
+                                  examSHA256: SHA256.hash(examBytes))
         // Measure first: the spool must fit, the PDF must not.
         let measure = setup.dir.appendingPathComponent("measure")
-        let full = try CommandLineTool.proctor(["export", url.path, "--key", setup.keyFile.path, "--pdf", "--media", "-o", measure.path])
+        let full = try CommandLineTool.proctor(["export", url.path, "--key", setup.keyFile.path, "--pdf", "--media", "-o", measure.path,
+                                                "--exams", exams.path])
         XCTAssertEqual(full.status, 0, full.stderr)
         let sizes = try files(in: measure).map { try FileManager.default.attributesOfItem(atPath: measure.appendingPathComponent($0).path)[.size] as! Int }
         let pdfSize = try FileManager.default.attributesOfItem(atPath: measure.appendingPathComponent("s0000009-chem101-midterm.pdf").path)[.size] as! Int
         let mediaSize = sizes.reduce(0, +) - pdfSize
         XCTAssertGreaterThan(pdfSize, 64 << 10, "the report is large enough to cut")
         let disk = try SmallFileSystem(kibibytes: (mediaSize + pdfSize / 2) / 1024)
-        let run = try CommandLineTool.proctor(["export", url.path, "--key", setup.keyFile.path, "--pdf", "-o", disk.folder.path])
+        let run = try CommandLineTool.proctor(["export", url.path, "--key", setup.keyFile.path, "--pdf", "-o", disk.folder.path,
+                                               "--exams", exams.path])
         XCTAssertEqual(run.status, 74, run.stderr)
         XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
         XCTAssertEqual(run.stderr, "proctor: \(url.lastPathComponent): writing the PDF \(disk.folder.path)/s0000009-chem101-midterm.pdf failed: No space left on device\n")

@@ -44,7 +44,7 @@ extension ReportModel {
         public var status: Status
         /// Lowercase hex, as sealed in the bundle header.
         public var examFileSHA256: String
-        /// Where the matching exam file was found.
+        /// The matching exam file's name (the folder is the exporter's machine, not the bundle's).
         public var file: String?
         /// The signer's name and key fingerprint, as the exam file states them.
         public var signer: String?

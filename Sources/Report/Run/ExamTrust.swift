@@ -105,7 +105,7 @@ final class ExamIndex: @unchecked Sendable {
     static func issuer(_ header: BundleHeader, found: (url: URL, exam: ExamFile)?, trust: ExamTrust) -> ReportModel.ExamIssuer {
         var issuer = ReportModel.ExamIssuer(status: .notFound, examFileSHA256: header.examFileSHA256.hexString, examID: header.examId)
         guard let found else { return issuer }
-        issuer.file = found.url.path
+        issuer.file = found.url.lastPathComponent
         issuer.signer = found.exam.signer.name
         issuer.signerFingerprint = found.exam.signer.fingerprint
         if let key = trust.match(found.exam.signerPublicKey) {
