@@ -16,8 +16,8 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
         public var roots = SystemRoots()
         /// The session's media clock for system samples; default: seconds since the runner started.
         public var clock: (@Sendable () -> Double)?
-        /// Frames and audio before this media time are not judged: the room scan, when the
-        /// student is asked to turn the camera around the room.
+        /// Frames and audio before this media time are judged only by `RoomScanDetector`: the
+        /// room scan, when the student is asked to turn the camera around the room.
         public var quietUntil: Double = 0
 
         public init(imageCapacity: Int = 12, audioCapacity: Int = 1000, systemInterval: Double = 5,
@@ -86,8 +86,8 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
     public func offer(_ image: AnalysisImage) {
         condition.lock()
         defer { condition.unlock() }
-        guard stopTime == nil, image.time >= quietUntil, imageSchedule.due(image.time) else { return }
-        if firstTime == nil { firstTime = image.time }
+        guard stopTime == nil, imageSchedule.due(image.time) else { return }
+        if firstTime == nil, image.time >= quietUntil { firstTime = image.time }
         if images.count >= options.imageCapacity {
             skippedImages += 1
             lagFrames += 1
@@ -102,8 +102,8 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
     public func offer(_ block: AudioBlock) {
         condition.lock()
         defer { condition.unlock() }
-        guard stopTime == nil, block.time >= quietUntil else { return }
-        if firstTime == nil { firstTime = block.time }
+        guard stopTime == nil else { return }
+        if firstTime == nil, block.time >= quietUntil { firstTime = block.time }
         if audio.count >= options.audioCapacity {
             skippedAudio += 1
             return
@@ -134,7 +134,7 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
     // MARK: - The detection thread
 
     private func run() {
-        var (detectors, unavailable) = DetectorCatalog.detectors(for: settings)
+        var (detectors, unavailable) = DetectorCatalog.detectors(for: settings, roomScanUntil: quietUntil)
         var checks = DetectorCatalog.systemChecks(for: settings, roots: options.roots)
         unavailable.forEach(onEvent)
         var schedules = detectors.map { SampleSchedule(rate: $0.samplesPerSecond) }
@@ -173,12 +173,12 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
             if let lag { onEvent(lag) }
 
             if let image {
-                for index in detectors.indices where schedules[index].due(image.time) {
+                for index in detectors.indices where (image.time >= quietUntil || detectors[index].watchesRoomScan) && schedules[index].due(image.time) {
                     do { report(try detectors[index].inspect(image)) } catch { failed(type(of: detectors[index]).id, error, at: image.time) }
                 }
             }
             if let block {
-                for index in detectors.indices {
+                for index in detectors.indices where block.time >= quietUntil || detectors[index].watchesRoomScan {
                     do { report(try detectors[index].inspect(block)) } catch { failed(type(of: detectors[index]).id, error, at: block.time) }
                 }
             }
@@ -201,6 +201,8 @@ public final class DetectorRunner: AnalysisTap, @unchecked Sendable {
         condition.unlock()
         for index in detectors.indices {
             events += detectors[index].finish(at: time)
+            // The room scan is not part of the span coverage describes.
+            guard !detectors[index].watchesRoomScan else { continue }
             let id = type(of: detectors[index]).id
             let seconds = detectors[index].evaluatedSeconds
             let span = time - start

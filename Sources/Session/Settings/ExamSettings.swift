@@ -129,6 +129,8 @@ public struct Behaviour: Sendable, Equatable {
         Behaviour(setting: "audio_speech", kind: "audio.speech", source: .microphone, disclosure: "sustained speech"),
         Behaviour(setting: "audio_loud", kind: "audio.loud", source: .microphone, disclosure: "loud sound"),
         Behaviour(setting: "mic_silent", kind: "mic.silent", source: .microphone, disclosure: "the microphone is muted or records digital silence"),
+        Behaviour(setting: "scan_speech", kind: "scan.speech", source: .microphone, disclosure: "speech during the room scan"),
+        Behaviour(setting: "scan_faces", kind: "scan.faces", source: .camera, disclosure: "more than one face visible during the room scan"),
         Behaviour(setting: "display_extra", kind: "display.extra", source: nil, disclosure: "more displays connected than allowed"),
         Behaviour(setting: "program_forbidden", kind: "program.forbidden", source: nil, disclosure: "a forbidden program running"),
         Behaviour(setting: "vm_detected", kind: "vm.detected", source: nil, disclosure: "the exam running inside a virtual machine"),
