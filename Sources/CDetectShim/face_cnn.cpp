@@ -25,7 +25,10 @@ constexpr int shorts_per_face = 16;
 struct proctor_face_cnn {
     void *library = nullptr;
     facedetect_cnn_fn detect = nullptr;
+    // Its own libgomp (the wheel's), and the process's when one is loaded already (Debian's
+    // OpenBLAS brings libgomp.so.1): the library's GOMP_parallel binds to the latter first.
     omp_set_num_threads_fn set_threads = nullptr;
+    omp_set_num_threads_fn set_global_threads = nullptr;
     std::vector<unsigned char> result = std::vector<unsigned char>(result_bytes);
     std::vector<unsigned char> bgr;
 };
@@ -63,6 +66,7 @@ proctor_face_cnn *proctor_face_cnn_open(const char *library_path, char *error, s
     // The library parallelises its convolutions with OpenMP; one sample a second on one thread
     // keeps its cost predictable and leaves the other core to capture and encoding.
     cnn->set_threads = reinterpret_cast<omp_set_num_threads_fn>(dlsym(library, "omp_set_num_threads"));
+    cnn->set_global_threads = reinterpret_cast<omp_set_num_threads_fn>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
     return cnn;
 }
 
@@ -75,8 +79,10 @@ void proctor_face_cnn_free(proctor_face_cnn *cnn) {
 int proctor_face_cnn_detect(proctor_face_cnn *cnn, const uint8_t *gray, int width, int height,
                             proctor_face_box *boxes, int capacity) {
     if (cnn == nullptr || gray == nullptr || width <= 0 || height <= 0) return -1;
-    // OpenMP's thread count belongs to the calling thread, so it is set on the one that detects.
+    // OpenMP's thread count belongs to the calling thread, so it is set on the one that detects
+    // (this thread only: dlib's landmarks here use no BLAS, and other threads keep their own).
     if (cnn->set_threads != nullptr) cnn->set_threads(1);
+    if (cnn->set_global_threads != nullptr) cnn->set_global_threads(1);
     const size_t pixels = size_t(width) * size_t(height);
     cnn->bgr.resize(pixels * 3);
     for (size_t i = 0; i < pixels; ++i) {

@@ -22,7 +22,9 @@ final class LFWFairnessTests: XCTestCase {
         var recall: Double { samples == 0 ? 0 : Double(found) / Double(samples) }
     }
 
-    enum Engine: String { case hog = "before (HOG)", cnn = "after (CNN+HOG)" }
+    /// `stock`: the detector before issue 14 (HOG at its default threshold, whole-frame light
+    /// rule); `hog`: HOG alone with the new rules, as on a CPU without AVX2; `cnn`: the default.
+    enum Engine: String, CaseIterable { case stock = "before: stock HOG", hog = "HOG-only fallback", cnn = "after: CNN+HOG" }
 
     func testRecallPerSkinToneGroup() throws {
         guard FairnessPhotos.available else {
@@ -40,14 +42,17 @@ final class LFWFairnessTests: XCTestCase {
             entries = entries.filter { kept.contains($0.person) && taken.insert($0.person).inserted }
         }
         let lightings = full ? WebcamScene.Lighting.allCases : WebcamScene.Lighting.targeted
-        let engines: [Engine] = full ? [.hog, .cnn] : [.cnn]
-        let seconds = 6
+        let engines: [Engine] = full ? Engine.allCases : [.cnn]
+        // Six samples let a false face.missing (5 s) happen; the bounded run checks every
+        // sample's judgement instead, which is stricter.
+        let seconds = full ? 6 : 3
         let model = try FaceModel(landmarkModel: nil)
         let network = try FaceNetwork()
         let settings = DetectionSettings(exemptKinds: ["gaze.away"])
         let groups = ["dark", "medium", "light"]
         var tallies: [String: Tally] = [:]
         var cpu: [Engine: (seconds: Double, samples: Int)] = [:]
+        var parts = (network: 0.0, hog: 0.0, samples: 0)
 
         for (index, entry) in entries.enumerated() {
             let portrait = try WebcamScene.Portrait(try FairnessPhotos.photo(entry), faceHeight: [0.35, 0.45, 0.6][index % 3])
@@ -62,26 +67,39 @@ final class LFWFairnessTests: XCTestCase {
                 for engine in engines {
                     var detector = try XCTUnwrap(try FaceDetector(settings: settings, model: model,
                                                                   network: .some(engine == .cnn ? network : nil)))
+                    // The stock detector's face.missing: no face at threshold 0 in a picture bright and
+                    // contrasty as a whole (its rule), for 5 s with 1.5 s gaps bridged.
+                    var stockMissing = ConditionTracker(kind: "face.missing", detector: "faces", minimumSeconds: 5, gapSeconds: 1.5) { _, _ in "" }
                     let key = "\(engine.rawValue)|\(lighting.rawValue)|\(entry.group)"
                     var tally = tallies[key] ?? Tally()
                     var events: [TimelineEvent] = []
                     var foundEvery = true
-                    let started = ProcessInfo.processInfo.systemUptime
+                    let started = threadSeconds()
                     for frame in frames {
-                        events += try detector.inspect(frame)
-                        let seen = try XCTUnwrap(detector.lastObservation)
+                        let seen: FaceDetector.Observation
+                        if engine == .stock {
+                            seen = try detector.observe(frame, near: nil)
+                            let quality = seen.quality
+                            let reliable = quality.blackShare < FaceDetector.Defaults.blackShare
+                                && quality.meanLuma >= FaceDetector.Defaults.minimumLuma && quality.contrast >= FaceDetector.Defaults.minimumContrast
+                            if let event = stockMissing.update(at: frame.time, holds: seen.count == 0 && reliable) { events.append(event) }
+                            if seen.count == 0 && reliable { tally.judgedMissingSamples += 1 }
+                        } else {
+                            events += try detector.inspect(frame)
+                            seen = try XCTUnwrap(detector.lastObservation)
+                            if seen.count == 0 && seen.reliable { tally.judgedMissingSamples += 1 }
+                        }
                         tally.samples += 1
                         if seen.count > 0 {
                             tally.found += 1
                             tally.scores.append(seen.faces[0].score)
                         } else {
                             foundEvery = false
-                            if seen.reliable { tally.judgedMissingSamples += 1 }
                         }
                     }
-                    let spent = ProcessInfo.processInfo.systemUptime - started
+                    let spent = threadSeconds() - started
                     cpu[engine, default: (0, 0)] = (cpu[engine, default: (0, 0)].seconds + spent, cpu[engine, default: (0, 0)].samples + frames.count)
-                    events += detector.finish(at: Double(seconds))
+                    events += engine == .stock ? [stockMissing.finish(at: Double(seconds))].compactMap { $0 } : detector.finish(at: Double(seconds))
                     tally.flaggedSeconds += events.filter { $0.kind == "face.missing" }.reduce(0) { $0 + $1.duration }
                     tally.unreliableSeconds += events.filter { $0.kind == "light.insufficient" }.reduce(0) { $0 + $1.duration }
                     tally.images += 1
@@ -112,6 +130,7 @@ final class LFWFairnessTests: XCTestCase {
                     recalls.append(tally.recall)
                     guard engine == .cnn else { continue }
                     if tally.flaggedSeconds > 0 { failures.append("\(group) \(lighting.rawValue): \(tally.flaggedSeconds) s of false face.missing") }
+                    if tally.judgedMissingSamples > 0 { failures.append("\(group) \(lighting.rawValue): \(tally.judgedMissingSamples) sample(s) judged 'no face' in a readable picture") }
                     if WebcamScene.Lighting.targeted.contains(lighting), tally.recall < Self.recallFloor {
                         failures.append("\(group) \(lighting.rawValue): recall \(percent(tally.recall)) under the floor \(percent(Self.recallFloor))")
                     }
@@ -123,9 +142,35 @@ final class LFWFairnessTests: XCTestCase {
             }
         }
         for (engine, spent) in cpu.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            print("FAIRNESS CPU \(engine.rawValue): \(String(format: "%.1f", 1000 * spent.seconds / Double(max(1, spent.samples)))) ms per sample (debug build, wall time on one thread)")
+            print("FAIRNESS CPU \(engine.rawValue): \(String(format: "%.1f", 1000 * spent.seconds / Double(max(1, spent.samples)))) ms of thread CPU per sample, whole FaceDetector (debug build of the Swift side)")
         }
+        // The optimised C/C++ parts alone, on the same frames: what a release build pays.
+        let canvasFrames = try frames(of: entries.prefix(12))
+        let startNetwork = threadSeconds()
+        for frame in canvasFrames { _ = try network.detect(frame) }
+        let networkSpent = threadSeconds() - startNetwork
+        let canvases = try canvasFrames.map { try FaceDetector.canvas($0) }
+        let startHOG = threadSeconds()
+        for canvas in canvases { _ = try model.detect(canvas, adjustThreshold: FaceDetector.Defaults.trackedThreshold) }
+        let hogSpent = threadSeconds() - startHOG
+        print("FAIRNESS CPU per sample on one thread: libfacedetection CNN at 320x240 \(String(format: "%.1f", 1000 * networkSpent / Double(canvasFrames.count))) ms, dlib HOG at 384x288 \(String(format: "%.1f", 1000 * hogSpent / Double(canvases.count))) ms (\(canvasFrames.count) frames)")
         XCTAssertEqual(failures, [], "fairness targets missed")
+    }
+}
+
+/// CPU seconds this thread has used: per-sample costs without the other engineers' load.
+private func threadSeconds() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+}
+
+/// One normal-light scene per photo, for the CPU measurement.
+private func frames(of entries: ArraySlice<FairnessPhotos.Entry>) throws -> [AnalysisImage] {
+    var noise = SeededNoise(state: 99)
+    return try entries.enumerated().map { index, entry in
+        try WebcamScene.make(try WebcamScene.Portrait(try FairnessPhotos.photo(entry), faceHeight: [0.35, 0.45, 0.6][index % 3]),
+                             background: .room, lighting: .normal, shift: (0, 0), noise: &noise)
     }
 }
 

@@ -79,8 +79,10 @@ enum WebcamScene {
                      faceLight: Double? = nil, noise: inout SeededNoise) throws -> AnalysisImage {
         let width = 640, height = 480
         var wall = room(background, width: width, height: height, lighting: lighting)
-        // Backlight: the camera exposes for the bright window, so the face comes out at a third.
+        // Backlight: the camera exposes for the bright window, so the face comes out at a third,
+        // and the window's flare lifts its shadows (veiling glare), flattening it further.
         let faceGain = Int(256 * (faceLight ?? (lighting == .backlit ? 0.3 : 1)))
+        let glare = lighting == .backlit && faceLight == nil ? 18 : 0
         var lampFrom = 0, lampTo = width
         for (portrait, centreX) in portraits {
             let side = portrait.side
@@ -97,7 +99,7 @@ enum WebcamScene {
                             for x in max(0, originX)..<min(width, originX + side) {
                                 let a = alpha[row + x]
                                 guard a > 0 else { continue }
-                                let value = min(255, (Int(source[row + x]) * faceGain) >> 8)
+                                let value = min(255, (Int(source[row + x]) * faceGain) >> 8 + glare)
                                 let index = y * width + x
                                 scene[index] = UInt8((a * value + (256 - a) * Int(scene[index])) >> 8)
                             }
