@@ -18,4 +18,21 @@ final class FaceNetworkTests: XCTestCase {
         print("CNN dogs: \(dogs.map(\.score))")
         XCTAssertTrue(dogs.allSatisfy { $0.score < FaceDetector.Defaults.networkThreshold }, "\(dogs)")
     }
+
+    /// Without the library (or AVX2) the detector falls back to HOG and says why.
+    func testMissingLibraryIsAMissingModelAndHOGRunsAlone() throws {
+        XCTAssertThrowsError(try FaceNetwork(path: "/nonexistent/libfacedetection.so")) { error in
+            let failure = error as? DetectError
+            XCTAssertEqual(failure?.code, .missingModel)
+            XCTAssertTrue(failure?.message.contains(FaceNetwork.cpuSupported ? "not installed" : "AVX2") ?? false, failure?.message ?? "")
+        }
+        let model = try FaceModel(landmarkModel: nil)
+        var hogOnly = try XCTUnwrap(try FaceDetector(settings: DetectionSettings(exemptKinds: ["gaze.away"]), model: model, network: .some(nil)))
+        XCTAssertEqual(hogOnly.engine, .hog(reason: "HOG alone was asked for"))
+        _ = try hogOnly.inspect(try Scenes.oneFace())
+        XCTAssertEqual(hogOnly.lastObservation?.foundBy, "hog")
+        var withNetwork = try XCTUnwrap(try FaceDetector(settings: DetectionSettings(exemptKinds: ["gaze.away"]), model: model))
+        _ = try withNetwork.inspect(try Scenes.oneFace())
+        XCTAssertEqual(withNetwork.lastObservation?.foundBy, FaceNetwork.cpuSupported ? "cnn" : "hog", "make setup installs the library")
+    }
 }

@@ -208,7 +208,15 @@ public struct FaceDetector: Detector {
         }
         var pose: HeadPose?
         if count == 1, gaze != nil, model.hasLandmarks {
-            pose = HeadPose(landmarks: try model.landmarks(analysed, face: faces[0]))
+            // dlib's shape predictor was trained on HOG's boxes; fitted in the CNN's taller box a
+            // turned face's landmarks land up to 50° off (docs/detectors.md, "Head pose"). So the
+            // pose comes from HOG's own box, down to the tracked threshold; where HOG cannot see
+            // the face at all there is no pose, and no gaze.away judgement, for that sample.
+            var box: FaceBox? = faces[0]
+            if foundBy == "cnn" {
+                box = try model.detect(canvas, adjustThreshold: Defaults.trackedThreshold).first { $0.overlaps(faces[0]) }
+            }
+            if let box { pose = HeadPose(landmarks: try model.landmarks(analysed, face: box)) }
         }
         let region = near.map { PictureRegion(around: $0, width: canvas.width, height: canvas.height) }
         let regionQuality = region.flatMap { $0.isEmpty ? nil : PictureQuality(canvas, region: $0) } ?? quality

@@ -35,6 +35,9 @@ enum WebcamScene {
 
     enum Lighting: String, CaseIterable {
         case normal, dim, dark, backlit, sideLit = "side-lit", lowContrastNoise = "low-contrast+noise", compressed
+        /// A cheap laptop webcam: soft optics (the detail of a 256x192 sensor), more noise, strong
+        /// compression and a little under-exposed.
+        case softWebcam = "soft-webcam"
         /// Variants the fairness target covers: a face in them must be found (issue 14).
         static let targeted: [Lighting] = [.normal, .dim, .backlit, .sideLit]
     }
@@ -116,9 +119,12 @@ enum WebcamScene {
         case .backlit: frame = frame.noisy(3, &noise)
         case .sideLit: frame = frame.sideLit(from: lampFrom, to: lampTo).noisy(3, &noise)
         case .lowContrastNoise: frame = frame.toned(gain: 0.4, offset: 75).noisy(10, &noise)
+        case .softWebcam:
+            let soft = try StillImage.resized(try StillImage.resized(frame, width: 256, height: 192, format: .gray8), width: width, height: height, format: .gray8)
+            frame = soft.toned(gain: 0.7).noisy(6, &noise)
         }
-        if lighting == .compressed {
-            frame = try StillImage.decode(try StillImage.encodeJPEG(frame, quality: 12), as: .gray8)
+        if lighting == .compressed || lighting == .softWebcam {
+            frame = try StillImage.decode(try StillImage.encodeJPEG(frame, quality: lighting == .compressed ? 12 : 25), as: .gray8)
         }
         return try StillImage.resized(frame, width: 320, height: 240, format: .gray8)
     }
