@@ -52,6 +52,7 @@ test: setup
 	echo "== failures (full log: .build/test.log) =="; \
 	grep -E ': error: |error: (fatalError|Exited)|Fatal error|Test Case .* failed' .build/test.log || echo "none"; \
 	grep -E 'Executed [0-9]+ tests' .build/test.log | tail -1; \
+	grep -E '^FAIRNESS (SKIPPED|CPU per sample)' .build/test.log || true; \
 	exit $$status
 
 demo: setup
