@@ -120,16 +120,22 @@ public struct FaceDetector: Detector {
         yawLimit = gazeConfig?.limit(Defaults.yawLimit) ?? Defaults.yawLimit
         pitchLimit = gazeConfig?.limit(Defaults.pitchLimit) ?? Defaults.pitchLimit
         let id = Self.id, gap = Defaults.gapSeconds
+        // What "no face" was judged against: each opinion's bar and the light rule.
+        var opinions = ["minimumLuma": Defaults.minimumLuma, "minimumContrast": Defaults.minimumContrast,
+                        "plainMinimumLuma": Defaults.plainMinimumLuma, "plainDetail": Defaults.plainDetail,
+                        "trackedThreshold": Defaults.trackedThreshold]
+        if self.network != nil { opinions["networkThreshold"] = Defaults.networkThreshold }
         if let config = missingConfig {
             missing = ConditionTracker(kind: "face.missing", detector: id, minimumSeconds: config.minimum(Defaults.missingSeconds),
-                                       gapSeconds: gap, thresholds: ["minimumLuma": Defaults.minimumLuma, "minimumContrast": Defaults.minimumContrast]) { seconds, _ in
+                                       gapSeconds: gap, thresholds: opinions) { seconds, _ in
                 "No face was visible for \(format(seconds)) s although the picture was bright and clear enough to show one."
             }
         }
         if let config = multipleConfig {
             let margin = secondFaceMargin
             multiple = ConditionTracker(kind: "face.multiple", detector: id, minimumSeconds: config.minimum(Defaults.multipleSeconds),
-                                        gapSeconds: gap, thresholds: ["secondFaceMargin": margin]) { seconds, measured in
+                                        gapSeconds: gap, thresholds: self.network == nil ? ["secondFaceMargin": margin]
+                                            : ["secondFaceMargin": margin, "networkThreshold": Defaults.networkThreshold]) { seconds, measured in
                 "\(format(measured["faces"] ?? 2, digits: 0)) faces were visible together for \(format(seconds)) s."
             }
         }
@@ -142,8 +148,8 @@ public struct FaceDetector: Detector {
         if let config = lightConfig {
             light = ConditionTracker(kind: "light.insufficient", detector: id, severity: .coverage,
                                      minimumSeconds: config.minimum(Defaults.lightSeconds), gapSeconds: gap,
-                                     thresholds: ["minimumLuma": Defaults.minimumLuma, "minimumContrast": Defaults.minimumContrast]) { seconds, measured in
-                "For \(format(seconds)) s the picture was too dark or flat (mean luma \(format(measured["meanLuma"] ?? 0, digits: 0)), contrast \(format(measured["contrast"] ?? 0, digits: 0))) to tell whether a face was there; not counted against the student."
+                                     thresholds: opinions) { seconds, measured in
+                "For \(format(seconds)) s the picture was too dark or flat where a face would be (mean luma \(format(measured["regionLuma"] ?? 0, digits: 0)), contrast \(format(measured["regionContrast"] ?? 0, digits: 0))) to tell whether a face was there; not counted against the student."
             }
         }
     }
@@ -239,7 +245,8 @@ public struct FaceDetector: Detector {
         let visible = seen.count > 0
         if let face = seen.faces.first, visible { lastFace = face }
         coverage.sample(at: time, evaluated: visible || seen.reliable)
-        var measured = ["faces": Double(seen.count), "meanLuma": seen.quality.meanLuma, "contrast": seen.quality.contrast]
+        var measured = ["faces": Double(seen.count), "meanLuma": seen.quality.meanLuma, "contrast": seen.quality.contrast,
+                        "regionLuma": seen.regionQuality.meanLuma, "regionContrast": seen.regionQuality.contrast]
         if let best = seen.faces.first { measured["score"] = best.score }
         var events: [TimelineEvent] = []
         func feed(_ tracker: inout ConditionTracker?, _ holds: Bool, _ values: [String: Double]) {
