@@ -31,6 +31,10 @@ final class LFWFairnessTests: XCTestCase {
             print("FAIRNESS SKIPPED: \(FairnessPhotos.root.path) is absent, so recall per skin-tone group was NOT measured")
             throw XCTSkip("LFW fairness photos absent at \(FairnessPhotos.root.path): recall per skin-tone group not measured")
         }
+        guard FaceNetwork.cpuSupported else {
+            print("FAIRNESS SKIPPED: this CPU has no AVX2, so the CNN engine the floors are for cannot run")
+            throw XCTSkip("no AVX2: the fairness floors are for the CNN engine")
+        }
         let full = ProcessInfo.processInfo.environment["PROCTOR_FAIRNESS"] == "full"
         var entries = try FairnessPhotos.manifest()
         if !full {
