@@ -13,10 +13,19 @@ APT_PACKAGES = pkg-config libsodium-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavdevice-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev \
 	libasound2-dev alsa-utils libcairo2-dev libpango1.0-dev fonts-dejavu-core \
 	libdlib-dev libdlib-data libblas-dev liblapack-dev libwebrtc-audio-processing-dev \
-	ffmpeg poppler-utils xvfb x11-xserver-utils nginx openssl espeak-ng sox procps time jq valgrind
+	ffmpeg poppler-utils xvfb x11-xserver-utils nginx openssl espeak-ng sox procps time jq valgrind python3-pip
 SETUP_STAMP = .build/.setup-done
 
-.PHONY: setup build release test test-unit test-integration demo bench install man clean faults fuzz
+# libfacedetection (BSD-3), the CNN face detector, as its author's PyPI wheel `yuface` ships it:
+# the wheel is pinned and SHA-256 checked, and only its standalone libfacedetection.so (with the
+# libgomp it links, in the wheel's own layout so its RPATH holds) and LICENSE are kept.
+# proctor loads it with dlopen when the CPU has AVX2 and falls back to dlib's HOG otherwise
+# (docs/detectors.md, "Which face detector runs").
+FACEDETECTION_WHEEL = yuface-2023.5.1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
+FACEDETECTION_SHA256 = fd03270a672da75b89809a2c999d5728ef19c6e701408a4d0bc9c00480c864a0
+FACEDETECTION_DIR = .build/lib/proctor/facedetection
+
+.PHONY: setup build release test test-unit test-integration demo bench install man clean faults fuzz fairness
 
 setup: $(SETUP_STAMP)
 
@@ -27,6 +36,7 @@ $(SETUP_STAMP): Makefile
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@bash scripts/fairness/fetch-facedetection.sh $(FACEDETECTION_WHEEL) $(FACEDETECTION_SHA256) $(FACEDETECTION_DIR)
 	@mkdir -p .build && touch $@
 
 build: setup
@@ -66,6 +76,12 @@ bench: setup
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 	PROCTOR=.build/release/proctor bash scripts/bench.sh
 
+# Face-detector recall per skin-tone group on webcam-like scenes built from the LFW photos in
+# ../shared/fixtures/fairness-lfw (not committed; docs/detectors.md, "Fairness"). `make test`
+# runs a bounded version of the same evaluation.
+fairness: setup
+	PROCTOR_FAIRNESS=full $(SWIFT) test --disable-swift-testing $(BUILD_FLAGS) --filter 'DetectTests.LFWFairnessTests' 2>&1 | tee .build/fairness.log | grep -E '^FAIRNESS|error|failed|passed' ; exit $${PIPESTATUS[0]}
+
 # Long fault campaigns, by hand (a short version of each runs in `make test`): docs/benchmarks.md.
 faults: setup
 	$(SWIFT) build -c release $(BUILD_FLAGS)
@@ -79,6 +95,10 @@ fuzz: setup
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 .build/release/proctor $(DESTDIR)$(PREFIX)/bin/proctor
+	install -d $(DESTDIR)$(PREFIX)/lib/proctor/facedetection/yuface $(DESTDIR)$(PREFIX)/lib/proctor/facedetection/yuface.libs
+	install -m 0644 $(FACEDETECTION_DIR)/yuface/libfacedetection.so $(DESTDIR)$(PREFIX)/lib/proctor/facedetection/yuface/
+	install -m 0644 $(FACEDETECTION_DIR)/yuface.libs/* $(DESTDIR)$(PREFIX)/lib/proctor/facedetection/yuface.libs/
+	install -D -m 0644 $(FACEDETECTION_DIR)/LICENSE $(DESTDIR)$(PREFIX)/share/doc/proctor/libfacedetection/LICENSE
 	$(MAKE) man PROCTOR=.build/release/proctor
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d

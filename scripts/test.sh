@@ -65,6 +65,8 @@ done
 
 echo "== failures (full log: $log) =="
 grep -E ': error: |error: (fatalError|Exited)|Fatal error|Test Case .* failed' "$log" || echo "none"
+# The fairness evaluation says when it could not run (no LFW photos, no AVX2) and what a sample cost.
+grep -E '^FAIRNESS (SKIPPED|CPU per sample)' "$log" || true
 # No summary when no test ran (the build failed): XCTest would print none either.
 # XCTest's words: "1 test", "1 failure".
 if [ -n "$started" ]; then

@@ -17,10 +17,14 @@ public protocol Detector {
     /// Media seconds in which it could actually judge what it is for (fairness: a dark
     /// picture or a silent microphone is not evaluated time).
     var evaluatedSeconds: Double { get }
+    /// True for a detector that also sees the room scan (media before the runner's
+    /// `quietUntil`), which every other detector skips.
+    var watchesRoomScan: Bool { get }
 }
 
 extension Detector {
     public var samplesPerSecond: Double { 0 }
+    public var watchesRoomScan: Bool { false }
     public mutating func inspect(_ image: AnalysisImage) throws(ProctorError) -> [TimelineEvent] { [] }
     public mutating func inspect(_ audio: AudioBlock) throws(ProctorError) -> [TimelineEvent] { [] }
 }

@@ -30,20 +30,24 @@ final class PrecheckCLITests: XCTestCase {
         let run = try ProctorBinary.run(["precheck", "--headless", "--json", "--exam", "chem101-midterm"],
                                         environment: ["PROCTOR_EXAM_DIR": directory.path, "PROCTOR_DATA_DIR": sessions.path])
         let results = try checks(run)
-        XCTAssertEqual(Set(results.keys), ["exam.signature", "libraries", "encoders", "crypto.cipher", "programs", "disk",
+        XCTAssertEqual(Set(results.keys), ["exam.signature", "libraries", "encoders", "crypto.cipher", "faces.detector", "programs", "disk",
                                            "selftest.recording"])
         // Two verdicts depend on the machine, and are worked out here from the machine itself:
         // without AES-NI the bundle falls back to XChaCha20-Poly1305 (a warning), and the disk
         // check compares this file system's free space with what the exam's time limit needs.
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? " aes  pclmulqdq "
         let cpuHasAES = cpuinfo.contains(" aes ") && cpuinfo.contains(" pclmulqdq ")
-        let expected = ["crypto.cipher": cpuHasAES ? "pass" : "warn",
+        // Without AVX2 the face detector falls back to HOG alone (a warning); make setup installs the CNN.
+        let cpuHasAVX2 = cpuinfo.contains(" avx2 ") && cpuinfo.contains(" fma ")
+        let expected = ["crypto.cipher": cpuHasAES ? "pass" : "warn", "faces.detector": cpuHasAVX2 ? "pass" : "warn",
                         "disk": try Self.expectedDiskVerdict(in: directory, settings: KeygenExamCLITests.exampleSettings)]
         for (id, check) in results {
             XCTAssertEqual(check["status"] as? String, expected[id] ?? "pass", "\(id): \(check)")
         }
         XCTAssertEqual(run.status, expected["disk"] == "fail" ? 69 : 0, run.stdout + run.stderr)
         XCTAssertTrue((results["encoders"]?["message"] as? String)?.contains("Opus") == true)
+        XCTAssertTrue((results["faces.detector"]?["message"] as? String)?.contains(cpuHasAVX2 ? "libfacedetection CNN" : "HOG only") == true,
+                      "\(results["faces.detector"] ?? [:])")
         XCTAssertTrue((results["disk"]?["message"] as? String)?.contains("free in \(sessions.path)") == true, "\(results["disk"]!)")
         XCTAssertEqual(run.stderr, "", "probes must not leak library logging")
 

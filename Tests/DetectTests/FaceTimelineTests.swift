@@ -13,7 +13,7 @@ final class FaceTimelineTests: XCTestCase {
         clip.add("none", seconds: 10, try Scenes.noFace())
         clip.add("other", seconds: 6, try Scenes.otherFace())
         clip.add("two", seconds: 8, try Scenes.twoFaces())
-        clip.add("turned", seconds: 9, try Scenes.turnedAway())
+        clip.add("turned", seconds: 9, try Scenes.turnedAwayAlone())
         clip.add("back", seconds: 6, try Scenes.oneFace())
         clip.add("dim", seconds: 10, Scenes.dim(try Scenes.oneFace(), &noise))
         clip.add("frontal", seconds: 6, try Scenes.frontalFace())

@@ -63,6 +63,10 @@ final class FairnessTests: XCTestCase {
         var events: [TimelineEvent] = []
         for index in 0..<24 { events += try detector.inspect(dim.noisy(2, &noise).at(Double(index) / 2)) }
         events += detector.finish(at: 12)
+        // The student is told why, 3 s in; the reviewer sees coverage, not a flag.
+        XCTAssertEqual(events.filter { $0.kind == "warning.shown" }.map(\.start), [3])
+        XCTAssertEqual(events.filter { $0.kind == "warning.shown" }.map(\.subject), ["dark"])
+        events.removeAll { $0.kind == "warning.shown" }
         events = events.closingEvents  // the closing events; each condition's open event (sealed as it starts) is checked in OpenEventTests
         XCTAssertEqual(events.map(\.kind), ["light.insufficient"])
         XCTAssertEqual(events.first?.severity, .coverage)

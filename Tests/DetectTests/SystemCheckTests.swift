@@ -8,7 +8,7 @@ final class SystemCheckTests: XCTestCase {
     /// Only the system kinds, so the runner does not load dlib for these tests.
     static let mediaKinds: Set<String> = ["face.missing", "face.multiple", "gaze.away", "light.insufficient",
                                           "camera.blocked", "camera.frozen", "scene.change",
-                                          "audio.speech", "audio.loud", "mic.silent"]
+                                          "audio.speech", "audio.loud", "mic.silent", "scan.speech", "scan.faces"]
 
     /// A real process, named like a forbidden program, started during a running session.
     func testForbiddenProgramStartedDuringSessionIsFlaggedWithItsName() throws {

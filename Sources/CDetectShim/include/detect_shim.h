@@ -49,6 +49,24 @@ int proctor_faces_detect(proctor_faces *faces, const uint8_t *gray, int width, i
 int proctor_faces_landmarks(proctor_faces *faces, const uint8_t *gray, int width, int height,
                             const proctor_face_box *box, float *xy);
 
+// MARK: faces (libfacedetection's CNN, loaded at run time)
+
+typedef struct proctor_face_cnn proctor_face_cnn;
+
+/// 1 when this CPU has AVX2 and FMA, which the installed libfacedetection build needs.
+int proctor_cpu_has_avx2(void);
+
+/// Loads libfacedetection.so from `library_path` (dlopen). NULL, with a one-line reason in
+/// `error`, when the CPU lacks AVX2 or the library cannot be loaded: the caller falls back to HOG.
+proctor_face_cnn *proctor_face_cnn_open(const char *library_path, char *error, size_t error_size);
+void proctor_face_cnn_free(proctor_face_cnn *cnn);
+
+/// Runs the CNN on a tightly packed gray8 image. Writes up to `capacity` boxes, strongest
+/// first, with `score` the network's confidence 0...1 and `filter` -1; returns how many faces
+/// it reported (every candidate above its internal 0.5 floor), or -1 on failure.
+int proctor_face_cnn_detect(proctor_face_cnn *cnn, const uint8_t *gray, int width, int height,
+                            proctor_face_box *boxes, int capacity);
+
 // MARK: voice activity (WebRTC AudioProcessing's VoiceDetection)
 
 typedef struct proctor_vad proctor_vad;

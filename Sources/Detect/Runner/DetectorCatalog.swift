@@ -4,19 +4,23 @@ import ProctorModel
 public enum DetectorCatalog {
     /// Media detectors enabled for these settings, plus a coverage event for any that could
     /// not start (a missing model never stops a recording).
-    static func detectors(for settings: DetectionSettings) -> (detectors: [any Detector], unavailable: [TimelineEvent]) {
+    /// `roomScanUntil`: the room scan's end, watched by `RoomScanDetector` alone.
+    static func detectors(for settings: DetectionSettings, roomScanUntil: Double = 0) -> (detectors: [any Detector], unavailable: [TimelineEvent]) {
         let makers: [(String, (DetectionSettings) throws -> (any Detector)?)] = [
             (FaceDetector.id, { try faces($0) }),
             (CameraDetector.id, { CameraDetector(settings: $0) }),
             (AudioDetector.id, { AudioDetector(settings: $0) }),
+            (RoomScanDetector.id, { try RoomScanDetector(settings: $0, scanEnd: roomScanUntil) }),
         ]
         var detectors: [any Detector] = []
         var unavailable: [TimelineEvent] = []
         for (id, make) in makers {
             do {
                 if let detector = try make(settings) { detectors.append(detector) }
+                if let faces = detectors.last as? FaceDetector, id == FaceDetector.id { unavailable.append(faces.engine.event) }
             } catch let partly as PartlyAvailable {
                 detectors.append(partly.detector)
+                if let faces = partly.detector as? FaceDetector { unavailable.append(faces.engine.event) }
                 unavailable.append(TimelineEvent(kind: "detector.unavailable", detector: id, severity: .coverage, start: 0,
                                                  message: "Head pose (gaze.away) is not evaluated: \(partly.reason.message).", subject: "gaze.away"))
             } catch {

@@ -17,8 +17,8 @@ public final class DetectorRunner: AnalysisTap, Sendable {
         public var roots = SystemRoots()
         /// The session's media clock for system samples; default: seconds since the runner started.
         public var clock: (@Sendable () -> Double)?
-        /// Frames and audio before this media time are not judged: the room scan, when the
-        /// student is asked to turn the camera around the room.
+        /// Frames and audio before this media time are judged only by `RoomScanDetector`: the
+        /// room scan, when the student is asked to turn the camera around the room.
         public var quietUntil: Double = 0
 
         public init(imageCapacity: Int = 12, audioCapacity: Int = 1000, systemInterval: Double = 5,
@@ -96,8 +96,9 @@ public final class DetectorRunner: AnalysisTap, Sendable {
     public func offer(_ image: AnalysisImage) {
         let capacity = options.imageCapacity
         let queued = queue.withLock { queue -> Bool in
-            guard queue.stopTime == nil, image.time >= queue.quietUntil, queue.imageSchedule.due(image.time) else { return false }
-            if queue.firstTime == nil { queue.firstTime = image.time }
+            // The room scan's frames are queued too: `RoomScanDetector` watches them.
+            guard queue.stopTime == nil, queue.imageSchedule.due(image.time) else { return false }
+            if queue.firstTime == nil, image.time >= queue.quietUntil { queue.firstTime = image.time }
             if queue.images.count >= capacity {
                 queue.skippedImages += 1
                 queue.lagFrames += 1
@@ -114,8 +115,8 @@ public final class DetectorRunner: AnalysisTap, Sendable {
     public func offer(_ block: AudioBlock) {
         let capacity = options.audioCapacity
         let queued = queue.withLock { queue -> Bool in
-            guard queue.stopTime == nil, block.time >= queue.quietUntil else { return false }
-            if queue.firstTime == nil { queue.firstTime = block.time }
+            guard queue.stopTime == nil else { return false }
+            if queue.firstTime == nil, block.time >= queue.quietUntil { queue.firstTime = block.time }
             if queue.audio.count >= capacity {
                 queue.skippedAudio += 1
                 return false
@@ -152,7 +153,8 @@ public final class DetectorRunner: AnalysisTap, Sendable {
     // MARK: - The detection thread
 
     private func run() {
-        var (detectors, unavailable) = DetectorCatalog.detectors(for: settings)
+        let quietUntil = options.quietUntil
+        var (detectors, unavailable) = DetectorCatalog.detectors(for: settings, roomScanUntil: quietUntil)
         var checks = DetectorCatalog.systemChecks(for: settings, roots: options.roots)
         unavailable.forEach(onEvent)
         var schedules = detectors.map { SampleSchedule(rate: $0.samplesPerSecond) }
@@ -192,12 +194,12 @@ public final class DetectorRunner: AnalysisTap, Sendable {
             if let lag { onEvent(lag) }
 
             if let image {
-                for index in detectors.indices where schedules[index].due(image.time) {
+                for index in detectors.indices where (image.time >= quietUntil || detectors[index].watchesRoomScan) && schedules[index].due(image.time) {
                     do { report(try detectors[index].inspect(image)) } catch { failed(type(of: detectors[index]).id, error, at: image.time) }
                 }
             }
             if let block {
-                for index in detectors.indices {
+                for index in detectors.indices where block.time >= quietUntil || detectors[index].watchesRoomScan {
                     do { report(try detectors[index].inspect(block)) } catch { failed(type(of: detectors[index]).id, error, at: block.time) }
                 }
             }
@@ -220,6 +222,8 @@ public final class DetectorRunner: AnalysisTap, Sendable {
         let start = queue.withLock { min($0.firstTime ?? time, time) }
         for index in detectors.indices {
             events += detectors[index].finish(at: time)
+            // The room scan is not part of the span coverage describes.
+            guard !detectors[index].watchesRoomScan else { continue }
             let id = type(of: detectors[index]).id
             let seconds = detectors[index].evaluatedSeconds
             let span = time - start

@@ -22,6 +22,7 @@ public struct EventKind: Sendable, Equatable {
         public static let faces = "faces"
         public static let camera = "camera"
         public static let audio = "audio"
+        public static let roomScan = "roomScan"
     }
 
     public static let catalog: [EventKind] = [
@@ -38,6 +39,8 @@ public struct EventKind: Sendable, Equatable {
         EventKind("audio_loud", "audio.loud", Writer.audio, .microphone, "loud sound"),
         EventKind("mic_silent", "mic.silent", Writer.audio, .microphone, "the microphone is muted or records digital silence"),
         EventKind("mic_virtual", "mic.virtual", Writer.recording, .microphone, "the microphone is a loopback or monitor device (it can play any sound)"),
+        EventKind("scan_speech", "scan.speech", Writer.roomScan, .microphone, "speech during the room scan"),
+        EventKind("scan_faces", "scan.faces", Writer.roomScan, .camera, "more than one face visible during the room scan"),
         EventKind("display_extra", "display.extra", Writer.system, nil, "more displays connected than allowed"),
         EventKind("program_forbidden", "program.forbidden", Writer.system, nil, "a forbidden program running"),
         EventKind("vm_detected", "vm.detected", Writer.system, nil, "the exam running inside a virtual machine"),

@@ -5,6 +5,7 @@ public enum PrecheckRegistry {
         LibrariesCheck(),
         EncodersCheck(),
         CipherCheck(),
+        FaceDetectorCheck(),
         CameraCheck(),
         MicrophoneCheck(),
         ScreenCheck(),

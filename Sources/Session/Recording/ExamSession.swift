@@ -87,12 +87,15 @@ public final class ExamSession {
             }
             let detection = settings.detectionSettings(for: request.student)
             // The room scan turns the camera around the room on purpose: judging it would flag
-            // missing faces and scene changes the exam asked for, so detectors start after it.
+            // missing faces and scene changes the exam asked for, so only the room-scan detector
+            // (speech, a second face) watches it and the others start after it.
             let roomScanEnd = previous == nil && sources.camera != .none ? settings.verification.roomScanSeconds : 0
             // Detectors run on their own thread and seal each event as it is decided, after the
             // media gathered so far, so a crash keeps every event next to the media it refers to.
             detectors = recorder.map { recorder in
-                DetectorRunner(settings: detection, options: .init(clock: { recorder.clock.now() }, quietUntil: roomScanEnd)) { event in
+                DetectorRunner(settings: detection, options: .init(clock: { recorder.clock.now() }, quietUntil: roomScanEnd)) { [observer] event in
+                    // The student is told while the cause can still be fixed; the event records that they were.
+                    if event.kind == "warning.shown" { observer.session(.warning(event.message)) }
                     sealed.record(event)
                 }
             }

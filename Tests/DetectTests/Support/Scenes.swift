@@ -121,6 +121,10 @@ enum Scenes {
     static func turnedAway() throws -> AnalysisImage {
         try Fixtures.photo("2007_007763.jpg").cropped(Crop(x: 313, y: 37, width: 187, height: 140)).scaled(320, 240)
     }
+    /// `turnedAway` without the half face at its left edge, which the CNN finds (HOG did not).
+    static func turnedAwayAlone() throws -> AnalysisImage {
+        try Fixtures.photo("2007_007763.jpg").cropped(Crop(x: 375, y: 40, width: 125, height: 94)).scaled(320, 240)
+    }
     static func turnedAwayToo() throws -> AnalysisImage {
         try Fixtures.photo("2008_002079.jpg").cropped(Crop(x: 0, y: 150, width: 170, height: 128)).scaled(320, 240)
     }
