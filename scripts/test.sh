@@ -25,7 +25,7 @@ esac
 mkdir -p .build
 log=.build/test.log
 : > "$log"
-status=0 tests=0 failures=0 unexpected=0 seconds=0 built="" started=""
+status=0 tests=0 skipped=0 failures=0 unexpected=0 seconds=0 built="" started=""
 for stage in "${stages[@]}"; do
   stage_log=.build/test-$stage.log
   if [ "$stage" = unit ]; then selection=("${skip[@]}"); else selection=("${filter[@]}"); fi
@@ -48,9 +48,11 @@ for stage in "${stages[@]}"; do
   fi
   # XCTest's own total for the stage: the line after the top suite's end.
   total=$(grep -A1 -E "^Test Suite '(All|Selected) tests' (passed|failed)" "$stage_log" | grep -E 'Executed [0-9]+ tests' | tail -1)
-  if [[ $total =~ Executed\ ([0-9]+)\ tests?,\ with\ ([0-9]+)\ failures?\ \(([0-9]+)\ unexpected\)\ in\ ([0-9.]+) ]]; then
-    tests=$((tests + BASH_REMATCH[1])); failures=$((failures + BASH_REMATCH[2])); unexpected=$((unexpected + BASH_REMATCH[3]))
-    seconds=$(awk -v a="$seconds" -v b="${BASH_REMATCH[4]}" 'BEGIN { printf "%.3f", a + b }')
+  # With skipped tests XCTest says "Executed 207 tests, with 2 tests skipped and 0 failures (...)".
+  if [[ $total =~ Executed\ ([0-9]+)\ tests?,\ with\ (([0-9]+)\ tests?\ skipped\ and\ )?([0-9]+)\ failures?\ \(([0-9]+)\ unexpected\)\ in\ ([0-9.]+) ]]; then
+    tests=$((tests + BASH_REMATCH[1])); skipped=$((skipped + ${BASH_REMATCH[3]:-0}))
+    failures=$((failures + BASH_REMATCH[4])); unexpected=$((unexpected + BASH_REMATCH[5]))
+    seconds=$(awk -v a="$seconds" -v b="${BASH_REMATCH[6]}" 'BEGIN { printf "%.3f", a + b }')
   else
     # The test process died (a crash, a fatalError): count what finished, and the test that
     # was running when it died as one more failure.
@@ -70,7 +72,9 @@ grep -E '^FAIRNESS (SKIPPED|CPU per sample)' "$log" || true
 # No summary when no test ran (the build failed): XCTest would print none either.
 # XCTest's words: "1 test", "1 failure".
 if [ -n "$started" ]; then
-  printf '\t Executed %d test%s, with %d failure%s (%d unexpected) in %s (%s) seconds\n' \
-    "$tests" "$([ "$tests" = 1 ] || echo s)" "$failures" "$([ "$failures" = 1 ] || echo s)" "$unexpected" "$seconds" "$seconds"
+  skips=""
+  [ "$skipped" = 0 ] || skips="$skipped test$([ "$skipped" = 1 ] || echo s) skipped and "
+  printf '\t Executed %d test%s, with %s%d failure%s (%d unexpected) in %s (%s) seconds\n' \
+    "$tests" "$([ "$tests" = 1 ] || echo s)" "$skips" "$failures" "$([ "$failures" = 1 ] || echo s)" "$unexpected" "$seconds" "$seconds"
 fi
 exit "$status"
