@@ -201,8 +201,7 @@ public struct FaceDetector: Detector {
         let poorLight = quality.blackShare < Defaults.blackShare
             && (quality.meanLuma < 2 * Defaults.minimumLuma || quality.contrast < 2 * Defaults.minimumContrast)
         if faces.isEmpty, network != nil, !poorLight {
-            if let near {
-                let patch = PictureRegion(around: near, width: canvas.width, height: canvas.height, grownBy: 0.5)
+            if let near, case let patch = PictureRegion(around: near, width: canvas.width, height: canvas.height, grownBy: 0.5), !patch.isEmpty {
                 faces = try model.detect(PictureQuality.pixels(of: canvas, in: patch), adjustThreshold: Defaults.trackedThreshold)
                     .map { $0.offset(x: Double(patch.left), y: Double(patch.top)) }
                     .filter { $0.score >= 0 || $0.overlaps(near) }
@@ -233,10 +232,10 @@ public struct FaceDetector: Detector {
             // pose comes from HOG's own box, down to the tracked threshold; where HOG cannot see
             // the face at all there is no pose, and no gaze.away judgement, for that sample.
             var box: FaceBox? = faces[0]
+            // Only around the CNN's face: HOG over that patch costs a fraction of the frame.
+            let patch = PictureRegion(around: faces[0], width: canvas.width, height: canvas.height, grownBy: 0.3)
             if foundBy == "cnn" {
-                // Only around the CNN's face: HOG over that patch costs a fraction of the frame.
-                let patch = PictureRegion(around: faces[0], width: canvas.width, height: canvas.height, grownBy: 0.3)
-                box = try model.detect(PictureQuality.pixels(of: canvas, in: patch), adjustThreshold: Defaults.trackedThreshold)
+                box = patch.isEmpty ? nil : try model.detect(PictureQuality.pixels(of: canvas, in: patch), adjustThreshold: Defaults.trackedThreshold)
                     .map { $0.offset(x: Double(patch.left), y: Double(patch.top)) }
                     .first { $0.overlaps(faces[0]) }
             }
