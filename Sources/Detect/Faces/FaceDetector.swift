@@ -191,11 +191,25 @@ public struct FaceDetector: Detector {
             if count > 0 { foundBy = "cnn" }
         }
         // The second opinion (or, without the CNN, the only one): HOG, once at a lowered
-        // threshold so that a weaker face where the student was just seen is kept too.
+        // threshold so that a weaker face where the student was just seen is kept too. Behind
+        // the CNN it looks only where it can change the answer: around the place the face was
+        // last seen, and over the whole frame in poor light, where the CNN is weaker. (Over a
+        // whole well-lit frame it found nothing the CNN missed in the fairness scenes, and it
+        // would double an empty room's cost.)
         var equalised = false
         var analysed = canvas
         var wanted = false
-        if faces.isEmpty {
+        let poorLight = quality.blackShare < Defaults.blackShare
+            && (quality.meanLuma < 2 * Defaults.minimumLuma || quality.contrast < 2 * Defaults.minimumContrast)
+        if faces.isEmpty, network != nil, !poorLight {
+            if let near, case let patch = PictureRegion(around: near, width: canvas.width, height: canvas.height, grownBy: 0.5), !patch.isEmpty {
+                faces = try model.detect(PictureQuality.pixels(of: canvas, in: patch), adjustThreshold: Defaults.trackedThreshold)
+                    .map { $0.offset(x: Double(patch.left), y: Double(patch.top)) }
+                    .filter { $0.score >= 0 || $0.overlaps(near) }
+                if !faces.isEmpty { foundBy = faces[0].score >= 0 ? "hog" : "hog-tracked" }
+                count = faces.isEmpty ? 0 : 1 + faces.dropFirst().filter { $0.score >= secondFaceMargin }.count
+            }
+        } else if faces.isEmpty {
             func accepted(_ found: [FaceBox]) -> [FaceBox] {
                 found.filter { box in box.score >= 0 || (near.map { box.overlaps($0) } ?? false) }
             }
@@ -203,8 +217,7 @@ public struct FaceDetector: Detector {
             faces = accepted(hog)
             if !faces.isEmpty { foundBy = faces[0].score >= 0 ? "hog" : "hog-tracked" }
             // Equalise only when the light is poor: in good light it cannot help and would double the cost.
-            wanted = faces.isEmpty && quality.blackShare < Defaults.blackShare
-                && (quality.meanLuma < 2 * Defaults.minimumLuma || quality.contrast < 2 * Defaults.minimumContrast)
+            wanted = faces.isEmpty && poorLight
             if wanted, equalise {
                 analysed = PictureQuality.equalised(canvas)
                 faces = accepted(try model.detect(analysed, adjustThreshold: near == nil ? 0 : Defaults.trackedThreshold))
@@ -220,8 +233,12 @@ public struct FaceDetector: Detector {
             // pose comes from HOG's own box, down to the tracked threshold; where HOG cannot see
             // the face at all there is no pose, and no gaze.away judgement, for that sample.
             var box: FaceBox? = faces[0]
+            // Only around the CNN's face: HOG over that patch costs a fraction of the frame.
+            let patch = PictureRegion(around: faces[0], width: canvas.width, height: canvas.height, grownBy: 0.3)
             if foundBy == "cnn" {
-                box = try model.detect(canvas, adjustThreshold: Defaults.trackedThreshold).first { $0.overlaps(faces[0]) }
+                box = patch.isEmpty ? nil : try model.detect(PictureQuality.pixels(of: canvas, in: patch), adjustThreshold: Defaults.trackedThreshold)
+                    .map { $0.offset(x: Double(patch.left), y: Double(patch.top)) }
+                    .first { $0.overlaps(faces[0]) }
             }
             if let box { pose = HeadPose(landmarks: try model.landmarks(analysed, face: box)) }
         }

@@ -20,6 +20,10 @@ extension FaceBox {
         FaceBox(left: left * factor, top: top * factor, right: right * factor, bottom: bottom * factor, score: score)
     }
 
+    func offset(x: Double, y: Double) -> FaceBox {
+        FaceBox(left: left + x, top: top + y, right: right + x, bottom: bottom + y, score: score)
+    }
+
     /// Whether the two boxes cover the same face: their centres lie within half a face width.
     func overlaps(_ other: FaceBox) -> Bool {
         let dx = (left + right - other.left - other.right) / 2, dy = (top + bottom - other.top - other.bottom) / 2

@@ -8,8 +8,8 @@ public struct PictureRegion: Sendable, Equatable {
 
     /// The last face box grown by a tenth each way (a head that moved a little since), clipped
     /// to the picture. Not more: around a backlit face is the bright window that hides it.
-    public init(around face: FaceBox, width: Int, height: Int) {
-        let growX = face.width / 10, growY = (face.bottom - face.top) / 10
+    public init(around face: FaceBox, width: Int, height: Int, grownBy share: Double = 0.1) {
+        let growX = face.width * share, growY = (face.bottom - face.top) * share
         left = max(0, Int(face.left - growX))
         top = max(0, Int(face.top - growY))
         right = min(width, Int(face.right + growX))
@@ -22,7 +22,12 @@ public struct PictureRegion: Sendable, Equatable {
 extension PictureQuality {
     /// The same measures over one region of a gray8 picture.
     public init(_ image: AnalysisImage, region: PictureRegion) {
-        precondition(image.format == .gray8, "PictureQuality measures gray8 pictures")
+        self.init(Self.pixels(of: image, in: region))
+    }
+
+    /// The region of a gray8 picture as a picture of its own.
+    static func pixels(of image: AnalysisImage, in region: PictureRegion) -> AnalysisImage {
+        precondition(image.format == .gray8, "regions are cut from gray8 pictures")
         var pixels: [UInt8] = []
         pixels.reserveCapacity((region.right - region.left) * (region.bottom - region.top))
         image.pixels.withUnsafeBufferPointer { all in
@@ -30,8 +35,8 @@ extension PictureQuality {
                 pixels.append(contentsOf: all[(row * image.width + region.left)..<(row * image.width + region.right)])
             }
         }
-        self.init(AnalysisImage(width: region.right - region.left, height: region.bottom - region.top, format: .gray8,
-                                pixels: pixels, time: image.time))
+        return AnalysisImage(width: region.right - region.left, height: region.bottom - region.top, format: .gray8,
+                             pixels: pixels, time: image.time)
     }
 
     /// Detail once sensor noise is averaged away: the 95th percentile of the differences
