@@ -128,7 +128,7 @@ bench_recording_cpu() {
                 fi
             done
             after=$(steal_ticks)
-            steal=$(awk -v b="$before" -v a="$after" 'BEGIN { split(b, x, " "); split(a, y, " "); d = y[2] - x[2]; printf "%.4f", d > 0 ? (y[1] - x[1]) / d : 0 }')
+            steal=$(awk -v b="$before" -v a="$after" 'BEGIN { split(b, x, " "); split(a, y, " "); d = y[2] - x[2]; printf "%.4f", (d > 0 ? (y[1] - x[1]) / d : 0) }')
             awk -v s="$steal" -v m="$MAX_STEAL" 'BEGIN { exit !(s <= m) }' && break
             log "recording: round $i lost ${steal} of the CPU to steal (over $MAX_STEAL): running it again"
         done
