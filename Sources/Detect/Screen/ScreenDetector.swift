@@ -39,12 +39,13 @@ public struct ScreenDetector: Detector {
 
         var warning: String {
             let cause = switch self {
-            case .black: "The screen recording is black"
-            case .unchanged: "The screen recording has not changed since it started"
-            case .noFrames: "The screen capture delivers no pictures"
+            case .black: "The screen recording is black: proctor cannot see this desktop (a Wayland session?)."
+            case .unchanged: "The screen recording has not changed since it started: if your screen did change, proctor cannot see this desktop (a Wayland session?)."
+            case .noFrames: "The screen capture delivers no pictures: proctor cannot see this desktop."
             }
-            return "\(cause): proctor cannot see this desktop (a Wayland session?). Log out and choose an X11 session "
-                + "(\"GNOME on Xorg\", \"Plasma (X11)\") at the login screen, then start again; or tell your instructor."
+            // What exists today: x11grab only, so the way out is an X11 session.
+            return "\(cause) Log out and choose an X11 session (\"GNOME on Xorg\", \"Plasma (X11)\") at the login screen, "
+                + "then start again; or tell your instructor."
         }
 
         var description: String {

@@ -146,7 +146,7 @@ struct ScreenCheck: PrecheckCheck {
             return PrecheckResult(.fail, "X display \(display) records a black picture: proctor cannot see this desktop (a Wayland session?)",
                                   hint: Self.blackHint)
         }
-        return PrecheckResult(.pass, "X display \(display) opens for recording and shows a picture")
+        return PrecheckResult(.pass, "X display \(display) opens for recording")
     }
 }
 
