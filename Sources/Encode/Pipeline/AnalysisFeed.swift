@@ -44,7 +44,9 @@ final class AnalysisFeed {
         }
 
         mutating func sample(_ frame: Frame, time: Double) throws(ProctorError) -> AnalysisImage? {
-            if let due = nextImageTime, time < due { return nil }
+            // 17 ms of tolerance, as `SampleSchedule` has: a 2 fps screen's frame 2 ms early
+            // would otherwise wait half a second for the next one.
+            if let due = nextImageTime, time < due - 0.017 { return nil }
             nextImageTime = (nextImageTime ?? time) + 1 / request.framesPerSecond
             if let due = nextImageTime, due < time { nextImageTime = time + 1 / request.framesPerSecond }
             let format = request.format
