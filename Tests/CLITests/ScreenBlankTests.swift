@@ -64,7 +64,7 @@ final class ScreenBlankTests: XCTestCase {
         let display = try XvfbDisplay.start()
         defer { display.stop() }
         try display.paint("red")
-        // The fake desktop changes colour twice a second while proctor records it (pacing a
+        // The fake desktop changes twice a second while proctor records it (pacing a
         // fake device: the one kind of sleep left in tests).
         let painting = PaintLoop(display: display)
         painting.start()
@@ -112,7 +112,7 @@ final class ScreenBlankTests: XCTestCase {
     }
 }
 
-/// Alternates the root window of an Xvfb display between two colours on its own thread.
+/// Paints the root window of an Xvfb display a lighter gray every half second, on its own thread.
 private final class PaintLoop: @unchecked Sendable {
     // @unchecked: `running` and `count` are touched only under `lock`.
     private let display: XvfbDisplay
@@ -127,10 +127,13 @@ private final class PaintLoop: @unchecked Sendable {
 
     func start() {
         Thread { [self] in
-            var red = false
+            // A new gray each time, never the first picture's red (luma 76) again: sampled at
+            // any rate, each later picture differs from the first.
+            var level = 96
             while lock.withLock({ running }) {
-                try? display.paint(red ? "red" : "green")
-                red.toggle()
+                let hex = String(format: "%02x", level)
+                try? display.paint("rgb:\(hex)/\(hex)/\(hex)")
+                level = min(level + 8, 248)
                 lock.withLock { count += 1 }
                 Thread.sleep(forTimeInterval: 0.5)
             }
