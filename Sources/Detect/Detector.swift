@@ -20,11 +20,23 @@ public protocol Detector {
     /// True for a detector that also sees the room scan (media before the runner's
     /// `quietUntil`), which every other detector skips.
     var watchesRoomScan: Bool { get }
+    /// Which source's pictures it inspects: camera detectors never see the screen's, and the
+    /// screen detector never sees the camera's (`AnalysisImage.source`).
+    var imageSource: SourceRole { get }
+    /// Seconds between `tick(at:)` calls, for a detector that must notice pictures that do
+    /// not come (a screen capture delivering nothing); nil: never ticked.
+    var tickInterval: Double? { get }
+    /// Called on the runner's thread with the session clock every `tickInterval`, whether or
+    /// not a picture came.
+    mutating func tick(at time: Double) -> [TimelineEvent]
 }
 
 extension Detector {
     public var samplesPerSecond: Double { 0 }
     public var watchesRoomScan: Bool { false }
+    public var imageSource: SourceRole { .camera }
+    public var tickInterval: Double? { nil }
+    public mutating func tick(at time: Double) -> [TimelineEvent] { [] }
     public mutating func inspect(_ image: AnalysisImage) throws(ProctorError) -> [TimelineEvent] { [] }
     public mutating func inspect(_ audio: AudioBlock) throws(ProctorError) -> [TimelineEvent] { [] }
 }

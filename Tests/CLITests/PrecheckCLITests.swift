@@ -144,6 +144,8 @@ final class PrecheckCLITests: XCTestCase {
         defer { xvfb.stop() }
         let number = try XCTUnwrap(Int(xvfb.name.dropFirst()))
         let socket = "/tmp/.X11-unix/X\(number)"
+        // Something on the screen: a black one fails precheck (testBlackScreenFailsPrecheckWithTheHint).
+        try xvfb.paint("red")
 
         let running = try ProctorBinary.run(["precheck", "--json", "--camera", "test", "--mic", "test", "--screen", "x11::\(number)"])
         XCTAssertEqual(running.status, 0, running.stdout + running.stderr)

@@ -5,8 +5,10 @@ public enum DetectorCatalog {
     /// Media detectors enabled for these settings, plus a coverage event for any that could
     /// not start (a missing model never stops a recording).
     /// `roomScanUntil`: the room scan's end, watched by `RoomScanDetector` alone.
-    static func detectors(for settings: DetectionSettings, roomScanUntil: Double = 0) -> (detectors: [any Detector], unavailable: [TimelineEvent]) {
+    /// `screen`: a screen is recorded, so `ScreenDetector` watches it.
+    static func detectors(for settings: DetectionSettings, roomScanUntil: Double = 0, screen: Bool = false) -> (detectors: [any Detector], unavailable: [TimelineEvent]) {
         let makers: [(String, (DetectionSettings) throws -> (any Detector)?)] = [
+            (ScreenDetector.id, { screen ? ScreenDetector(settings: $0) : nil }),
             (FaceDetector.id, { try faces($0) }),
             (CameraDetector.id, { CameraDetector(settings: $0) }),
             (AudioDetector.id, { AudioDetector(settings: $0) }),
@@ -67,7 +69,10 @@ public enum DetectorCatalog {
     /// Every flaggable event kind, with the writer that emits it (from `EventKind.catalog`).
     public static let kinds: [String: String] = Dictionary(uniqueKeysWithValues: EventKind.catalog.map { ($0.kind, $0.writer) })
 
-    /// The highest frame rate any media detector samples at; the runner queues no more.
+    /// The screen pictures the screen detector needs (`AnalysisImage.source == .screen`).
+    static let screenAnalysis = ScreenDetector.analysis
+
+    /// The highest frame rate any camera detector samples at; the runner queues no more.
     static let imageRate = max(FaceDetector.Defaults.samplesPerSecond, CameraDetector.Defaults.samplesPerSecond)
 
     /// What the capture feed must offer for these settings: the face detector's box when faces

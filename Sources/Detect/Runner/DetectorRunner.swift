@@ -20,15 +20,19 @@ public final class DetectorRunner: AnalysisTap, Sendable {
         /// Frames and audio before this media time are judged only by `RoomScanDetector`: the
         /// room scan, when the student is asked to turn the camera around the room.
         public var quietUntil: Double = 0
+        /// A screen is recorded: `ScreenDetector` watches its pictures (and their absence).
+        public var screen = false
 
         public init(imageCapacity: Int = 12, audioCapacity: Int = 1000, systemInterval: Double = 5,
-                    roots: SystemRoots = SystemRoots(), clock: (@Sendable () -> Double)? = nil, quietUntil: Double = 0) {
+                    roots: SystemRoots = SystemRoots(), clock: (@Sendable () -> Double)? = nil, quietUntil: Double = 0,
+                    screen: Bool = false) {
             self.imageCapacity = imageCapacity
             self.audioCapacity = audioCapacity
             self.systemInterval = systemInterval
             self.roots = roots
             self.clock = clock
             self.quietUntil = quietUntil
+            self.screen = screen
         }
     }
 
@@ -38,11 +42,16 @@ public final class DetectorRunner: AnalysisTap, Sendable {
         DetectorCatalog.analysisRequest(for: settings)
     }
 
+    /// The screen pictures the screen detector needs: small, gray, once a second.
+    public static var screenAnalysisRequest: AnalysisRequest { DetectorCatalog.screenAnalysis }
+
     /// What the capture threads and the detection thread share.
     private struct Queue {
         var images: [AnalysisImage] = []
         var audio: [AudioBlock] = []
         var imageSchedule = SampleSchedule(rate: DetectorCatalog.imageRate)
+        /// Screen pictures are sampled on their own: at 1/s they must not use up camera slots.
+        var screenSchedule: SampleSchedule
         var skippedImages = 0
         var skippedAudio = 0
         var lagStart: Double?
@@ -76,7 +85,8 @@ public final class DetectorRunner: AnalysisTap, Sendable {
         self.settings = settings
         self.options = options
         self.onEvent = onEvent
-        queue = Mutex(Queue(quietUntil: options.quietUntil))
+        queue = Mutex(Queue(screenSchedule: SampleSchedule(rate: options.screen ? DetectorCatalog.screenAnalysis.framesPerSecond : 0),
+                            quietUntil: options.quietUntil))
         if let clock = options.clock {
             self.clock = clock
         } else {
@@ -97,7 +107,11 @@ public final class DetectorRunner: AnalysisTap, Sendable {
         let capacity = options.imageCapacity
         let queued = queue.withLock { queue -> Bool in
             // The room scan's frames are queued too: `RoomScanDetector` watches them.
-            guard queue.stopTime == nil, queue.imageSchedule.due(image.time) else { return false }
+            guard queue.stopTime == nil else { return false }
+            switch image.source {
+            case .screen: guard queue.screenSchedule.due(image.time) else { return false }
+            default: guard queue.imageSchedule.due(image.time) else { return false }
+            }
             if queue.firstTime == nil, image.time >= queue.quietUntil { queue.firstTime = image.time }
             if queue.images.count >= capacity {
                 queue.skippedImages += 1
@@ -154,12 +168,14 @@ public final class DetectorRunner: AnalysisTap, Sendable {
 
     private func run() {
         let quietUntil = options.quietUntil
-        var (detectors, unavailable) = DetectorCatalog.detectors(for: settings, roomScanUntil: quietUntil)
+        var (detectors, unavailable) = DetectorCatalog.detectors(for: settings, roomScanUntil: quietUntil, screen: options.screen)
         var checks = DetectorCatalog.systemChecks(for: settings, roots: options.roots)
         unavailable.forEach(onEvent)
         var schedules = detectors.map { SampleSchedule(rate: $0.samplesPerSecond) }
         var reportedErrors: Set<String> = []
         var nextSystemSample = 0.0
+        let tickInterval = detectors.compactMap(\.tickInterval).min()
+        var nextTick = 0.0
 
         func report(_ events: [TimelineEvent]) { events.forEach(onEvent) }
         func failed(_ id: String, _ error: ProctorError, at time: Double) {
@@ -173,10 +189,11 @@ public final class DetectorRunner: AnalysisTap, Sendable {
             // One signal per item queued, and at most one image and one block taken per wake-up,
             // so the signals never fall below the items waiting (an extra wake-up finds nothing);
             // with system checks, wake at the next sample when nothing comes.
-            if checks.isEmpty {
-                work.wait()
+            let wake = [checks.isEmpty ? nil : nextSystemSample, tickInterval == nil ? nil : nextTick].compactMap { $0 }.min()
+            if let wake {
+                _ = work.wait(timeout: .now() + max(0.05, wake - clock()))
             } else {
-                _ = work.wait(timeout: .now() + max(0.05, nextSystemSample - clock()))
+                work.wait()
             }
             let (image, block, stop, lag) = queue.withLock { queue -> (AnalysisImage?, AudioBlock?, Double?, TimelineEvent?) in
                 let image = queue.images.isEmpty ? nil : queue.images.removeFirst()
@@ -194,7 +211,9 @@ public final class DetectorRunner: AnalysisTap, Sendable {
             if let lag { onEvent(lag) }
 
             if let image {
-                for index in detectors.indices where (image.time >= quietUntil || detectors[index].watchesRoomScan) && schedules[index].due(image.time) {
+                // The room scan moves the camera only: screen pictures are judged through it.
+                for index in detectors.indices where detectors[index].imageSource == image.source
+                    && (image.source != .camera || image.time >= quietUntil || detectors[index].watchesRoomScan) && schedules[index].due(image.time) {
                     do { report(try detectors[index].inspect(image)) } catch { failed(type(of: detectors[index]).id, error, at: image.time) }
                 }
             }
@@ -204,6 +223,10 @@ public final class DetectorRunner: AnalysisTap, Sendable {
                 }
             }
             let now = clock()
+            if let tickInterval, stop == nil, now >= nextTick || now < nextTick - 2 * tickInterval {
+                for index in detectors.indices where detectors[index].tickInterval != nil { report(detectors[index].tick(at: now)) }
+                nextTick = now + tickInterval
+            }
             if !checks.isEmpty, now >= nextSystemSample, stop == nil {
                 for index in checks.indices { report(checks[index].sample(at: now)) }
                 nextSystemSample = now + options.systemInterval

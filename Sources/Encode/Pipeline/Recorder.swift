@@ -103,6 +103,28 @@ public final class Recorder: Sendable {
         }
     }
 
+    /// One screen picture, scaled to `request` and tagged `.screen`, read from the opened
+    /// screen device the way the recording reads it (x11grab through libavdevice): precheck
+    /// judges it with the screen detector's own test, before anything is recorded.
+    public func screenStill(_ request: AnalysisRequest) throws(ProctorError) -> AnalysisImage {
+        guard let index = roles.firstIndex(of: .screen) else {
+            throw ProctorError(.usage, "no screen is recorded; --screen is 'none'")
+        }
+        return try captureThreads[index].withDevice { (screen) throws(ProctorError) -> AnalysisImage in
+            defer { screen.resetPacing() }
+            while let item = try screen.next(clock: clock) {
+                guard case .video(let frame, let time, _) = item else { continue }
+                let size = request.fitted(sourceWidth: Int(frame.width), sourceHeight: Int(frame.height))
+                let format = request.format
+                let scaler = try Scaler(from: (frame.width, frame.height, frame.format),
+                                        to: (Int32(size.width), Int32(size.height), format == .gray8 ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_RGB24))
+                return AnalysisImage(width: size.width, height: size.height, format: format,
+                                     pixels: scaler.scalePacked(frame, bytesPerPixel: format.bytesPerPixel), time: time, source: .screen)
+            }
+            throw ProctorError(.deviceUnavailable, "the screen capture delivered no picture")
+        }
+    }
+
     /// Writes the Matroska header into `sink` and starts every capture thread and the pipeline
     /// thread. `tap` (the detectors) is offered downscaled camera pictures and every audio
     /// block; `onNotice` hears device losses, audio gaps and dropped frames as they happen.
@@ -191,6 +213,7 @@ public final class Recorder: Sendable {
         if source == .screen {
             guard let screenEncoder = stages.screenEncoder else { return }
             try screenEncoder.encode(frame, time: time)
+            try stages.analysis?.offerScreen(frame, time: time)
             let frames = screenEncoder.encodedFrames
             state.withLock { $0.counters.screenFrames = frames }
         } else {

@@ -29,6 +29,10 @@ public struct RecordingSettings: Sendable, Equatable {
     /// Downscaled frames offered to the detectors: the session sets what the detectors ask
     /// for (`DetectorRunner.analysisRequest(for:)`); this default serves a recorder without them.
     public var analysis = AnalysisRequest(width: 320, height: 240, format: .gray8, framesPerSecond: 3)
+    /// Screen pictures offered to the detectors (tagged `.screen`), nil for none: the session
+    /// sets `DetectorRunner.screenAnalysisRequest`; the default (160x90 gray once a second)
+    /// costs one tiny scale a second.
+    public var screenAnalysis: AnalysisRequest? = AnalysisRequest(width: 160, height: 90, format: .gray8, framesPerSecond: 1)
     /// An ALSA configuration (asoundrc syntax) that `alsa:NAME` is looked up in instead of the
     /// system's; lets a script or test use the `file` plugin as a microphone.
     public var alsaConfiguration: String?

@@ -17,14 +17,19 @@ public struct AnalysisImage: Sendable {
     public let pixels: [UInt8]
     /// Media time in seconds since the session clock started.
     public let time: Double
+    /// Which recorded source the picture shows. The camera detectors see only `.camera`
+    /// pictures and the screen detector only `.screen` ones (`Detector.imageSource`); the
+    /// default keeps every camera caller (stills, test scenes, benchmarks) unchanged.
+    public let source: SourceRole
 
-    public init(width: Int, height: Int, format: PixelFormat, pixels: [UInt8], time: Double) {
+    public init(width: Int, height: Int, format: PixelFormat, pixels: [UInt8], time: Double, source: SourceRole = .camera) {
         precondition(pixels.count == width * height * format.bytesPerPixel, "pixel buffer does not match its size")
         self.width = width
         self.height = height
         self.format = format
         self.pixels = pixels
         self.time = time
+        self.source = source
     }
 }
 

@@ -23,6 +23,7 @@ public struct EventKind: Sendable, Equatable {
         public static let camera = "camera"
         public static let audio = "audio"
         public static let roomScan = "roomScan"
+        public static let screen = "screen"
     }
 
     public static let catalog: [EventKind] = [
@@ -35,6 +36,10 @@ public struct EventKind: Sendable, Equatable {
         EventKind("camera_virtual", "camera.virtual", Writer.recording, .camera, "the camera is a virtual or loopback device (it can play any video)"),
         EventKind("scene_change", "scene.change", Writer.camera, .camera, "the camera is moved or the view changes"),
         EventKind("light_insufficient", "light.insufficient", Writer.faces, .camera, "too little light to see a face (never counted against you)"),
+        // Coverage, like light.insufficient: the recording could not see the desktop (x11grab
+        // under Wayland records XWayland's black root window). Listed so the disclosure names
+        // it and `[detectors.screen_blank] enabled = false` can turn the check off.
+        EventKind("screen_blank", "screen.blank", Writer.screen, .screen, "the screen recording is black or does not change (never counted against you)"),
         EventKind("audio_speech", "audio.speech", Writer.audio, .microphone, "sustained speech"),
         EventKind("audio_loud", "audio.loud", Writer.audio, .microphone, "loud sound"),
         EventKind("mic_silent", "mic.silent", Writer.audio, .microphone, "the microphone is muted or records digital silence"),

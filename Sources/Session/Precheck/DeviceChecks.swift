@@ -1,3 +1,4 @@
+import Detect
 import Encode
 import Foundation
 import Exam
@@ -100,8 +101,9 @@ struct MicrophoneCheck: PrecheckCheck {
     }
 }
 
-/// The X display asked for with --screen is reachable.
+/// The X display asked for with --screen is reachable and one real frame of it is not black.
 struct ScreenCheck: PrecheckCheck {
+    static let blackHint = "Log out and choose an X11 session (\"GNOME on Xorg\", \"Plasma (X11)\") at the login screen; Wayland screen capture is not supported yet"
     let id = "screen"
     let title = "Screen"
     let mode = PrecheckMode.device
@@ -130,11 +132,19 @@ struct ScreenCheck: PrecheckCheck {
         let wanted = context.recording.screen
         var settings = RecordingSettings()
         settings.screen = .init(width: wanted.width, height: wanted.height, framesPerSecond: wanted.fps, bitsPerSecond: wanted.bitrateKbps * 1000)
+        let picture: AnalysisImage
         do {
-            _ = try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .x11(display: display)), settings: settings,
-                             resolver: SourceResolver(environment: context.environment))
+            let recorder = try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .x11(display: display)), settings: settings,
+                                        resolver: SourceResolver(environment: context.environment))
+            picture = try recorder.screenStill(DetectorRunner.screenAnalysisRequest)
         } catch {
             return PrecheckResult(.fail, "X display \(display) cannot be recorded: \(error.message)", hint: hint)
+        }
+        // Under Wayland x11grab reaches only XWayland and gets a black picture: the recording's
+        // own screen detector test, on one real frame, so the student learns it now.
+        if ScreenDetector.isUniformlyBlack(picture) {
+            return PrecheckResult(.fail, "X display \(display) records a black picture: proctor cannot see this desktop (a Wayland session?)",
+                                  hint: Self.blackHint)
         }
         return PrecheckResult(.pass, "X display \(display) opens for recording")
     }

@@ -92,8 +92,11 @@ public final class ExamSession {
             let roomScanEnd = previous == nil && sources.camera != .none ? settings.verification.roomScanSeconds : 0
             // Detectors run on their own thread and seal each event as it is decided, after the
             // media gathered so far, so a crash keeps every event next to the media it refers to.
+            // The screen detector only where a screen is recorded: `--screen auto` without a
+            // display resolves to none, and its absence must not read as a capture without frames.
             detectors = recorder.map { recorder in
-                DetectorRunner(settings: detection, options: .init(clock: { recorder.clock.now() }, quietUntil: roomScanEnd)) { [observer] event in
+                DetectorRunner(settings: detection, options: .init(clock: { recorder.clock.now() }, quietUntil: roomScanEnd,
+                                                                 screen: recorder.resolved[.screen] != nil)) { [observer] event in
                     // The student is told while the cause can still be fixed; the event records that they were.
                     if event.kind == "warning.shown" { observer.session(.warning(event.message)) }
                     sealed.record(event)
@@ -155,6 +158,7 @@ public final class ExamSession {
         recording.audioSampleRate = exam.microphone.sampleRate
         recording.audioBitsPerSecond = exam.microphone.bitrateKbps * 1000
         recording.analysis = DetectorRunner.analysisRequest(for: settings.detectionSettings(for: request.student))
+        recording.screenAnalysis = DetectorRunner.screenAnalysisRequest
         return try Recorder(sources: sources, settings: recording, startTime: startTime)
     }
 
