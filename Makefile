@@ -13,8 +13,15 @@ APT_PACKAGES = pkg-config libsodium-dev libssl-dev \
 	libavcodec-dev libavformat-dev libavdevice-dev libavfilter-dev libswscale-dev libswresample-dev libavutil-dev \
 	libasound2-dev alsa-utils libcairo2-dev libpango1.0-dev fonts-dejavu-core \
 	libdlib-dev libdlib-data libblas-dev liblapack-dev libwebrtc-audio-processing-dev \
-	ffmpeg poppler-utils xvfb x11-xserver-utils nginx openssl espeak-ng sox procps time jq valgrind python3-pip
+	ffmpeg poppler-utils xvfb x11-xserver-utils nginx openssl espeak-ng sox procps time jq valgrind python3-pip \
+	chromium chromium-driver curl
 SETUP_STAMP = .build/.setup-done
+
+# axe-core for the browser tests' accessibility checks (Tests/Support/Browser), from the pinned
+# PyPI wheel that bundles it; tests only.
+AXE_WHEEL = axe_core_python-0.1.0-py3-none-any.whl
+AXE_SHA256 = f99f6bd674726c631c5e20b876983b44dff2b8f452a0ccf08f3c23ee45d0aac3
+AXE_DIR = .build/test-tools/axe
 
 # libfacedetection (BSD-3), the CNN face detector, as its author's PyPI wheel `yuface` ships it:
 # the wheel is pinned and SHA-256 checked, and only its standalone libfacedetection.so (with the
@@ -37,6 +44,7 @@ $(SETUP_STAMP): Makefile
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@bash scripts/fairness/fetch-facedetection.sh $(FACEDETECTION_WHEEL) $(FACEDETECTION_SHA256) $(FACEDETECTION_DIR)
+	@bash scripts/browser/fetch-axe.sh $(AXE_WHEEL) $(AXE_SHA256) $(AXE_DIR)
 	@mkdir -p .build && touch $@
 
 build: setup
@@ -56,7 +64,8 @@ release:
 INTEGRATION_TESTS = '^CLITests\.' \
 	'^EncodeTests\.(FileSourceTests|MicrophoneTests|RecorderTests|ScreenTests)/' \
 	'^DetectTests\.(FaceTimelineTests|FairnessTests|LandmarkReferenceTests|ModelCacheTests)/' \
-	'^SessionTests\.DeliveryWebTests/(testSilentStallIsDetectedAndResumed|testSlowSteadyUploadOutlastsTheIdleTimeout)$$'
+	'^SessionTests\.DeliveryWebTests/(testSilentStallIsDetectedAndResumed|testSlowSteadyUploadOutlastsTheIdleTimeout)$$' \
+	'^WebLayerTests\.BrowserSmokeTests/'
 TEST = SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" bash scripts/test.sh
 
 test: setup

@@ -14,6 +14,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // One system-library target per C library; each is imported by exactly one Swift module.
@@ -50,6 +54,15 @@ let package = Package(
         .target(name: "Session", dependencies: [
             "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery",
         ]),
+        // The one web layer (Hummingbird) under `proctor serve`, `proctor review` and the student
+        // page: JSON errors, body limits, byte ranges, embedded assets, the loopback guard.
+        .target(name: "WebLayer", dependencies: [
+            "ProctorModel",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .executableTarget(name: "proctor-cli", dependencies: [
             "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Report", "Session",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -63,6 +76,9 @@ let package = Package(
         .executableTarget(name: "fuzz-settings", dependencies: ["Exam", "FuzzSupport"]),
         .executableTarget(name: "fuzz-exam-file", dependencies: ["Exam", "FuzzSupport"]),
 
+        .testTarget(name: "WebLayerTests", dependencies: [
+            "WebLayer", "TestTools", "BrowserTesting", .product(name: "Hummingbird", package: "hummingbird"),
+        ], path: "Tests/WebLayerTests"),
         .testTarget(name: "EncodeTests", dependencies: ["ProctorModel", "Encode", "TestTools"], path: "Tests/EncodeTests"),
         .testTarget(name: "DetectTests", dependencies: ["ProctorModel", "Detect", "Encode", "TestTools"], path: "Tests/DetectTests"),
         .testTarget(name: "SessionTests", dependencies: ["ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "Encode", "Detect", "NginxTestServer", "TestTools"], path: "Tests/SessionTests"),
@@ -71,6 +87,8 @@ let package = Package(
         .target(name: "NginxTestServer", path: "Tests/Support/Nginx"),
         // Helpers more than one test target needs: an Xvfb display, coreutils' sha256sum, a small tmpfs.
         .target(name: "TestTools", path: "Tests/Support/Tools"),
+        // A real headless Chromium through chromedriver (WebDriver) and axe-core, for the pages.
+        .target(name: "BrowserTesting", dependencies: ["TestTools"], path: "Tests/Support/Browser"),
     ],
     swiftLanguageModes: [.v6]
 )
