@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
     ],
     targets: [
         // One system-library target per C library; each is imported by exactly one Swift module.
@@ -45,9 +46,12 @@ let package = Package(
         // Crypto, keys, the sealed bundle and its record payloads: libsodium and libcrypto.
         .target(name: "Seal", dependencies: ["ProctorModel", "CSodium", "COpenSSL"]),
         // Settings (TOML), signed exam files, the disclosure.
-        .target(name: "Exam", dependencies: ["ProctorModel", "Seal"]),
+        .target(name: "Exam", dependencies: ["ProctorModel", "Seal", "Attest"]),
         // Where bundles live on the student's machine, delivery, receipts, retention.
         .target(name: "Delivery", dependencies: ["ProctorModel", "Seal", "Exam"]),
+        // The signed wire formats the collection server and the client share: attempt tickets,
+        // live checkpoints, receipts, the server's key (docs/server.md). No web stack.
+        .target(name: "Attest", dependencies: ["ProctorModel", "Seal"]),
         // Export: PDF through cairo, JSON, CSV, media, the class overview.
         .target(name: "Report", dependencies: ["ProctorModel", "Seal", "Exam", "Encode", "CCairo"]),
         // The recording use case (begin, resume, finish) and precheck.
@@ -63,8 +67,16 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // `proctor serve`: the collection server (docs/server.md). Metadata in SQLite, bundles in a folder.
+        .target(name: "Server", dependencies: [
+            "ProctorModel", "Seal", "Exam", "Attest", "WebLayer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "SQLiteNIO", package: "sqlite-nio"),
+        ]),
         .executableTarget(name: "proctor-cli", dependencies: [
-            "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Report", "Session",
+            "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Report", "Session", "Attest", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -79,10 +91,12 @@ let package = Package(
         .testTarget(name: "WebLayerTests", dependencies: [
             "WebLayer", "TestTools", "BrowserTesting", .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/WebLayerTests"),
+        .testTarget(name: "AttestTests", dependencies: ["Attest", "Seal", "ProctorModel"], path: "Tests/AttestTests"),
         .testTarget(name: "EncodeTests", dependencies: ["ProctorModel", "Encode", "TestTools"], path: "Tests/EncodeTests"),
         .testTarget(name: "DetectTests", dependencies: ["ProctorModel", "Detect", "Encode", "TestTools"], path: "Tests/DetectTests"),
         .testTarget(name: "SessionTests", dependencies: ["ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "Encode", "Detect", "NginxTestServer", "TestTools"], path: "Tests/SessionTests"),
-        .testTarget(name: "CLITests", dependencies: ["proctor-cli", "ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "NginxTestServer", "TestTools"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["proctor-cli", "ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "NginxTestServer", "TestTools",
+                                                "Attest", .product(name: "SQLiteNIO", package: "sqlite-nio")], path: "Tests/CLITests"),
         // A real nginx WebDAV server on loopback for delivery tests, shared by both test targets.
         .target(name: "NginxTestServer", path: "Tests/Support/Nginx"),
         // Helpers more than one test target needs: an Xvfb display, coreutils' sha256sum, a small tmpfs.

@@ -24,6 +24,9 @@ public struct ExamSettings: Codable, Sendable, Equatable {
     public var submission: String?
     /// Who can open the recording; the exam file's signer is always one of them.
     public var recipients: [RecipientKey]
+    /// `[server]`: the collection server that issues tickets and attests bundles; nil for an
+    /// exam without one (every exam file signed before it existed decodes so, byte-identical).
+    public var server: ServerSettings? = nil
 
     public struct Recording: Codable, Sendable, Equatable {
         public var camera: Video

@@ -90,11 +90,12 @@ struct SettingsSchema {
 
         let behaviours = try readBehaviours(root)
         let accommodations = try readAccommodations(root)
+        let server = try readServer(root)
         try root.finish()
         return ExamSettings(id: id, title: title, timeLimitSeconds: minutes * 60, recording: recording,
                             verification: verification, behaviours: behaviours, allowedDisplays: allowedDisplays,
                             forbiddenPrograms: forbidden, accommodations: accommodations, retentionDays: retention,
-                            submission: submission, recipients: recipients)
+                            submission: submission, recipients: recipients, server: server)
     }
 
     private func readVideo(_ table: TableReader, defaults: ExamSettings.Video) throws(ProctorError) -> ExamSettings.Video {

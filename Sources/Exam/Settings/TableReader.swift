@@ -3,7 +3,7 @@
 /// Errors read `FILE:LINE: dotted.key: what is wrong`.
 import ProctorModel
 
-final class TableReader {
+package final class TableReader {
     let table: TOMLTable
     let path: String
     let file: String
@@ -15,9 +15,9 @@ final class TableReader {
         self.file = file
     }
 
-    func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    package func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    func error(line: Int, key: String, _ message: String) -> ProctorError {
+    package func error(line: Int, key: String, _ message: String) -> ProctorError {
         ProctorError(.badData, "\(file):\(line): \(keyPath(key)): \(message)")
     }
 
@@ -30,26 +30,26 @@ final class TableReader {
         return table[key]
     }
 
-    func require<T>(_ key: String, _ read: (String) throws(ProctorError) -> T?) throws(ProctorError) -> T {
+    package func require<T>(_ key: String, _ read: (String) throws(ProctorError) -> T?) throws(ProctorError) -> T {
         guard let value = try read(key) else {
             throw ProctorError(.badData, "\(file):\(table.line): \(keyPath(key)): is required but missing")
         }
         return value
     }
 
-    func string(_ key: String) throws(ProctorError) -> String? {
+    package func string(_ key: String) throws(ProctorError) -> String? {
         guard let value = value(key) else { return nil }
         guard case .string(let text) = value.kind else { throw error(value, key: key, "must be a string, got a \(value.typeName)") }
         return text
     }
 
-    func bool(_ key: String) throws(ProctorError) -> Bool? {
+    package func bool(_ key: String) throws(ProctorError) -> Bool? {
         guard let value = value(key) else { return nil }
         guard case .boolean(let flag) = value.kind else { throw error(value, key: key, "must be true or false, got a \(value.typeName)") }
         return flag
     }
 
-    func integer(_ key: String, in range: ClosedRange<Int>) throws(ProctorError) -> Int? {
+    package func integer(_ key: String, in range: ClosedRange<Int>) throws(ProctorError) -> Int? {
         guard let value = value(key) else { return nil }
         guard case .integer(let number) = value.kind else { throw error(value, key: key, "must be a whole number, got a \(value.typeName)") }
         guard number >= Int64(range.lowerBound), number <= Int64(range.upperBound) else {
@@ -59,7 +59,7 @@ final class TableReader {
     }
 
     /// Integers are accepted where a number may have a fraction (`min_seconds = 5`).
-    func number(_ key: String, in range: ClosedRange<Double>) throws(ProctorError) -> Double? {
+    package func number(_ key: String, in range: ClosedRange<Double>) throws(ProctorError) -> Double? {
         guard let value = value(key) else { return nil }
         let number: Double
         switch value.kind {
@@ -74,7 +74,7 @@ final class TableReader {
     }
 
     /// Each element is checked by `check`, which gets the element's line for its error.
-    func strings(_ key: String, check: (String, Int) throws(ProctorError) -> Void = { _, _ in }) throws(ProctorError) -> [String]? {
+    package func strings(_ key: String, check: (String, Int) throws(ProctorError) -> Void = { _, _ in }) throws(ProctorError) -> [String]? {
         guard let value = value(key) else { return nil }
         guard case .array(let elements) = value.kind else { throw error(value, key: key, "must be an array of strings, got a \(value.typeName)") }
         var result: [String] = []
@@ -88,14 +88,14 @@ final class TableReader {
         return result
     }
 
-    func table(_ key: String) throws(ProctorError) -> TableReader? {
+    package func table(_ key: String) throws(ProctorError) -> TableReader? {
         guard let value = value(key) else { return nil }
         guard case .table(let child) = value.kind else { throw error(value, key: key, "must be a table, got a \(value.typeName)") }
         return TableReader(child, path: keyPath(key), file: file)
     }
 
     /// `[[key]]` arrays of tables.
-    func tables(_ key: String) throws(ProctorError) -> [TableReader] {
+    package func tables(_ key: String) throws(ProctorError) -> [TableReader] {
         guard let value = value(key) else { return [] }
         guard case .array(let elements) = value.kind else { throw error(value, key: key, "must be written as [[\(keyPath(key))]] tables") }
         var readers: [TableReader] = []
@@ -107,12 +107,12 @@ final class TableReader {
     }
 
     /// Every key of this table (for tables keyed by name, like `[detectors.*]`).
-    var keys: [String] { table.keys }
+    package var keys: [String] { table.keys }
 
-    func line(of key: String) -> Int { table[key]?.line ?? table.line }
+    package func line(of key: String) -> Int { table[key]?.line ?? table.line }
 
     /// Rejects keys that were never read, naming the first one and the keys that are allowed.
-    func finish() throws(ProctorError) {
+    package func finish() throws(ProctorError) {
         for key in table.keys where !used.contains(key) {
             let known = used.sorted().joined(separator: ", ")
             throw error(line: line(of: key), key: key, "unknown key" + (known.isEmpty ? "" : " (allowed here: \(known))"))
@@ -121,5 +121,17 @@ final class TableReader {
 
     static func format(_ number: Double) -> String {
         number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+    }
+}
+
+extension TableReader {
+    /// The root table of a TOML document, for other configuration files than exam settings
+    /// (`proctor serve --config`): the same parser, the same errors (`FILE:LINE: key: ...`).
+    package static func root(toml text: String, fileName: String) throws(ProctorError) -> TableReader {
+        do {
+            return TableReader(try TOMLParser.parse(text), path: "", file: fileName)
+        } catch {
+            throw ProctorError(.badData, "\(fileName):\(error.line): \(error.message)")
+        }
     }
 }

@@ -415,4 +415,12 @@ public final class BundleReader {
     var validLength: Int { offset }
     var observedManifest: BundleManifest { observed }
     func hasherCopy() -> SHA256.Incremental { hasher.copy() }
+
+    // MARK: - Checkpoint support (docs/server.md)
+
+    /// SHA-256 of bytes [0, `chainOffset`): the running hash a checkpoint commits to.
+    package var chainValue: [UInt8] { hasher.copy().finalize() }
+    package var chainOffset: Int { offset }
+    /// The Ed25519 key of the part being read (from its header).
+    package var currentPartSigningKey: [UInt8] { signingKey }
 }

@@ -33,7 +33,8 @@ public final class BundleWriter {
     var timedSyncs: Int { file.timedSyncs }
     private var manifest = BundleManifest()
     private var cipher: ContentCipher?
-    private var signingSecret: SecretBytes?
+    /// Internal, not private: `signWithPartKey` (BundleChain.swift) signs checkpoints with it.
+    var signingSecret: SecretBytes?
     private var partHash: [UInt8] = []
     /// SHA-256 of the file's bytes [0, hashedLength), as read back from it.
     private var hasher: SHA256.Incremental

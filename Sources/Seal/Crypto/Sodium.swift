@@ -17,7 +17,7 @@ package enum Sodium {
         guard result == 0 else { throw ProctorError(code, message, detail: "\(call) returned \(result)") }
     }
 
-    static func randomBytes(_ count: Int) -> [UInt8] {
+    package static func randomBytes(_ count: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         if count > 0 { bytes.withUnsafeMutableBytes { randombytes_buf($0.baseAddress!, $0.count) } }
         return bytes

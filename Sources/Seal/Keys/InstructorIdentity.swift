@@ -78,8 +78,8 @@ public final class InstructorIdentity: Sendable {
 }
 
 /// Creating files that must not already exist, with a mode set before any byte is written.
-enum FileOutput {
-    static func writeNew(_ bytes: [UInt8], to url: URL, mode: mode_t) throws(ProctorError) {
+package enum FileOutput {
+    package static func writeNew(_ bytes: [UInt8], to url: URL, mode: mode_t) throws(ProctorError) {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))

@@ -1,0 +1,82 @@
+import Foundation
+import SQLiteNIO
+import TestTools
+import XCTest
+
+/// A real `proctor serve` process on a random loopback port, with its own data folder, server
+/// key and trusted instructor, stopped with SIGTERM (its graceful shutdown) at the end.
+final class ServeProcess {
+    let folder: URL
+    let process = Process()
+    let port: Int
+    /// The `proctor-server-v1` line the server printed: what an exam pins.
+    let keyLine: String
+    private let output = Pipe()
+
+    var http: RawHTTP { RawHTTP(port: port) }
+    var database: URL { folder.appendingPathComponent("data/proctor.sqlite") }
+    var bundles: URL { folder.appendingPathComponent("data/bundles") }
+
+    /// `trusting`: the instructor `.pub` lines allowed to publish.
+    init(folder: URL, trusting instructors: [String], extraConfig: String = "") throws {
+        self.folder = folder
+        let config = folder.appendingPathComponent("serve.toml")
+        let list = instructors.map { "\"\($0)\"" }.joined(separator: ", ")
+        try """
+        [listen]
+        port = 0
+
+        [storage]
+        data_dir = "data"
+
+        [trust]
+        instructors = [\(list)]
+        \(extraConfig)
+        """.write(to: config, atomically: true, encoding: .utf8)
+        process.executableURL = ProctorBinary.url
+        process.arguments = ["serve", "--config", config.path]
+        process.standardOutput = output
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        // The first two stdout lines: "listening on http://127.0.0.1:PORT/ ..." and the key line.
+        var text = ""
+        let handle = output.fileHandleForReading
+        while text.split(separator: "\n").count < 2 {
+            let chunk = handle.availableData
+            guard !chunk.isEmpty else { throw RawHTTPError("proctor serve exited before listening: \(text)") }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let lines = text.split(separator: "\n").map(String.init)
+        guard let portText = lines[0].split(separator: ":").last?.split(separator: "/").first, let port = Int(portText) else {
+            throw RawHTTPError("unexpected first line: \(lines[0])")
+        }
+        self.port = port
+        keyLine = lines[1]
+    }
+
+    /// SIGTERM and wait: the exit status of a graceful stop.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+
+    deinit { stop() }
+
+    /// `SELECT COUNT(*) FROM table`, read from the server's own database file.
+    func count(_ table: String) async throws -> Int {
+        let connection = try await SQLiteConnection.open(storage: .file(path: database.path))
+        defer { Task { try? await connection.close() } }
+        let rows = try await connection.query("SELECT COUNT(*) AS n FROM \(table)", [])
+        return rows.first?.column("n")?.integer ?? -1
+    }
+
+    func json(_ method: String, _ path: String, _ body: some Encodable) throws -> RawHTTP.Response {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        return try http.send(method, path, headers: ["Content-Type": "application/json"], body: try encoder.encode(body))
+    }
+}

@@ -1,0 +1,274 @@
+import Attest
+import Exam
+import Foundation
+import ProctorModel
+import Seal
+import TestTools
+import XCTest
+
+/// `proctor serve` as a real process on loopback, driven over HTTP: publish, tickets, live
+/// checkpoints, the tus upload, the arrival check and the signed receipt, and every refusal
+/// with its documented status and code, with the database read back to show nothing was stored.
+final class ServeTests: XCTestCase {
+    var folder: URL!
+    var server: ServeProcess!
+    var identity: InstructorIdentity!
+    var examURL: URL!
+    var serverKey: ServerPublicKey!
+    var codes: [String: String] = [:]
+
+    override func setUp() async throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let keygen = try ProctorBinary.run(["keygen", "--name", "prof", "--no-passphrase", "--out", folder.path])
+        XCTAssertEqual(keygen.status, 0, keygen.stderr)
+        let pub = try String(contentsOf: folder.appendingPathComponent("prof.pub"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        server = try ServeProcess(folder: folder, trusting: [pub])
+        serverKey = try ServerPublicKey(line: server.keyLine)
+        try """
+        [exam]
+        id = "srv-exam"
+        title = "Server exam"
+        time_limit_minutes = 30
+
+        [server]
+        url = "http://127.0.0.1:\(server.port)/"
+        key = "\(server.keyLine)"
+        """.write(to: folder.appendingPathComponent("settings.toml"), atomically: true, encoding: .utf8)
+        examURL = folder.appendingPathComponent("srv-exam.exam")
+        let create = try ProctorBinary.run(["exam", "create", "--settings", folder.appendingPathComponent("settings.toml").path,
+                                            "--key", folder.appendingPathComponent("prof.key").path, "--out", examURL.path])
+        XCTAssertEqual(create.status, 0, create.stderr)
+        identity = try InstructorIdentity.load(from: folder.appendingPathComponent("prof.key"), passphrase: .interactive)
+        codes = ["s1": EnrolmentCode.generate(), "s2": EnrolmentCode.generate()]
+    }
+
+    override func tearDown() async throws {
+        XCTAssertEqual(server?.stop(), 0, "a graceful stop exits 0")
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    func testPublishTicketCheckpointsUploadAndReceipt() async throws {
+        let health = try server.http.send("GET", "/healthz")
+        XCTAssertEqual(health.status, 200)
+        XCTAssertEqual(try server.http.send("GET", "/readyz").status, 200)
+
+        XCTAssertEqual(try publish().status, 201)
+        let again = try publish()
+        XCTAssertEqual(again.status, 200, "publishing the same exam again is a harmless retry")
+        try await assertCount("exams", 1)
+        try await assertCount("roster", 2)
+
+        // Tickets: a wrong code, the right one, then the same code again.
+        let wrong = try server.json("POST", "/v1/exams/srv-exam/tickets", TicketRequest(student: "s1", code: "AAAA-BBBB-CCCC"))
+        XCTAssertEqual(wrong.status, 403)
+        XCTAssertEqual(wrong.errorCode, "wrong_code")
+        let (attemptId, signedTicket) = try ticket(for: "s1")
+        let reused = try server.json("POST", "/v1/exams/srv-exam/tickets", TicketRequest(student: "s1", code: codes["s1"]!))
+        XCTAssertEqual(reused.status, 409)
+        XCTAssertEqual(reused.errorCode, "code_used")
+        let stranger = try server.json("POST", "/v1/exams/srv-exam/tickets", TicketRequest(student: "s9", code: codes["s1"]!))
+        XCTAssertEqual(stranger.errorCode, "not_enrolled")
+        try await assertCount("attempts", 1)
+
+        let ticket = try AttemptTicket.open(signedTicket, publicKey: serverKey.publicKey)
+        let exam = try ExamFile.load(examURL)
+        XCTAssertEqual(ticket.examFileSHA256, exam.sha256)
+        XCTAssertEqual(ticket.studentId, "s1")
+        XCTAssertEqual(ticket.attemptId, attemptId)
+        XCTAssertEqual(ticket.issuedBy, "enrolment-code")
+        XCTAssertEqual(ticket.notAfter.timeIntervalSince(ticket.notBefore), 30 * 60 + 15 * 60, accuracy: 0.002)
+
+        // A recording sends two checkpoints; a resend is a duplicate, not a second one.
+        let recording = try Recording(folder: folder, exam: exam, student: "s1", recipient: identity.recipientKey)
+        try recording.append(3)
+        let first = try recording.checkpoint(attemptId: attemptId, ticket: signedTicket, sequence: 0, carriesKey: true)
+        XCTAssertEqual(try send(first, attemptId).status, 201)
+        try recording.append(3)
+        let second = try recording.checkpoint(attemptId: attemptId, ticket: signedTicket, sequence: 1, carriesKey: false)
+        XCTAssertEqual(try send(second, attemptId).status, 201)
+        let replay = try send(second, attemptId)
+        XCTAssertEqual(replay.status, 200)
+        XCTAssertTrue(replay.text.contains("\"duplicate\""), replay.text)
+
+        try recording.append(2)
+        var forged = try recording.checkpoint(attemptId: attemptId, ticket: signedTicket, sequence: 2, carriesKey: false)
+        forged[forged.count - 1] ^= 0x01
+        let refused = try send(forged, attemptId)
+        XCTAssertEqual(refused.status, 403)
+        XCTAssertEqual(refused.errorCode, "bad_signature")
+        let skipped = try send(try recording.checkpoint(attemptId: attemptId, ticket: signedTicket, sequence: 5, carriesKey: false), attemptId)
+        XCTAssertEqual(skipped.status, 409)
+        XCTAssertEqual(skipped.errorCode, "out_of_order")
+        try await assertCount("checkpoints", 2)
+
+        try recording.finish()
+        let bundle = try Array(Data(contentsOf: recording.url))
+        let receipt = try upload(bundle, attemptId: attemptId, segment: bundle.count / 2 + 1)
+        XCTAssertEqual(receipt.bundleSHA256, SHA256.hash(bundle))
+        XCTAssertEqual(receipt.bundleSize, UInt64(bundle.count))
+        XCTAssertEqual(receipt.attemptId, attemptId)
+        XCTAssertEqual(receipt.checkpoints, .init(count: 2, lastSequence: 1, allContained: true, late: false))
+        let kept = server.bundles.appendingPathComponent("\(attemptId).proctor")
+        XCTAssertEqual(try Array(Data(contentsOf: kept)), bundle)
+        XCTAssertEqual(try ServerReceipt.open(Array(Data(contentsOf: server.bundles.appendingPathComponent("\(attemptId).receipt"))),
+                                              publicKey: serverKey.publicKey), receipt)
+        try await assertCount("uploads", 0)
+        try await assertCount("receipts", 1)
+        let late = try send(try recording.checkpoint(attemptId: attemptId, ticket: signedTicket, sequence: 2, carriesKey: false, unsigned: true), attemptId)
+        XCTAssertEqual(late.errorCode, "already_submitted")
+    }
+
+    /// A bundle recorded apart from the one whose checkpoints the server holds (a fabricated
+    /// or re-recorded bundle) is received, and its receipt says the checkpoints are not in it.
+    func testBundleWithoutTheHeldCheckpointsIsReceivedAsNotContained() async throws {
+        XCTAssertEqual(try publish().status, 201)
+        let exam = try ExamFile.load(examURL)
+        let (attemptId, signedTicket) = try ticket(for: "s2")
+        let live = try Recording(folder: folder, exam: exam, student: "s2", recipient: identity.recipientKey)
+        try live.append(3)
+        XCTAssertEqual(try send(try live.checkpoint(attemptId: attemptId, ticket: signedTicket, sequence: 0, carriesKey: true), attemptId).status, 201)
+        let other = try Recording(folder: folder, exam: exam, student: "s2", recipient: identity.recipientKey)
+        try other.append(6)
+        try other.finish()
+        let receipt = try upload(try Array(Data(contentsOf: other.url)), attemptId: attemptId, segment: 1 << 20)
+        XCTAssertEqual(receipt.checkpoints, .init(count: 1, lastSequence: 0, allContained: false, late: false))
+    }
+
+    func testBadInputIsRefusedWithItsCodeAndNothingIsStored() async throws {
+        XCTAssertEqual(try publish().status, 201)
+        let (attemptId, _) = try ticket(for: "s1")
+        let before = try await counts()
+
+        let malformed = try server.http.send("POST", "/v1/exams", headers: ["Content-Type": "application/json"], body: Data("{\"publication\": ".utf8))
+        XCTAssertEqual(malformed.status, 400)
+        XCTAssertEqual(malformed.errorCode, "malformed_json")
+        let oversized = try server.http.send("POST", "/v1/exams/srv-exam/tickets", body: Data(repeating: 0x20, count: 20_000))
+        XCTAssertEqual(oversized.status, 413)
+        XCTAssertEqual(oversized.errorCode, "body_too_large")
+        for path in ["/v1/attempts/..%2F..%2Fproctor.sqlite/checkpoints", "/v1/attempts/\(attemptId.uppercased())/checkpoints",
+                     "/v1/attempts/%2Fetc%2Fpasswd/upload"] {
+            let answer = try server.http.send("POST", path, headers: ["Upload-Length": "10"], body: Data("{\"checkpoint\":\"AA==\"}".utf8))
+            XCTAssertEqual(answer.status, 400, path)
+            XCTAssertEqual(answer.errorCode, "bad_attempt_id", path)
+        }
+        let unknown = try server.json("POST", "/v1/attempts/\(String(repeating: "0", count: 32))/checkpoints", CheckpointBody(checkpoint: "AA=="))
+        XCTAssertEqual(unknown.status, 404)
+        XCTAssertEqual(unknown.errorCode, "unknown_attempt")
+        let garbage = try server.json("POST", "/v1/attempts/\(attemptId)/checkpoints", CheckpointBody(checkpoint: Base64.encode(Array(repeating: 7, count: 100))))
+        XCTAssertEqual(garbage.status, 400)
+        XCTAssertEqual(garbage.errorCode, "malformed_checkpoint")
+
+        // Someone the server does not trust, and a trusted key over edited bytes.
+        let stranger = try InstructorIdentity.generate(name: "stranger")
+        let untrusted = try server.json("POST", "/v1/exams", try publication().envelope(signedBy: stranger))
+        XCTAssertEqual(untrusted.status, 403)
+        XCTAssertEqual(untrusted.errorCode, "untrusted_publisher")
+        var edited = try publication(students: ["s1", "s2", "s3"]).envelope(signedBy: identity)
+        edited.signature = try publication().envelope(signedBy: identity).signature
+        let forged = try server.json("POST", "/v1/exams", edited)
+        XCTAssertEqual(forged.status, 403)
+        XCTAssertEqual(forged.errorCode, "bad_signature")
+        let noUpload = try server.http.send("PATCH", "/v1/attempts/\(attemptId)/upload",
+                                            headers: ["Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"], body: Data([1]))
+        XCTAssertEqual(noUpload.errorCode, "no_upload")
+
+        let after = try await counts()
+        XCTAssertEqual(after, before, "no refused request stored anything")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: server.bundles.path), [])
+    }
+
+    // MARK: - Steps
+
+    struct TicketRequest: Encodable { let student: String; let code: String }
+    struct CheckpointBody: Encodable { let checkpoint: String }
+    struct TicketAnswer: Decodable { let attemptId: String; let ticket: String }
+    struct ReceiptAnswer: Decodable { let receipt: String }
+
+    func publication(students: [String] = ["s1", "s2"]) throws -> Publication {
+        let roster = students.map { student in
+            Publication.Student(student: student, codeSHA256: EnrolmentCode.digest(examId: "srv-exam", studentId: student, code: codes[student] ?? "X").hexString)
+        }
+        return Publication(exam: Base64.encode(try Array(Data(contentsOf: examURL))), roster: roster, signedAt: Date())
+    }
+
+    func publish() throws -> RawHTTP.Response {
+        try server.json("POST", "/v1/exams", try publication().envelope(signedBy: identity))
+    }
+
+    func ticket(for student: String) throws -> (String, [UInt8]) {
+        let answer = try server.json("POST", "/v1/exams/srv-exam/tickets", TicketRequest(student: student, code: codes[student]!))
+        XCTAssertEqual(answer.status, 201, answer.text)
+        let body = try JSONDecoder().decode(TicketAnswer.self, from: answer.body)
+        return (body.attemptId, try XCTUnwrap(Base64.decode(body.ticket)))
+    }
+
+    func send(_ checkpoint: [UInt8], _ attemptId: String) throws -> RawHTTP.Response {
+        try server.json("POST", "/v1/attempts/\(attemptId)/checkpoints", CheckpointBody(checkpoint: Base64.encode(checkpoint)))
+    }
+
+    /// tus: create, PATCH in segments (a HEAD and a wrong offset between), then the receipt.
+    func upload(_ bundle: [UInt8], attemptId: String, segment: Int) throws -> ServerReceipt {
+        let path = "/v1/attempts/\(attemptId)/upload"
+        let created = try server.http.send("POST", path, headers: ["Tus-Resumable": "1.0.0", "Upload-Length": "\(bundle.count)"])
+        XCTAssertEqual(created.status, 201, created.text)
+        var offset = 0
+        while offset < bundle.count {
+            let end = min(offset + segment, bundle.count)
+            let patch = try server.http.send("PATCH", path, headers: ["Tus-Resumable": "1.0.0", "Upload-Offset": "\(offset)",
+                                                                      "Content-Type": "application/offset+octet-stream"],
+                                             body: Data(bundle[offset..<end]))
+            XCTAssertEqual(patch.status, 204, patch.text)
+            offset = end
+            XCTAssertEqual(patch.header("Upload-Offset"), "\(offset)")
+            if offset < bundle.count {
+                XCTAssertEqual(try server.http.send("HEAD", path).header("Upload-Offset"), "\(offset)")
+                let stale = try server.http.send("PATCH", path, headers: ["Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"], body: Data([0]))
+                XCTAssertEqual(stale.status, 409)
+                XCTAssertEqual(stale.errorCode, "offset_mismatch")
+            }
+        }
+        let answer = try server.http.send("GET", "/v1/attempts/\(attemptId)/receipt")
+        XCTAssertEqual(answer.status, 200, answer.text)
+        let signed = try XCTUnwrap(Base64.decode(try JSONDecoder().decode(ReceiptAnswer.self, from: answer.body).receipt))
+        return try ServerReceipt.open(signed, publicKey: serverKey.publicKey)
+    }
+
+    func assertCount(_ table: String, _ expected: Int, line: UInt = #line) async throws {
+        let count = try await server.count(table)
+        XCTAssertEqual(count, expected, "rows in \(table)", line: line)
+    }
+
+    func counts() async throws -> [Int] {
+        var result: [Int] = []
+        for table in ["exams", "roster", "attempts", "checkpoints", "uploads", "receipts"] { result.append(try await server.count(table)) }
+        return result
+    }
+
+    /// A bundle written as a recording writes it, with checkpoints made from what is flushed.
+    final class Recording {
+        let writer: BundleWriter
+        let url: URL
+
+        init(folder: URL, exam: ExamFile, student: String, recipient: RecipientKey) throws {
+            url = folder.appendingPathComponent("\(UUID().uuidString).proctor")
+            let header = try BundleHeader(examId: exam.settings.id, examFileSHA256: exam.sha256, studentId: student,
+                                          sessionId: UUID().uuidString, startTime: Date(), recipients: [BundleRecipient(recipient)])
+            writer = try BundleWriter(creating: url, header: header)
+        }
+
+        func append(_ records: Int) throws {
+            for index in 0..<records { try writer.append(.media, Array(repeating: UInt8(index), count: 1000 + index)) }
+            try writer.sync()
+        }
+
+        func checkpoint(attemptId: String, ticket: [UInt8], sequence: UInt64, carriesKey: Bool, unsigned: Bool = false) throws -> [UInt8] {
+            let point = try XCTUnwrap(try BundleChain.lastPoint(of: url))
+            let checkpoint = Checkpoint(point, attemptId: attemptId, ticketDigest: AttemptTicket.digest(of: ticket), sequence: sequence,
+                                        mediaTimeMicros: UInt64(point.records) * 1_000_000, carriesPartKey: carriesKey)
+            return unsigned ? checkpoint.body + Array(repeating: 0, count: 64) : try checkpoint.signed(byPartOf: writer)
+        }
+
+        func finish() throws { try writer.finish(mediaDuration: 10) }
+    }
+}
