@@ -73,6 +73,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "SQLiteNIO", package: "sqlite-nio"),
         ]),
         .executableTarget(name: "proctor-cli", dependencies: [

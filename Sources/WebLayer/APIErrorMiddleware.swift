@@ -35,7 +35,7 @@ package struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// One line naming the field, never the whole Swift description.
-    static func describe(_ error: DecodingError) -> String {
+    package static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context) -> String {
             let keys = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
             return keys.isEmpty ? "the body" : keys.joined(separator: ".")

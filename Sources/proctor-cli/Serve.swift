@@ -33,9 +33,9 @@ extension Proctor {
             let identity = server.identity
             try await server.run { port in
                 // One line that scripts and tests wait for, then the key line to pin in exams.
-                print("proctor serve: listening on http://\(host):\(port)/ as \(identity.name) (\(identity.fingerprint))")
-                print(identity.line)
-                fflush(stdout)
+                // Written straight to the descriptor: stdout to a pipe is buffered by print.
+                let lines = "proctor serve: listening on http://\(host):\(port)/ as \(identity.name) (\(identity.fingerprint))\n\(identity.line)\n"
+                FileHandle.standardOutput.write(Data(lines.utf8))
             }
         }
     }

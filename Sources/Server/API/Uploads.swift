@@ -1,5 +1,6 @@
 import Attest
 import Foundation
+import HTTPTypes
 import Hummingbird
 import ProctorModel
 import Seal

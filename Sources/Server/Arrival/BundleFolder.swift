@@ -37,7 +37,12 @@ package struct BundleFolder: Sendable {
         // A crash after the write but before the database update leaves extra bytes: the next
         // PATCH at the recorded offset overwrites them, so truncate first.
         try file.truncate(to: Int64(offset), "truncate the upload of \(attemptId)")
-        try bytes.withUnsafeBytes { buffer throws(ProctorError) in try file.write(buffer, at: Int64(offset), "write the upload of \(attemptId)") }
+        // Array.withUnsafeBytes only rethrows untyped errors; the one thrown inside is a ProctorError.
+        var failure: ProctorError?
+        bytes.withUnsafeBytes { buffer in
+            do throws(ProctorError) { try file.write(buffer, at: Int64(offset), "write the upload of \(attemptId)") } catch { failure = error }
+        }
+        if let failure { throw failure }
         try file.sync("sync the upload of \(attemptId)")
     }
 
