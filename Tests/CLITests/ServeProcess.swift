@@ -47,7 +47,9 @@ final class ServeProcess {
             text += String(decoding: chunk, as: UTF8.self)
         }
         let lines = text.split(separator: "\n").map(String.init)
-        guard let portText = lines[0].split(separator: ":").last?.split(separator: "/").first, let port = Int(portText) else {
+        guard let address = lines[0].range(of: "http://127.0.0.1:"),
+              let port = Int(lines[0][address.upperBound...].prefix(while: \.isNumber)) else {
+            process.terminate()
             throw RawHTTPError("unexpected first line: \(lines[0])")
         }
         self.port = port
@@ -69,8 +71,14 @@ final class ServeProcess {
     /// `SELECT COUNT(*) FROM table`, read from the server's own database file.
     func count(_ table: String) async throws -> Int {
         let connection = try await SQLiteConnection.open(storage: .file(path: database.path))
-        defer { Task { try? await connection.close() } }
-        let rows = try await connection.query("SELECT COUNT(*) AS n FROM \(table)", [])
+        let rows: [SQLiteRow]
+        do {
+            rows = try await connection.query("SELECT COUNT(*) AS n FROM \(table)", [])
+        } catch {
+            try await connection.close()
+            throw error
+        }
+        try await connection.close()
         return rows.first?.column("n")?.integer ?? -1
     }
 

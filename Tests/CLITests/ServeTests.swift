@@ -44,7 +44,7 @@ final class ServeTests: XCTestCase {
     }
 
     override func tearDown() async throws {
-        XCTAssertEqual(server?.stop(), 0, "a graceful stop exits 0")
+        if let server { XCTAssertEqual(server.stop(), 0, "a graceful stop exits 0") }
         if let folder { try? FileManager.default.removeItem(at: folder) }
     }
 

@@ -7,6 +7,8 @@ import Foundation
 package protocol MetadataStore: Sendable {
     /// Answers when the database does (`/readyz`).
     func ping() async throws
+    /// After the last request: the server's graceful stop.
+    func close() async throws
 
     /// Stores an exam and its roster; false when this exact exam file is already published
     /// (a retry). A different file under the same exam id is the caller's conflict to report.
