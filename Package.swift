@@ -48,7 +48,7 @@ let package = Package(
         // Settings (TOML), signed exam files, the disclosure.
         .target(name: "Exam", dependencies: ["ProctorModel", "Seal", "Attest"]),
         // Where bundles live on the student's machine, delivery, receipts, retention.
-        .target(name: "Delivery", dependencies: ["ProctorModel", "Seal", "Exam"]),
+        .target(name: "Delivery", dependencies: ["ProctorModel", "Seal", "Exam", "Attest"]),
         // The signed wire formats the collection server and the client share: attempt tickets,
         // live checkpoints, receipts, the server's key (docs/server.md). No web stack.
         .target(name: "Attest", dependencies: ["ProctorModel", "Seal"]),
