@@ -95,7 +95,8 @@ let package = Package(
         .testTarget(name: "AttestTests", dependencies: ["Attest", "Seal", "ProctorModel"], path: "Tests/AttestTests"),
         .testTarget(name: "EncodeTests", dependencies: ["ProctorModel", "Encode", "TestTools"], path: "Tests/EncodeTests"),
         .testTarget(name: "DetectTests", dependencies: ["ProctorModel", "Detect", "Encode", "TestTools"], path: "Tests/DetectTests"),
-        .testTarget(name: "SessionTests", dependencies: ["ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "Encode", "Detect", "NginxTestServer", "TestTools"], path: "Tests/SessionTests"),
+        .testTarget(name: "SessionTests", dependencies: ["ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "Encode", "Detect", "NginxTestServer", "TestTools", "Attest"], path: "Tests/SessionTests"),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "ProctorModel"], path: "Tests/ServerTests"),
         .testTarget(name: "CLITests", dependencies: ["proctor-cli", "ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "NginxTestServer", "TestTools",
                                                 "Attest", .product(name: "SQLiteNIO", package: "sqlite-nio")], path: "Tests/CLITests"),
         // A real nginx WebDAV server on loopback for delivery tests, shared by both test targets.

@@ -1,0 +1,66 @@
+import Attest
+import Foundation
+import XCTest
+@testable import Exam
+@testable import ProctorModel
+@testable import Seal
+
+/// `[server]` in exam settings: read, checked, signed into the exam file, and absent exams
+/// unchanged byte for byte.
+final class ServerSettingsTests: XCTestCase {
+    static let key = try! ServerPublicKey(name: "collector", publicKey: try! SigningKey(seed: .copying(Array(0..<32))).publicKey)
+
+    static func settings(_ server: String) -> String {
+        """
+        [exam]
+        id = "srv"
+        title = "Server exam"
+        time_limit_minutes = 30
+        \(server)
+        """
+    }
+
+    func parse(_ text: String) throws -> ExamSettings {
+        try ExamSettings.parse(toml: text, fileName: "settings.toml", baseDirectory: nil)
+    }
+
+    func testServerSectionIsReadAndSignedIntoTheExamFile() throws {
+        let settings = try parse(Self.settings("[server]\nurl = \"https://exams.example.edu/proctor\"\nkey = \"\(Self.key.line)\"\ncheckpoint_seconds = 5"))
+        XCTAssertEqual(settings.server, ServerSettings(url: "https://exams.example.edu/proctor/", key: Self.key, checkpointSeconds: 5))
+        let identity = try InstructorIdentity.generate(name: "prof")
+        let exam = try ExamFile.decode(try ExamFile.encode(settings, signedBy: identity))
+        XCTAssertEqual(exam.settings.server, settings.server)
+        XCTAssertEqual(try parse(Self.settings("[server]\nurl = \"http://127.0.0.1:8440/\"\nkey = \"\(Self.key.line)\"")).server?.checkpointSeconds, 10)
+    }
+
+    func testAnExamWithoutAServerIsTheSameBytesAsBefore() throws {
+        let settings = try parse(Self.settings(""))
+        XCTAssertNil(settings.server)
+        let identity = try InstructorIdentity.generate(name: "prof")
+        let bytes = try ExamFile.encode(settings, signedBy: identity)
+        XCTAssertFalse(String(decoding: bytes, as: UTF8.self).contains("\"server\""), "no key is written for an exam without a server")
+        XCTAssertNil(try ExamFile.decode(bytes).settings.server)
+        // An exam file signed before [server] existed still verifies, and names no server.
+        let vector = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/test-vectors/vector-exam.exam")
+        XCTAssertNil(try ExamFile.load(vector).settings.server)
+    }
+
+    func testBadServerSettingsNameTheKey() throws {
+        let cases: [(String, String)] = [
+            ("[server]\nurl = \"http://exams.example.edu/\"\nkey = \"\(Self.key.line)\"", "settings.toml:6: server.url: must be https (plain http only to 127.0.0.1 or localhost)"),
+            ("[server]\nurl = \"https://u:p@exams.example.edu/\"\nkey = \"\(Self.key.line)\"", "settings.toml:6: server.url: must not contain a login, a query or a fragment"),
+            ("[server]\nurl = \"https://exams.example.edu/\"", "server.key: is required but missing"),
+            ("[server]\nurl = \"https://exams.example.edu/\"\nkey = \"\(Self.key.line.dropLast())0\"", "server.key: the server key 'collector' is damaged: its check digits do not match"),
+            ("[server]\nurl = \"https://exams.example.edu/\"\nkey = \"\(Self.key.line)\"\ncheckpoint_seconds = 1", "server.checkpoint_seconds: must be between 2 and 300, got 1"),
+            ("[server]\nurl = \"https://exams.example.edu/\"\nkey = \"\(Self.key.line)\"\nurll = 1", "server.urll: unknown key"),
+        ]
+        for (section, expected) in cases {
+            XCTAssertThrowsError(try parse(Self.settings(section)), section) { error in
+                let error = error as! ProctorError
+                XCTAssertEqual(error.code, .badData, section)
+                XCTAssertTrue(error.message.contains(expected), "\(error.message) should contain \(expected)")
+            }
+        }
+    }
+}
