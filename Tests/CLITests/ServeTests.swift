@@ -80,7 +80,7 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(ticket.notAfter.timeIntervalSince(ticket.notBefore), 30 * 60 + 15 * 60, accuracy: 0.002)
 
         // A recording sends two checkpoints; a resend is a duplicate, not a second one.
-        let recording = try Recording(folder: folder, exam: exam, student: "s1", recipient: identity.recipientKey)
+        let recording = try Recording(folder: folder, exam: exam, student: "s1", recipient: identity.recipientKey, ticket: signedTicket)
         try recording.append(3)
         let first = try recording.checkpoint(attemptId: attemptId, ticket: signedTicket, sequence: 0, carriesKey: true)
         XCTAssertEqual(try send(first, attemptId).status, 201)
@@ -125,14 +125,37 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(try publish().status, 201)
         let exam = try ExamFile.load(examURL)
         let (attemptId, signedTicket) = try ticket(for: "s2")
-        let live = try Recording(folder: folder, exam: exam, student: "s2", recipient: identity.recipientKey)
+        let live = try Recording(folder: folder, exam: exam, student: "s2", recipient: identity.recipientKey, ticket: signedTicket)
         try live.append(3)
         XCTAssertEqual(try send(try live.checkpoint(attemptId: attemptId, ticket: signedTicket, sequence: 0, carriesKey: true), attemptId).status, 201)
-        let other = try Recording(folder: folder, exam: exam, student: "s2", recipient: identity.recipientKey)
+        let other = try Recording(folder: folder, exam: exam, student: "s2", recipient: identity.recipientKey, ticket: signedTicket)
         try other.append(6)
         try other.finish()
         let receipt = try upload(try Array(Data(contentsOf: other.url)), attemptId: attemptId, segment: 1 << 20)
         XCTAssertEqual(receipt.checkpoints, .init(count: 1, lastSequence: 0, allContained: false, late: false))
+    }
+
+    /// A bundle without a ticket (fabricated from public inputs) or under another attempt's
+    /// ticket is refused on arrival, and nothing of it is kept.
+    func testBundleWithoutOrWithAnotherTicketIsRefusedAndDeleted() async throws {
+        XCTAssertEqual(try publish().status, 201)
+        let exam = try ExamFile.load(examURL)
+        let (attemptId, _) = try ticket(for: "s1")
+        let (_, otherTicket) = try ticket(for: "s2")
+        for (ticket, code) in [(nil, "bundle_without_ticket"), (otherTicket, "bundle_other_attempt")] as [([UInt8]?, String)] {
+            let fabricated = try Recording(folder: folder, exam: exam, student: "s1", recipient: identity.recipientKey, ticket: ticket)
+            try fabricated.append(3)
+            try fabricated.finish()
+            let bundle = try Array(Data(contentsOf: fabricated.url))
+            let path = "/v1/attempts/\(attemptId)/upload"
+            XCTAssertEqual(try server.http.send("POST", path, headers: ["Upload-Length": "\(bundle.count)"]).status, 201)
+            let patch = try server.http.send("PATCH", path, headers: ["Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"], body: Data(bundle))
+            XCTAssertEqual(patch.status, 422, patch.text)
+            XCTAssertEqual(patch.errorCode, code)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: server.bundles.path), [])
+            try await assertCount("uploads", 0)
+            try await assertCount("receipts", 0)
+        }
     }
 
     func testBadInputIsRefusedWithItsCodeAndNothingIsStored() async throws {
@@ -250,10 +273,11 @@ final class ServeTests: XCTestCase {
         let writer: BundleWriter
         let url: URL
 
-        init(folder: URL, exam: ExamFile, student: String, recipient: RecipientKey) throws {
+        init(folder: URL, exam: ExamFile, student: String, recipient: RecipientKey, ticket: [UInt8]?) throws {
             url = folder.appendingPathComponent("\(UUID().uuidString).proctor")
-            let header = try BundleHeader(examId: exam.settings.id, examFileSHA256: exam.sha256, studentId: student,
+            var header = try BundleHeader(examId: exam.settings.id, examFileSHA256: exam.sha256, studentId: student,
                                           sessionId: UUID().uuidString, startTime: Date(), recipients: [BundleRecipient(recipient)])
+            header.attemptTicket = ticket
             writer = try BundleWriter(creating: url, header: header)
         }
 

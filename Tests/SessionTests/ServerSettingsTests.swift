@@ -64,3 +64,23 @@ final class ServerSettingsTests: XCTestCase {
         }
     }
 }
+
+/// The attempt ticket in the session header: version 2 only when there is one, bound into the
+/// header hash, and version-1 bundles unchanged.
+final class BundleTicketHeaderTests: XCTestCase {
+    func testTicketRoundTripsAndOnlyThenIsTheVersionTwo() throws {
+        let recipient = BundleRecipient(name: "prof", publicKey: Array(repeating: 9, count: 32))
+        var header = BundleHeader(examId: "e", examFileSHA256: Array(repeating: 1, count: 32), studentId: "s", sessionId: "x",
+                                  startTime: Date(timeIntervalSince1970: 1_800_000_000), recipients: [recipient], cipher: .xChaCha20Poly1305)
+        let plain = try BundleFormat.encodeSessionHeader(header)
+        XCTAssertEqual(Array(plain[8..<10]), [1, 0], "no ticket: format version 1 as before")
+        XCTAssertNil(BundleFormat.decodeSessionBody(Array(plain[14...]))?.attemptTicket)
+        header.attemptTicket = Array(repeating: 0x5A, count: 200)
+        let ticketed = try BundleFormat.encodeSessionHeader(header)
+        XCTAssertEqual(Array(ticketed[8..<10]), [2, 0])
+        XCTAssertEqual(ticketed.count, plain.count + 4 + 200)
+        XCTAssertEqual(BundleFormat.decodeSessionBody(Array(ticketed[14...]), version: 2), header)
+        XCTAssertNil(BundleFormat.decodeSessionBody(Array(ticketed[14...]), version: 1), "a version-1 reader of these bytes finds extra bytes")
+        XCTAssertNil(BundleFormat.decodeSessionBody(Array(ticketed[14...].dropLast()), version: 2), "a short ticket does not parse")
+    }
+}

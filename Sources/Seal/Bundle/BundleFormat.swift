@@ -6,6 +6,12 @@ import ProctorModel
 package enum BundleFormat {
     package static let magic: [UInt8] = Array("PROCTOR".utf8) + [0x1A]
     static let version: UInt16 = 1
+    /// Version 2 is version 1 plus the attempt ticket after the recipients; it is written only
+    /// when a collection server issued one, so every other bundle stays version 1, byte for byte.
+    static let ticketVersion: UInt16 = 2
+    static let readableVersions: ClosedRange<UInt16> = 1...2
+    /// A signed ticket is about 200 bytes; its strings are bounded by the wire format.
+    static let maxTicketByteCount = 8192
     /// magic, version u16, session-header body length u32.
     static let sessionPreambleByteCount = 14
     static let maxSessionBodyByteCount = 1 << 20
@@ -114,16 +120,23 @@ package enum BundleFormat {
             body.append(recipient.publicKey)
             try body.appendString(recipient.name, field: "recipient name")
         }
+        if let ticket = header.attemptTicket {
+            guard (1...maxTicketByteCount).contains(ticket.count) else {
+                throw ProctorError(.badData, "an attempt ticket must be 1 to \(maxTicketByteCount) bytes, not \(ticket.count)")
+            }
+            body.append(UInt32(ticket.count))
+            body.append(ticket)
+        }
         var out = ByteBuilder()
         out.append(magic)
-        out.append(version)
+        out.append(header.attemptTicket == nil ? version : ticketVersion)
         out.append(UInt32(body.bytes.count))
         out.append(body.bytes)
         return out.bytes
     }
 
     /// Parses a session-header body (everything after the 14-byte preamble) that must be consumed exactly.
-    static func decodeSessionBody(_ body: [UInt8]) -> BundleHeader? {
+    static func decodeSessionBody(_ body: [UInt8], version: UInt16 = version) -> BundleHeader? {
         var parser = ByteParser(body)
         guard let cipherCode = parser.u8(), let cipher = BundleCipher(rawValue: cipherCode),
               parser.u8() == keyWrapSealedBox, parser.u8() == signatureEd25519, parser.u8() == hashSHA256,
@@ -135,10 +148,18 @@ package enum BundleFormat {
             guard let key = parser.bytes(BoxKeys.publicKeyBytes), let name = parser.string() else { return nil }
             recipients.append(BundleRecipient(name: name, publicKey: key))
         }
+        var ticket: [UInt8]?
+        if version == ticketVersion {
+            guard let length = parser.u32(), (1...UInt32(maxTicketByteCount)).contains(length),
+                  let bytes = parser.bytes(Int(length)) else { return nil }
+            ticket = bytes
+        }
         guard parser.isAtEnd else { return nil }
         let start = Date(timeIntervalSince1970: Double(Int64(bitPattern: millis)) / 1000)
-        return BundleHeader(examId: examId, examFileSHA256: examHash, studentId: studentId, sessionId: sessionId,
-                            startTime: start, recipients: recipients, cipher: cipher)
+        var header = BundleHeader(examId: examId, examFileSHA256: examHash, studentId: studentId, sessionId: sessionId,
+                                  startTime: start, recipients: recipients, cipher: cipher)
+        header.attemptTicket = ticket
+        return header
     }
 }
 

@@ -23,6 +23,9 @@ public struct BundleHeader: Sendable, Equatable {
     public var startTime: Date
     public var recipients: [BundleRecipient]
     public var cipher: BundleCipher
+    /// The signed attempt ticket from the exam's collection server (docs/server.md), opaque
+    /// here: bound into every record through the header hash. nil: no server (format version 1).
+    public var attemptTicket: [UInt8]? = nil
 
     public init(examId: String, examFileSHA256: [UInt8], studentId: String, sessionId: String, startTime: Date,
                 recipients: [BundleRecipient], cipher: BundleCipher) {

@@ -72,9 +72,9 @@ public final class BundleReader {
         }
         var parser = ByteParser(Array(preamble[8...]))
         let version = parser.u16()!, bodyLength = Int(parser.u32()!)
-        guard version == BundleFormat.version else {
+        guard BundleFormat.readableVersions.contains(version) else {
             throw BundleFailure(.notABundle, .sessionHeader, offset: 0,
-                                "this bundle uses format version \(version); this proctor reads version \(BundleFormat.version)")
+                                "this bundle uses format version \(version); this proctor reads versions \(BundleFormat.readableVersions.lowerBound)-\(BundleFormat.readableVersions.upperBound)")
         }
         guard bodyLength <= BundleFormat.maxSessionBodyByteCount else {
             throw BundleFailure(.malformed, .sessionHeader, offset: 0, "has an impossible length (\(bodyLength) bytes)")
@@ -83,7 +83,7 @@ public final class BundleReader {
         guard body.count == bodyLength else {
             throw BundleFailure(.notABundle, .sessionHeader, offset: 0, "this bundle ends inside its header: nothing was recorded")
         }
-        guard let header = BundleFormat.decodeSessionBody(body) else {
+        guard let header = BundleFormat.decodeSessionBody(body, version: version) else {
             throw BundleFailure(.malformed, .sessionHeader, offset: 0, "is damaged: its fields do not parse")
         }
         self.header = header

@@ -27,6 +27,13 @@ package struct ArrivalCheck {
         guard let header = verification.header, header.studentId == attempt.studentId, header.examFileSHA256 == examSHA256 else {
             throw ArrivalFailure("bundle_other_attempt", "The bundle was recorded for another exam or student than this attempt's ticket.")
         }
+        // The ticket in the session header is bound to every record by the header hash.
+        guard let ticket = header.attemptTicket else {
+            throw ArrivalFailure("bundle_without_ticket", "The bundle carries no attempt ticket: it was not recorded under this server's ticket.")
+        }
+        guard AttemptTicket.digest(of: ticket) == attempt.ticketDigest else {
+            throw ArrivalFailure("bundle_other_attempt", "The bundle was recorded under another attempt's ticket.")
+        }
         var check = ArrivalCheck()
         check.size = verification.fileSize
         // Wanted boundaries, by (part, records); found ones are removed as the pass meets them.
