@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "Report", dependencies: ["ProctorModel", "Seal", "Exam", "Encode", "CCairo"]),
         // The recording use case (begin, resume, finish) and precheck.
         .target(name: "Session", dependencies: [
-            "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery",
+            "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Attest",
         ]),
         // The one web layer (Hummingbird) under `proctor serve`, `proctor review` and the student
         // page: JSON errors, body limits, byte ranges, embedded assets, the loopback guard.

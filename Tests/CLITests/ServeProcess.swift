@@ -18,13 +18,13 @@ final class ServeProcess {
     var bundles: URL { folder.appendingPathComponent("data/bundles") }
 
     /// `trusting`: the instructor `.pub` lines allowed to publish.
-    init(folder: URL, trusting instructors: [String], extraConfig: String = "") throws {
+    init(folder: URL, trusting instructors: [String], port: Int = 0, extraConfig: String = "") throws {
         self.folder = folder
         let config = folder.appendingPathComponent("serve.toml")
         let list = instructors.map { "\"\($0)\"" }.joined(separator: ", ")
         try """
         [listen]
-        port = 0
+        port = \(port)
 
         [storage]
         data_dir = "data"
@@ -67,6 +67,21 @@ final class ServeProcess {
     }
 
     deinit { stop() }
+
+    /// A port that was free a moment ago, for an exam that must name the server before it starts.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw RawHTTPError("no free port: \(String(cString: strerror(errno)))") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
 
     /// `SELECT COUNT(*) FROM table`, read from the server's own database file.
     func count(_ table: String) async throws -> Int {

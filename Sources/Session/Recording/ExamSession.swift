@@ -64,9 +64,10 @@ public final class ExamSession {
         if let previous {
             writer = try BundleWriter.resume(at: previous.bundleURL)
         } else {
-            let header = try BundleHeader(examId: settings.id, examFileSHA256: exam.sha256, studentId: request.student,
+            var header = try BundleHeader(examId: settings.id, examFileSHA256: exam.sha256, studentId: request.student,
                                           sessionId: UUID().uuidString.lowercased(), startTime: Date(),
                                           recipients: settings.recipients.map(BundleRecipient.init))
+            header.attemptTicket = try await attemptTicket()
             writer = try BundleWriter(creating: directory.newBundleURL(student: request.student, examId: settings.id, at: Date()), header: header)
         }
         // The writer goes into the SealedRecording, which serialises every use of it from here on.

@@ -1,0 +1,58 @@
+import Attest
+import Foundation
+import TestTools
+import XCTest
+@testable import Exam
+@testable import Seal
+
+/// `proctor begin` on an exam that names a collection server: it obtains a ticket with the
+/// student's enrolment code and seals it into the session header; without a valid ticket a real
+/// exam does not start, and a practice run records without one.
+final class BeginServerTests: XCTestCase {
+    func testBeginObtainsATicketAndBindsItIntoTheBundle() async throws {
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("begin-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: keys) }
+        XCTAssertEqual(try ProctorBinary.run(["keygen", "--server", "--name", "collector", "--out", keys.path]).status, 0)
+        let keyLine = try String(contentsOf: keys.appendingPathComponent("collector.server.pub"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let port = try ServeProcess.freePort()
+        let kit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(port)/\"\nkey = \"\(keyLine)\"\n")
+        defer { kit.remove() }
+        let server = try ServeProcess(folder: keys, trusting: [kit.identity.recipientKey.line], port: port,
+                                      extraConfig: "\n[identity]\nkey_file = \"collector.server.key\"\n")
+        defer { server.stop() }
+
+        let code = EnrolmentCode.generate()
+        let publication = Publication(exam: Base64.encode(try Array(Data(contentsOf: kit.examURL))),
+                                      roster: [.init(student: "s1", codeSHA256: EnrolmentCode.digest(examId: "rec-test", studentId: "s1", code: code).hexString)],
+                                      signedAt: Date())
+        XCTAssertEqual(try server.json("POST", "/v1/exams", try publication.envelope(signedBy: kit.identity)).status, 201)
+
+        let begin = ["begin", "--exam", kit.examURL.path, "--camera", "test", "--mic", "test", "--screen", "none", "--duration", "2", "--accept"]
+        let missing = try ProctorBinary.run(begin + ["--student", "s1"], environment: kit.environment)
+        XCTAssertEqual(missing.status, 64, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("PROCTOR_ENROLMENT_CODE"), missing.stderr)
+        let stranger = try ProctorBinary.run(begin + ["--student", "s2"], environment: kit.environment.merging(["PROCTOR_ENROLMENT_CODE": code]) { $1 })
+        XCTAssertEqual(stranger.status, 77, stranger.stderr)
+        XCTAssertTrue(stranger.stderr.contains("not_enrolled"), stranger.stderr)
+        XCTAssertEqual(kit.bundles, [], "no recording starts without a ticket")
+
+        let run = try ProctorBinary.run(begin + ["--student", "s1"], environment: kit.environment.merging(["PROCTOR_ENROLMENT_CODE": code]) { $1 })
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let bundle = try XCTUnwrap(kit.bundles.first)
+        let header = try BundleReader(contentsOf: bundle).header
+        let ticket = try AttemptTicket.open(try XCTUnwrap(header.attemptTicket), publicKey: try ServerPublicKey(line: keyLine).publicKey)
+        XCTAssertEqual(ticket.studentId, "s1")
+        XCTAssertEqual(ticket.examFileSHA256, try ExamFile.load(kit.examURL).sha256)
+        XCTAssertEqual(BundleReader.verify(contentsOf: bundle, key: kit.key).status, .intact)
+        let attempts = try await server.count("attempts")
+        XCTAssertEqual(attempts, 1)
+
+        // A practice run needs no code and carries no ticket.
+        let practiceKit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(port)/\"\nkey = \"\(keyLine)\"\n")
+        defer { practiceKit.remove() }
+        let practice = try ProctorBinary.run(begin + ["--student", "s9", "--practice"], environment: practiceKit.environment)
+        XCTAssertEqual(practice.status, 0, practice.stderr)
+        XCTAssertNil(try BundleReader(contentsOf: try XCTUnwrap(practiceKit.bundles.first)).header.attemptTicket)
+    }
+}
