@@ -9,6 +9,16 @@ import XCTest
 /// student's enrolment code and seals it into the session header; without a valid ticket a real
 /// exam does not start, and a practice run records without one.
 final class BeginServerTests: XCTestCase {
+    static func entryCount(_ data: Data) -> Int {
+        let bytes = [UInt8](data)
+        var position = 0, count = 0
+        while position + 4 <= bytes.count {
+            position += 4 + bytes[position..<position + 4].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            count += 1
+        }
+        return count
+    }
+
     func testBeginObtainsATicketAndBindsItIntoTheBundle() async throws {
         let keys = FileManager.default.temporaryDirectory.appendingPathComponent("begin-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
@@ -16,7 +26,7 @@ final class BeginServerTests: XCTestCase {
         XCTAssertEqual(try ProctorBinary.run(["keygen", "--server", "--name", "collector", "--out", keys.path]).status, 0)
         let keyLine = try String(contentsOf: keys.appendingPathComponent("collector.server.pub"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let port = try ServeProcess.freePort()
-        let kit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(port)/\"\nkey = \"\(keyLine)\"\n")
+        let kit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(port)/\"\nkey = \"\(keyLine)\"\ncheckpoint_seconds = 2\n")
         defer { kit.remove() }
         let server = try ServeProcess(folder: keys, trusting: [kit.identity.recipientKey.line], port: port,
                                       extraConfig: "\n[identity]\nkey_file = \"collector.server.key\"\n")
@@ -28,7 +38,7 @@ final class BeginServerTests: XCTestCase {
                                       signedAt: Date())
         XCTAssertEqual(try server.json("POST", "/v1/exams", try publication.envelope(signedBy: kit.identity)).status, 201)
 
-        let begin = ["begin", "--exam", kit.examURL.path, "--camera", "test", "--mic", "test", "--screen", "none", "--duration", "2", "--accept"]
+        let begin = ["begin", "--exam", kit.examURL.path, "--camera", "test", "--mic", "test", "--screen", "none", "--duration", "7", "--accept"]
         let missing = try ProctorBinary.run(begin + ["--student", "s1"], environment: kit.environment)
         XCTAssertEqual(missing.status, 64, missing.stderr)
         XCTAssertTrue(missing.stderr.contains("PROCTOR_ENROLMENT_CODE"), missing.stderr)
@@ -47,6 +57,24 @@ final class BeginServerTests: XCTestCase {
         XCTAssertEqual(BundleReader.verify(contentsOf: bundle, key: kit.key).status, .intact)
         let attempts = try await server.count("attempts")
         XCTAssertEqual(attempts, 1)
+
+        // Checkpoints every 2 s of a 7 s recording, plus the last one at the stop: all arrived,
+        // all are in the queue file beside the bundle, and the finished bundle contains them all.
+        let queued = try Data(contentsOf: bundle.appendingPathExtension("checkpoints"))
+        let held = try await server.count("checkpoints")
+        XCTAssertGreaterThanOrEqual(held, 4, "t = 0, 2, 4, 6 s and the stop")
+        XCTAssertLessThanOrEqual(held, 6)
+        XCTAssertEqual(Self.entryCount(queued), held, "every checkpoint made was accepted")
+        let bytes = try Array(Data(contentsOf: bundle))
+        let path = "/v1/attempts/\(ticket.attemptId)/upload"
+        XCTAssertEqual(try server.http.send("POST", path, headers: ["Upload-Length": "\(bytes.count)"]).status, 201)
+        let patch = try server.http.send("PATCH", path, headers: ["Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"], body: Data(bytes))
+        XCTAssertEqual(patch.status, 204, patch.text)
+        struct ReceiptAnswer: Decodable { let receipt: String }
+        let answer = try JSONDecoder().decode(ReceiptAnswer.self, from: try server.http.send("GET", "/v1/attempts/\(ticket.attemptId)/receipt").body)
+        let receipt = try ServerReceipt.open(try XCTUnwrap(Base64.decode(answer.receipt)), publicKey: try ServerPublicKey(line: keyLine).publicKey)
+        XCTAssertEqual(receipt.checkpoints.count, UInt64(held))
+        XCTAssertTrue(receipt.checkpoints.allContained)
 
         // A practice run needs no code and carries no ticket.
         let practiceKit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(port)/\"\nkey = \"\(keyLine)\"\n")

@@ -8,7 +8,7 @@ import Seal
 /// sentence and code; a network failure is `.unavailable` (exit 69).
 package struct ServerClient: Sendable {
     package let base: URL
-    private let http: HTTPClient
+    let http: HTTPClient
 
     package init(base: URL, idleTimeout: TimeInterval = 30) {
         self.base = base
@@ -88,5 +88,34 @@ package struct ServerClient: Sendable {
     /// Exam ids are letters, digits, '.', '_', '-': safe in a path segment as they are.
     static func segment(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "._-"))) ?? text
+    }
+}
+
+extension ServerClient {
+    package enum CheckpointAnswer: Sendable {
+        /// Stored now, or held already (a resend after a lost answer).
+        case accepted
+        /// A 4xx: the server will never take this one; the message says why.
+        case refused(ProctorError)
+    }
+
+    /// Network failures throw (`.unavailable`): the caller keeps the checkpoint and retries.
+    package func send(checkpoint signed: [UInt8], attemptId: String) async throws(ProctorError) -> CheckpointAnswer {
+        struct Body: Encodable { let checkpoint: String }
+        guard let data = try? JSONEncoder().encode(Body(checkpoint: Base64.encode(signed))),
+              let url = URL(string: "v1/attempts/\(attemptId)/checkpoints", relativeTo: base) else {
+            throw ProctorError(.internalFailure, "could not encode the checkpoint")
+        }
+        let response: HTTPResponse
+        do {
+            response = try await http.send("POST", url, body: .data(data), headers: ["Content-Type": "application/json"])
+        } catch {
+            throw ProctorError(.unavailable, "cannot reach the exam server at \(base.absoluteString): \(error.reason)")
+        }
+        switch response.status {
+        case 200, 201: return .accepted
+        case 400..<500: return .refused(Self.refusal(response))
+        default: throw Self.refusal(response)
+        }
     }
 }

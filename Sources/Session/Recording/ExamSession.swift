@@ -72,6 +72,7 @@ public final class ExamSession {
         }
         // The writer goes into the SealedRecording, which serialises every use of it from here on.
         let bundleURL = writer.url, part = writer.partNumber
+        let ticket = writer.header.attemptTicket
         let sealed = SealedRecording(writer: writer)
         var state = SessionState(bundlePath: bundleURL.path, pid: getpid(), phase: .recording, examId: settings.id,
                                  examFilePath: examURL.path, studentId: request.student, startedAt: previous?.startedAt ?? Date(),
@@ -129,7 +130,9 @@ public final class ExamSession {
 
         // The time limit runs on the session clock after the room scan, across parts.
         let deadline = (sources.camera != .none ? roomScan : 0) + max(state.timeLimit, 0)
+        let checkpoints = startCheckpoints(ticket: ticket, bundle: bundleURL, sealed: sealed)
         let reason = await recordUntilEnd(active, state: &state, deadline: deadline, durationEnd: request.duration.map { offset + $0 })
+        await checkpoints?.stop()
         return try end(active, reason: reason, state: &state, part: part)
     }
 

@@ -74,6 +74,12 @@ final class SealedRecording: MediaSink, Sendable {
         }
     }
 
+    /// A checkpoint signature with the current part's key (`CheckpointSender`); nil once the
+    /// bundle is finished and the key wiped. Takes the lock only for the signature (~50 µs).
+    func signWithPartKey(_ message: [UInt8]) -> [UInt8]? {
+        state.withLock { try? $0.writer.signWithPartKey(message) }
+    }
+
     /// The remaining media, part-end and the signed final record.
     func finish(mediaDuration: Double) throws(ProctorError) {
         try locked { (state: inout State) throws(ProctorError) in
