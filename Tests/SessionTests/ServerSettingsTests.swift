@@ -84,3 +84,32 @@ final class BundleTicketHeaderTests: XCTestCase {
         XCTAssertNil(BundleFormat.decodeSessionBody(Array(ticketed[14...].dropLast()), version: 2), "a short ticket does not parse")
     }
 }
+
+/// The follower a checkpoint sender uses agrees with a full keyless pass at every step of a
+/// bundle being written, including across a resumed part.
+final class ChainFollowerTests: XCTestCase {
+    func testFollowerMatchesAFullKeylessPassWhileTheBundleGrows() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("follow-\(UUID().uuidString).proctor")
+        defer { try? FileManager.default.removeItem(at: url) }
+        var header = BundleHeader(examId: "e", examFileSHA256: Array(repeating: 1, count: 32), studentId: "s", sessionId: "x",
+                                  startTime: Date(), recipients: [BundleRecipient(name: "prof", publicKey: BoxKeys.generate().publicKey)],
+                                  cipher: .xChaCha20Poly1305)
+        header.attemptTicket = Array(repeating: 7, count: 120)
+        let writer = try BundleWriter(creating: url, header: header)
+        let follower = try ChainFollower(url: url)
+        XCTAssertNil(try follower.advance(), "nothing sealed yet")
+        for round in 1...4 {
+            for index in 0..<round { try writer.append(.media, Array(repeating: UInt8(index), count: 500 * index + 1)) }
+            try writer.sync()
+            let followed = try XCTUnwrap(try follower.advance())
+            XCTAssertEqual(followed, try BundleChain.lastPoint(of: url))
+            XCTAssertEqual(followed.records, UInt64(round * (round + 1) / 2))
+            XCTAssertEqual(followed.partSigningKey, writer.partSigningPublicKey)
+        }
+        try writer.finish(mediaDuration: 1)
+        let last = try XCTUnwrap(try follower.advance())
+        XCTAssertEqual(last.records, 11, "ten media records and the part-end record")
+        XCTAssertNil(writer.partSigningPublicKey, "the part key is gone once finished")
+        XCTAssertThrowsError(try writer.signWithPartKey([1, 2, 3]))
+    }
+}
