@@ -50,6 +50,8 @@ extension Proctor {
             }
             // A session still recording, or one whose recorder crashed, is sealed before it is sent.
             let bundleURL = try await BundleLocator.finishedBundle(bundle.map { URL(fileURLWithPath: $0) })
+            // A bundle recorded under a server's ticket goes to that server (ServerSubmit.swift).
+            if to == nil, try await submitToServer(bundleURL) { return }
             let destination = try self.destination()
             var options = DeliveryOptions()
             options.segmentSize = segmentKib * 1024

@@ -28,7 +28,7 @@ final class BeginServerTests: XCTestCase {
         let port = try ServeProcess.freePort()
         let kit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(port)/\"\nkey = \"\(keyLine)\"\ncheckpoint_seconds = 2\n")
         defer { kit.remove() }
-        let server = try ServeProcess(folder: keys, trusting: [kit.identity.recipientKey.line], port: port,
+        var server = try ServeProcess(folder: keys, trusting: [kit.identity.recipientKey.line], port: port,
                                       extraConfig: "\n[identity]\nkey_file = \"collector.server.key\"\n")
         defer { server.stop() }
 
@@ -65,16 +65,30 @@ final class BeginServerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(held, 4, "t = 0, 2, 4, 6 s and the stop")
         XCTAssertLessThanOrEqual(held, 6)
         XCTAssertEqual(Self.entryCount(queued), held, "every checkpoint made was accepted")
+        // Part of the upload arrives, the server restarts, and `submit` resumes from its offset.
         let bytes = try Array(Data(contentsOf: bundle))
         let path = "/v1/attempts/\(ticket.attemptId)/upload"
         XCTAssertEqual(try server.http.send("POST", path, headers: ["Upload-Length": "\(bytes.count)"]).status, 201)
-        let patch = try server.http.send("PATCH", path, headers: ["Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"], body: Data(bytes))
-        XCTAssertEqual(patch.status, 204, patch.text)
-        struct ReceiptAnswer: Decodable { let receipt: String }
-        let answer = try JSONDecoder().decode(ReceiptAnswer.self, from: try server.http.send("GET", "/v1/attempts/\(ticket.attemptId)/receipt").body)
-        let receipt = try ServerReceipt.open(try XCTUnwrap(Base64.decode(answer.receipt)), publicKey: try ServerPublicKey(line: keyLine).publicKey)
+        let first = try server.http.send("PATCH", path, headers: ["Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"],
+                                         body: Data(bytes.prefix(65536)))
+        XCTAssertEqual(first.status, 204, first.text)
+        XCTAssertEqual(server.stop(), 0)
+        server = try ServeProcess(folder: keys, trusting: [kit.identity.recipientKey.line], port: port,
+                                  extraConfig: "\n[identity]\nkey_file = \"collector.server.key\"\n")
+        let submit = try ProctorBinary.run(["submit", "--bundle", bundle.path, "--exam", kit.examURL.path, "--json"], environment: kit.environment)
+        XCTAssertEqual(submit.status, 0, submit.stderr)
+        struct Submitted: Decodable { let bytesSent: Int; let checkpoints: Int; let allContained: Bool; let receipt: String }
+        let submitted = try JSONDecoder().decode(Submitted.self, from: Data(submit.stdout.utf8))
+        XCTAssertEqual(submitted.bytesSent, bytes.count - 65536, "only what the server did not hold was sent")
+        let receipt = try ServerReceipt.open(Array(try Data(contentsOf: URL(fileURLWithPath: submitted.receipt))),
+                                             publicKey: try ServerPublicKey(line: keyLine).publicKey)
+        XCTAssertEqual(receipt.bundleSHA256, SHA256.hash(bytes))
         XCTAssertEqual(receipt.checkpoints.count, UInt64(held))
         XCTAssertTrue(receipt.checkpoints.allContained)
+        XCTAssertEqual(submitted.checkpoints, held)
+        let again = try ProctorBinary.run(["submit", "--bundle", bundle.path, "--exam", kit.examURL.path, "--json"], environment: kit.environment)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("\"bytesSent\":0"), "a second submit finds the receipt: \(again.stdout)")
 
         // A practice run needs no code and carries no ticket.
         let practiceKit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(port)/\"\nkey = \"\(keyLine)\"\n")
