@@ -65,6 +65,11 @@ final class BeginServerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(held, 4, "t = 0, 2, 4, 6 s and the stop")
         XCTAssertLessThanOrEqual(held, 6)
         XCTAssertEqual(Self.entryCount(queued), held, "every checkpoint made was accepted")
+        // Before a receipt, purge keeps the recording whatever its age.
+        let early = try ProctorBinary.run(["purge", kit.sessions.path, "--older-than", "0"], environment: kit.environment)
+        XCTAssertEqual(early.status, 0, early.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: bundle.path), early.stderr)
+
         // Part of the upload arrives, the server restarts, and `submit` resumes from its offset.
         let bytes = try Array(Data(contentsOf: bundle))
         let path = "/v1/attempts/\(ticket.attemptId)/upload"
@@ -89,6 +94,20 @@ final class BeginServerTests: XCTestCase {
         let again = try ProctorBinary.run(["submit", "--bundle", bundle.path, "--exam", kit.examURL.path, "--json"], environment: kit.environment)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stdout.contains("\"bytesSent\":0"), "a second submit finds the receipt: \(again.stdout)")
+
+        // A receipt that does not verify under the pinned key keeps the bundle; the real one lets purge delete it.
+        let receiptURL = URL(fileURLWithPath: submitted.receipt)
+        let genuine = try Data(contentsOf: receiptURL)
+        var forged = [UInt8](genuine)
+        forged[forged.count - 1] ^= 1
+        try Data(forged).write(to: receiptURL)
+        XCTAssertEqual(try ProctorBinary.run(["purge", kit.sessions.path, "--older-than", "0"], environment: kit.environment).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: bundle.path), "a forged receipt does not count")
+        try genuine.write(to: receiptURL)
+        let purge = try ProctorBinary.run(["purge", kit.sessions.path, "--older-than", "0"], environment: kit.environment)
+        XCTAssertEqual(purge.status, 0, purge.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: bundle.path), purge.stdout + purge.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: receiptURL.path))
 
         // A practice run needs no code and carries no ticket.
         let practiceKit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(port)/\"\nkey = \"\(keyLine)\"\n")

@@ -29,7 +29,7 @@ public enum RetentionPurge {
             do {
                 let header = try BundleReader(contentsOf: url).header
                 candidates.append(.init(url: url, studentID: header.studentId, examID: header.examId, startedAt: header.startTime,
-                                        undelivered: isUndeliveredRecording(url)))
+                                        undelivered: isUndeliveredRecording(url, environment: environment)))
             } catch {
                 unreadable.append("\(name): \(error.message)")
             }
@@ -47,7 +47,8 @@ public enum RetentionPurge {
                 }
                 // The receipt and the session state describe the bundle; without it they would
                 // point at nothing (and a state file would read as a session to resume).
-                for companion in [DeliveryReceipt.url(for: candidate.url), SessionState.url(forBundle: candidate.url)] {
+                for companion in [DeliveryReceipt.url(for: candidate.url), SessionState.url(forBundle: candidate.url),
+                                  ServerUpload.receiptURL(for: candidate.url), candidate.url.appendingPathExtension("checkpoints")] {
                     try? FileManager.default.removeItem(at: companion)
                 }
             }
@@ -58,8 +59,13 @@ public enum RetentionPurge {
     /// A recording made on this machine (`begin` keeps its session state beside it) for which
     /// `submit` has no receipt showing the destination was read back: none, one that cannot be
     /// read, or one whose server only acknowledged the upload (it may have stored nothing).
-    static func isUndeliveredRecording(_ url: URL) -> Bool {
+    /// A recording under a collection server's ticket counts as delivered only with that
+    /// server's signed receipt for exactly these bytes (`ServerUpload.hasValidReceipt`).
+    static func isUndeliveredRecording(_ url: URL, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
         guard FileManager.default.fileExists(atPath: SessionState.url(forBundle: url).path) else { return false }
+        if let ticketed = try? BundleReader(contentsOf: url).header.attemptTicket != nil, ticketed {
+            return !ServerUpload.hasValidReceipt(url, environment: environment)
+        }
         guard let receipt = try? DeliveryReceipt.read(from: DeliveryReceipt.url(for: url)) else { return true }
         return !receipt.verification.readBack || receipt.bundle != url.lastPathComponent
     }

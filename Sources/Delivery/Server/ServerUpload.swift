@@ -110,3 +110,22 @@ extension ServerClient {
         return signed
     }
 }
+
+extension ServerUpload {
+    /// `BUNDLE.server-receipt` verifies under the pinned key of the exam the bundle ran under
+    /// and names exactly this file's SHA-256, size and attempt: only then may `purge` delete it.
+    package static func hasValidReceipt(_ bundle: URL, environment: [String: String]) -> Bool {
+        guard let signed = FileManager.default.contents(atPath: receiptURL(for: bundle).path),
+              let header = try? BundleReader(contentsOf: bundle).header, let ticketBytes = header.attemptTicket,
+              // The exam file the session ran under, as its state file recorded, else by its id.
+              let examURL = (try? SessionState.load(from: SessionState.url(forBundle: bundle)))
+                  .map({ URL(fileURLWithPath: $0.examFilePath) }) ?? (try? ExamLocator.resolve(header.examId, environment: environment)),
+              let exam = try? ExamFile.load(examURL), exam.sha256 == header.examFileSHA256, let server = exam.settings.server,
+              let ticket = try? AttemptTicket.open(ticketBytes, publicKey: server.key.publicKey),
+              let receipt = try? ServerReceipt.open(Array(signed), publicKey: server.key.publicKey),
+              let file = try? BundleFile(url: bundle),
+              let digest = try? BundleDigest(of: file, segmentSize: max(Int(file.size), 1)) else { return false }
+        return receipt.attemptId == ticket.attemptId && receipt.bundleSize == UInt64(file.size)
+            && receipt.bundleSHA256.hexString == digest.sha256
+    }
+}
