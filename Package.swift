@@ -53,7 +53,7 @@ let package = Package(
         // live checkpoints, receipts, the server's key (docs/server.md). No web stack.
         .target(name: "Attest", dependencies: ["ProctorModel", "Seal"]),
         // Export: PDF through cairo, JSON, CSV, media, the class overview.
-        .target(name: "Report", dependencies: ["ProctorModel", "Seal", "Exam", "Encode", "CCairo"]),
+        .target(name: "Report", dependencies: ["ProctorModel", "Seal", "Exam", "Encode", "CCairo", "Attest"]),
         // The recording use case (begin, resume, finish) and precheck.
         .target(name: "Session", dependencies: [
             "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Attest",

@@ -8,9 +8,8 @@ extension ReportModel {
     /// whether anything outside the student's computer attests where and when it was recorded.
     public struct Provenance: Sendable, Codable, Equatable {
         public var exam: ExamIssuer
-        /// A collection server's statement about the bundle (received when, from whom, with which
-        /// digest). No server issues one yet, so this is always nil: the slot exists so the
-        /// report and its schema need not change when one does (docs/threat-model.md).
+        /// What the exam's collection server vouches for (`ServerAttestation`): nil when the
+        /// exam names no server (or is not trusted); otherwise attested, or what fails.
         public var attestation: Attestation?
 
         public init(exam: ExamIssuer = ExamIssuer(status: .notFound, examFileSHA256: ""), attestation: Attestation? = nil) {
@@ -18,11 +17,14 @@ extension ReportModel {
             self.attestation = attestation
         }
 
-        public var originAttested: Bool { attestation != nil }
+        public var originAttested: Bool { attestation?.attested ?? false }
 
         /// The page-1 sentence about the origin.
         public var originLine: String {
-            if let attestation { return "ORIGIN ATTESTED by \(attestation.server): \(attestation.statement)" }
+            if let attestation {
+                return attestation.attested ? "ORIGIN ATTESTED: attested by \(attestation.server): \(attestation.statement)"
+                    : "ORIGIN NOT ATTESTED by \(attestation.server): \(attestation.statement)"
+            }
             return "ORIGIN NOT ATTESTED: nothing outside the student's computer vouches for this recording."
         }
 
@@ -84,13 +86,17 @@ extension ReportModel {
         }
     }
 
-    /// A collection server's attestation (reserved; see `Provenance.attestation`).
+    /// A collection server's attestation, or the reason there is none (`ServerAttestation`).
     public struct Attestation: Sendable, Codable, Equatable {
+        /// The pinned server key's name and fingerprint.
         public var server: String
+        /// "ticket issued T, N checkpoints, all contained, received T", or what fails.
         public var statement: String
-        public init(server: String, statement: String) {
+        public var attested: Bool
+        public init(server: String, statement: String, attested: Bool) {
             self.server = server
             self.statement = statement
+            self.attested = attested
         }
     }
 }

@@ -68,6 +68,10 @@ struct BundleSession {
         let integrity = ReportModel.Integrity(status: status, recordsVerified: verified, recordsRejected: failure == nil ? 0 : 1,
                                               problems: problems + notes)
         let detection = examSettings(header, collector: collector, exams: exams, trust: trust)
+        // Only a trusted exam file's pinned key may vouch for the bundle: one a student signed could pin their own.
+        if collector.facts.issuer?.trusted == true, let exam = exams.exam(sha256: header.examFileSHA256)?.exam {
+            collector.facts.attestation = ServerAttestation.check(bundle: url, header: header, exam: exam)
+        }
         return BundleSession(collector: collector, integrity: integrity, detection: detection)
     }
 

@@ -65,4 +65,6 @@ struct SessionFacts: Sendable {
     var practice = false
     /// Who issued the exam the header names (set once the exam folders are searched).
     var issuer: ReportModel.ExamIssuer?
+    /// The exam's collection server's attestation, when a trusted exam names one.
+    var attestation: ReportModel.Attestation?
 }

@@ -81,7 +81,8 @@ struct SessionExport {
         return ReportModel(student: .init(id: facts.studentID, name: facts.studentName),
                            exam: .init(id: facts.examID, title: facts.examTitle),
                            startedAt: facts.startedAt, endedAt: parts.last?.endedAt ?? facts.endedAt, duration: duration, parts: parts,
-                           integrity: integrity, provenance: ReportModel.Provenance(exam: facts.issuer ?? .init(status: .notFound, examFileSHA256: "", examID: facts.examID)),
+                           integrity: integrity, provenance: ReportModel.Provenance(exam: facts.issuer ?? .init(status: .notFound, examFileSHA256: "", examID: facts.examID),
+                                                                              attestation: facts.attestation),
                            practice: facts.practice, suspicion: suspicion, coverage: coverage, settings: facts.settings,
                            accommodations: facts.accommodations, idPhoto: collector.idPhoto, facePhoto: collector.facePhoto,
                            timeline: timeline, audioLevels: audioLevels(timeline, fallback: evidence.levels))
