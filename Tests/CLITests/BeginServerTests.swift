@@ -9,6 +9,22 @@ import XCTest
 /// student's enrolment code and seals it into the session header; without a valid ticket a real
 /// exam does not start, and a practice run records without one.
 final class BeginServerTests: XCTestCase {
+    /// `export --json --pdf`: the attestation's `attested`, page 1's origin line from the JSON, and page 1's text.
+    static func exportAttestation(_ bundle: URL, kit: RecordingSessionKit, key: URL) throws -> (attested: Bool?, line: String, page1: String) {
+        let out = kit.directory.appendingPathComponent("report-\(UUID().uuidString)")
+        let export = try ProctorBinary.run(["export", bundle.path, "--key", key.path, "--json", "--pdf", "-o", out.path,
+                                            "--exams", kit.directory.path], environment: kit.environment)
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: out.path).first { $0.hasSuffix(".json") })
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent(name))) as? [String: Any])
+        let provenance = try XCTUnwrap(report["provenance"] as? [String: Any])
+        let attestation = provenance["attestation"] as? [String: Any]
+        let pdf = out.appendingPathComponent(name.replacingOccurrences(of: ".json", with: ".pdf")).path
+        let page1 = try MediaCheck.run("pdftotext", ["-layout", "-f", "1", "-l", "1", pdf, "-"]).out
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        return (attestation?["attested"] as? Bool, provenance["originLine"] as? String ?? "", page1)
+    }
+
     static func entryCount(_ data: Data) -> Int {
         let bytes = [UInt8](data)
         var position = 0, count = 0
@@ -95,6 +111,18 @@ final class BeginServerTests: XCTestCase {
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stdout.contains("\"bytesSent\":0"), "a second submit finds the receipt: \(again.stdout)")
 
+        // Export, with the key pinned in the trusted exam file: attested, on page 1 and in the JSON;
+        // the server's own copy (with its checkpoint log beside it) says the same.
+        let instructorKey = try kit.identity.write(to: kit.directory, passphrase: nil).key
+        let statement = try Self.exportAttestation(bundle, kit: kit, key: instructorKey)
+        XCTAssertEqual(statement.attested, true, statement.line)
+        XCTAssertTrue(statement.line.hasPrefix("ORIGIN ATTESTED: attested by collector"), statement.line)
+        XCTAssertTrue(statement.line.contains(", \(held) checkpoints, all contained, received 20"), statement.line)
+        XCTAssertTrue(statement.page1.contains("ORIGIN ATTESTED: attested by collector"), statement.page1)
+        let serverCopy = server.bundles.appendingPathComponent("\(ticket.attemptId).proctor")
+        let fromServer = try Self.exportAttestation(serverCopy, kit: kit, key: instructorKey)
+        XCTAssertEqual(fromServer.attested, true, fromServer.line)
+
         // A receipt that does not verify under the pinned key keeps the bundle; the real one lets purge delete it.
         let receiptURL = URL(fileURLWithPath: submitted.receipt)
         let genuine = try Data(contentsOf: receiptURL)
@@ -115,5 +143,10 @@ final class BeginServerTests: XCTestCase {
         let practice = try ProctorBinary.run(begin + ["--student", "s9", "--practice"], environment: practiceKit.environment)
         XCTAssertEqual(practice.status, 0, practice.stderr)
         XCTAssertNil(try BundleReader(contentsOf: try XCTUnwrap(practiceKit.bundles.first)).header.attemptTicket)
+        // (It recorded the same exam, sealed to the same instructor; only its session folder is another.)
+        let unattested = try Self.exportAttestation(try XCTUnwrap(practiceKit.bundles.first), kit: kit, key: instructorKey)
+        XCTAssertEqual(unattested.attested, false)
+        XCTAssertTrue(unattested.line.hasPrefix("ORIGIN NOT ATTESTED by collector"), unattested.line)
+        XCTAssertTrue(unattested.line.contains("no ticket"), unattested.line)
     }
 }
