@@ -135,6 +135,45 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(receipt.checkpoints, .init(count: 1, lastSequence: 0, allContained: false, late: false))
     }
 
+    /// A bundle cut back to its third checkpoint and finished again (what a student who removes
+    /// the end of a recording can make) is received as not containing the fourth, and export
+    /// names the records missing after checkpoint 3.
+    func testTruncatedBundleIsReportedAsMissingRecordsAfterCheckpointThree() async throws {
+        XCTAssertEqual(try publish().status, 201)
+        let exam = try ExamFile.load(examURL)
+        let (attemptId, signedTicket) = try ticket(for: "s1")
+        let recording = try Recording(folder: folder, exam: exam, student: "s1", recipient: identity.recipientKey, ticket: signedTicket)
+        var cut = 0
+        for sequence in 0..<4 {
+            try recording.append(3)
+            XCTAssertEqual(try send(try recording.checkpoint(attemptId: attemptId, ticket: signedTicket, sequence: UInt64(sequence),
+                                                             carriesKey: sequence == 0), attemptId).status, 201)
+            if sequence == 2 { cut = try XCTUnwrap(try BundleChain.lastPoint(of: recording.url)).offset }
+        }
+        try recording.writer.sync()
+        let handle = try FileHandle(forWritingTo: recording.url)
+        try handle.truncate(atOffset: UInt64(cut))
+        try handle.close()
+        let resumed = try BundleWriter.resume(at: recording.url)
+        try resumed.append(.media, Array(repeating: 9, count: 100))
+        try resumed.finish(mediaDuration: 10)
+        let receipt = try upload(try Array(Data(contentsOf: recording.url)), attemptId: attemptId, segment: 1 << 20)
+        XCTAssertEqual(receipt.checkpoints, .init(count: 4, lastSequence: 3, allContained: false, late: false))
+
+        let out = folder.appendingPathComponent("report")
+        let export = try ProctorBinary.run(["export", server.bundles.appendingPathComponent("\(attemptId).proctor").path,
+                                            "--key", folder.appendingPathComponent("prof.key").path, "--json", "-o", out.path,
+                                            "--exams", folder.path])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: out.path).first { $0.hasSuffix(".json") })
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent(name))) as? [String: Any])
+        let provenance = try XCTUnwrap(report["provenance"] as? [String: Any])
+        let line = try XCTUnwrap(provenance["originLine"] as? String)
+        XCTAssertEqual(provenance["originAttested"] as? Bool, false)
+        XCTAssertTrue(line.hasPrefix("ORIGIN NOT ATTESTED by "), line)
+        XCTAssertTrue(line.contains("4 checkpoints, records missing after checkpoint 3 (the bundle does not contain checkpoint 4 of 4"), line)
+    }
+
     /// A bundle without a ticket (fabricated from public inputs) or under another attempt's
     /// ticket is refused on arrival, and nothing of it is kept.
     func testBundleWithoutOrWithAnotherTicketIsRefusedAndDeleted() async throws {
