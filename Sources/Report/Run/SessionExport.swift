@@ -14,6 +14,9 @@ struct SessionExport {
     let scorer: Scorer
     /// Output file names start with this; default `STUDENT-EXAM`.
     var stem: String?
+    /// The checked review file beside the bundle, and the exam's settings it re-weights.
+    var review: ReviewFile.Checked?
+    var detection = DetectionSettings()
 
     struct Written: Sendable {
         var model: ReportModel
@@ -34,6 +37,12 @@ struct SessionExport {
         }
         // Unreadable media does not stop the report; it is stated with the integrity result.
         model.integrity.problems += evidence.problems
+        if let review {
+            let detection = self.detection, duration = model.duration, kinds = model.flagged.map(\.event.kind)
+            model.review = ReviewOutcome.make(review, model: model) { events, weights in
+                ReportScoring.scorer(weights.apply(to: detection, kinds: kinds))(events, duration).0.score
+            }
+        }
 
         let stem = self.stem ?? ExportOptions.stem(student: model.student.id, exam: model.exam.id)
         let directory = options.outputDirectory
