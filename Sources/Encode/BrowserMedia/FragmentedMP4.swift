@@ -147,9 +147,13 @@ public final class FragmentedMP4: Sendable {
         }
         // empty_moov: the moov holds no samples, so it is the same for every segment;
         // frag_keyframe: a fragment per GOP; default_base_moof: offsets relative to each moof,
-        // as MSE wants; frag_discont: tfdt is the first packet's own time, not zero.
+        // as MSE wants; frag_discont: tfdt is the first packet's own time, not zero. Without an
+        // edit list the muxer would shift every track to start at zero (avoid_negative_ts
+        // make_zero); the recording's times are never negative, so only shift what would be.
         var options: OpaquePointer?
         av_dict_set(&options, "movflags", "frag_keyframe+empty_moov+default_base_moof+frag_discont", 0)
+        av_dict_set(&options, "use_editlist", "0", 0)
+        av_dict_set(&options, "avoid_negative_ts", "make_non_negative", 0)
         defer { av_dict_free(&options) }
         try check(avformat_write_header(context, &options), "avformat_write_header", "cannot start an MP4 segment")
         try packets { packet, output throws(ProctorError) in
