@@ -63,8 +63,16 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // `proctor review`: the instructor's review app in the browser (docs/review.md).
+        .target(name: "Review", dependencies: [
+            "ProctorModel", "Report", "Seal", "Exam", "Encode", "WebLayer",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], resources: [
+            .embedInCode("Assets/class.html"), .embedInCode("Assets/attempt.html"), .embedInCode("Assets/review.css"),
+            .embedInCode("Assets/class.js"), .embedInCode("Assets/attempt.js"),
+        ]),
         .executableTarget(name: "proctor-cli", dependencies: [
-            "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Report", "Session",
+            "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Report", "Session", "Review", "WebLayer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -79,6 +87,9 @@ let package = Package(
         .testTarget(name: "WebLayerTests", dependencies: [
             "WebLayer", "TestTools", "BrowserTesting", .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/WebLayerTests"),
+        .testTarget(name: "ReviewTests", dependencies: [
+            "Review", "Report", "Seal", "Encode", "ProctorModel", "WebLayer", "TestTools", "BrowserTesting",
+        ], path: "Tests/ReviewTests"),
         .testTarget(name: "EncodeTests", dependencies: ["ProctorModel", "Encode", "TestTools"], path: "Tests/EncodeTests"),
         .testTarget(name: "DetectTests", dependencies: ["ProctorModel", "Detect", "Encode", "TestTools"], path: "Tests/DetectTests"),
         .testTarget(name: "SessionTests", dependencies: ["ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "Encode", "Detect", "NginxTestServer", "TestTools"], path: "Tests/SessionTests"),

@@ -34,5 +34,18 @@ public struct ReviewOutcome: Sendable, Equatable {
                              score: rescore(kept, document.weights), weightsLine: document.weights.line)
     }
 
+    /// The same, scored with the detectors' formula under the exam's `detection` settings.
+    static func make(_ checked: ReviewFile.Checked, model: ReportModel, detection: DetectionSettings) -> ReviewOutcome {
+        make(checked, model: model) { events, weights in
+            ReviewOutcome.score(events, duration: model.duration, detection: detection, weights: weights)
+        }
+    }
+
+    /// The score of `events` with `weights` over the exam's settings.
+    static func score(_ events: [TimelineEvent], duration: Double, detection: DetectionSettings, weights: ReviewWeights) -> Double {
+        let kinds = events.filter { $0.severity == .flag }.map(\.kind)
+        return ReportScoring.scorer(weights.apply(to: detection, kinds: kinds))(events, duration).0.score
+    }
+
     public var dismissedCount: Int { decisions.values.filter { $0.disposition == .dismiss }.count }
 }

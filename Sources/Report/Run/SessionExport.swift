@@ -37,12 +37,7 @@ struct SessionExport {
         }
         // Unreadable media does not stop the report; it is stated with the integrity result.
         model.integrity.problems += evidence.problems
-        if let review {
-            let detection = self.detection, duration = model.duration, kinds = model.flagged.map(\.event.kind)
-            model.review = ReviewOutcome.make(review, model: model) { events, weights in
-                ReportScoring.scorer(weights.apply(to: detection, kinds: kinds))(events, duration).0.score
-            }
-        }
+        if let review { model.review = ReviewOutcome.make(review, model: model, detection: detection) }
 
         let stem = self.stem ?? ExportOptions.stem(student: model.student.id, exam: model.exam.id)
         let directory = options.outputDirectory
@@ -71,7 +66,7 @@ struct SessionExport {
         return Written(model: model, pages: pages, files: files, evidenceFrames: evidenceFrames, framesDecoded: evidence.framesDecoded)
     }
 
-    private func buildModel(_ evidence: EvidenceExtractor) -> ReportModel {
+    func buildModel(_ evidence: EvidenceExtractor) -> ReportModel {
         let facts = collector.facts
         // A part runs from where its metadata says its media starts to where its video ends.
         // Parts keep the bundle's numbering (from 0), the one `proctor verify` and every

@@ -1,0 +1,148 @@
+import Foundation
+import ProctorModel
+import Report
+
+/// One row of the class view.
+struct AttemptSummary: Encodable {
+    let id: Int
+    let student: String
+    let exam: String
+    let startedAt: Date?
+    let durationSeconds: Double
+    /// Under the weights asked for, dismissed flags left out when the review is valid.
+    let score: Double
+    /// Under the exam's signed weights, every flag counted: the score `proctor export` prints.
+    let examScore: Double
+    var zScore: Double?
+    var percentile: Double = 0
+    /// Flagged minutes per kind (overlaps within a kind counted once).
+    let flaggedMinutes: [String: Double]
+    let integrity: String
+    let examIssuer: String
+    /// The lowest share of the session any detector could evaluate (0...1).
+    let coverage: Double
+    /// "reviewed", "in progress", "not reviewed" or the review file's problem ("tampered", ...).
+    let reviewStatus: String
+
+    init(_ attempt: ReviewAttempt, id: Int, weights: ReviewWeights?) {
+        let model = attempt.model
+        let review = model.review
+        let valid = review?.status == .valid
+        let dismissed = valid ? Set(review!.decisions.filter { $0.value.disposition == .dismiss }.keys) : []
+        let chosen = weights ?? (valid ? attempt.review?.document?.weights : nil) ?? ReviewWeights()
+        self.id = id
+        student = model.student.id
+        exam = model.exam.id
+        startedAt = model.startedAt
+        durationSeconds = model.duration
+        score = attempt.score(weights: chosen, dismissed: dismissed)
+        examScore = model.suspicion.score
+        var minutes: [String: Double] = [:]
+        for (_, event) in model.flagged { minutes[event.kind, default: 0] += max(0, (event.end ?? event.start) - event.start) / 60 }
+        flaggedMinutes = minutes
+        integrity = model.integrity.status.rawValue
+        examIssuer = model.provenance.exam.status.rawValue
+        coverage = model.coverage.map(\.fraction).min() ?? 1
+        switch review?.status {
+        case nil: reviewStatus = "not reviewed"
+        case .valid?: reviewStatus = review!.reviewed ? "reviewed" : "in progress"
+        case .tampered?: reviewStatus = "review tampered"
+        case .untrustedSigner?: reviewStatus = "review by an untrusted key"
+        case .otherBundle?: reviewStatus = "review for another bundle"
+        }
+    }
+}
+
+/// Everything the attempt view shows.
+struct AttemptDetail: Encodable {
+    struct Event: Encodable {
+        let index: Int
+        let kind: String
+        let severity: String
+        let start: Double
+        let end: Double?
+        let message: String
+        let measured: [String: Double]
+        let thresholds: [String: Double]
+        let disposition: String?
+        let note: String?
+    }
+    struct Track: Encodable { let name: String; let mimeType: String? }
+
+    let id: Int
+    let student: String
+    let exam: String
+    let examTitle: String?
+    let startedAt: Date?
+    let durationSeconds: Double
+    let score: Double
+    let integrityLine: String
+    let provenanceLines: [String]
+    let parts: [ReportModel.Part]
+    let settings: [ReportModel.Setting]
+    let accommodations: [String]
+    let photos: [String]
+    let events: [Event]
+    /// The exam's signed weights per flagged kind, shown beside the reviewer's.
+    let examWeights: [String: Double]
+    let review: Review?
+
+    struct Review: Encodable {
+        let status: String
+        let line: String
+        let reviewed: Bool
+        let note: String
+        let preset: String?
+        let weights: [String: String]?
+        let scoreAfterReview: Double?
+    }
+
+    init(_ attempt: ReviewAttempt, id: Int) {
+        let model = attempt.model
+        self.id = id
+        student = model.student.id
+        exam = model.exam.id
+        examTitle = model.exam.title
+        startedAt = model.startedAt
+        durationSeconds = model.duration
+        score = model.suspicion.score
+        integrityLine = model.integrity.line
+        provenanceLines = model.provenance.lines
+        parts = model.parts
+        settings = model.settings
+        accommodations = model.accommodations
+        photos = [model.idPhoto == nil ? nil : "id", model.facePhoto == nil ? nil : "face"].compactMap { $0 }
+        let decisions = model.review?.decisions ?? [:]
+        events = model.timeline.enumerated().filter { $0.element.severity != .info }.map { index, event in
+            Event(index: index, kind: event.kind, severity: event.severity.rawValue, start: event.start, end: event.end,
+                  message: event.message, measured: event.measured, thresholds: event.thresholds,
+                  disposition: decisions[index]?.disposition.rawValue, note: decisions[index]?.note)
+        }
+        examWeights = Dictionary(Set(model.flagged.map(\.event.kind)).map { ($0, attempt.detection.config(for: $0)?.weight ?? 0) },
+                                 uniquingKeysWith: { a, _ in a })
+        let document = attempt.review?.document
+        review = model.review.map {
+            Review(status: $0.status.rawValue, line: $0.line, reviewed: $0.reviewed, note: $0.note,
+                   preset: $0.status == .valid ? document?.weights.preset.rawValue : nil,
+                   weights: $0.status == .valid ? document?.weights.kinds : nil, scoreAfterReview: $0.score)
+        }
+    }
+}
+
+/// `PUT /api/attempts/ID/review`.
+struct ReviewBody: Decodable {
+    struct Flag: Decodable {
+        let kind: String
+        let start: Double
+        let disposition: ReviewDocument.Disposition
+        let note: String
+    }
+    struct Weights: Decodable {
+        let preset: ReviewWeights.Preset
+        let kinds: [String: Double]
+    }
+    let reviewed: Bool
+    let note: String
+    let flags: [Flag]
+    let weights: Weights?
+}
