@@ -88,7 +88,7 @@ let package = Package(
             "WebLayer", "TestTools", "BrowserTesting", .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/WebLayerTests"),
         .testTarget(name: "ReviewTests", dependencies: [
-            "Review", "Report", "Seal", "Encode", "ProctorModel", "WebLayer", "TestTools", "BrowserTesting",
+            "Review", "Report", "Seal", "Encode", "ProctorModel", "WebLayer", "TestTools", "BrowserTesting", "proctor-cli",
         ], path: "Tests/ReviewTests"),
         .testTarget(name: "EncodeTests", dependencies: ["ProctorModel", "Encode", "TestTools"], path: "Tests/EncodeTests"),
         .testTarget(name: "DetectTests", dependencies: ["ProctorModel", "Detect", "Encode", "TestTools"], path: "Tests/DetectTests"),

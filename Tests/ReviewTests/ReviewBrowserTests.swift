@@ -1,0 +1,174 @@
+import BrowserTesting
+import Foundation
+import TestTools
+import XCTest
+@testable import Encode
+@testable import ProctorModel
+@testable import Report
+@testable import Seal
+
+/// `proctor review` end to end: the built binary on two real sealed bundles, a real headless
+/// Chromium through WebDriver, the review file and `proctor export` read back.
+final class ReviewBrowserTests: XCTestCase {
+    struct Class {
+        let dir: URL
+        let identity: InstructorIdentity
+        let key: URL
+        let flagged: URL
+        let quiet: URL
+    }
+
+    /// "a-flagged": face.missing 7.05–12 s and audio.speech 14–15 s; "b-quiet": one short
+    /// audio.speech, so it ranks second under the exam's weights.
+    private func makeClass() throws -> Class {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-review-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let identity = try InstructorIdentity.generate(name: "prof")
+        let key = try identity.write(to: dir, passphrase: nil).key
+        let flagged = try ReviewFixtures.bundle("a-flagged", student: "s1000001", flags: [(7.05, 12, "face.missing"), (14, 15, "audio.speech")],
+                                                in: dir, for: identity)
+        let quiet = try ReviewFixtures.bundle("b-quiet", student: "s1000002", flags: [(3, 5.5, "audio.speech")], in: dir, for: identity)
+        return Class(dir: dir, identity: identity, key: key, flagged: flagged, quiet: quiet)
+    }
+
+    private func api(_ app: ReviewProcess, _ path: String) throws -> RawHTTP.Response {
+        try RawHTTP(port: app.port).send("GET", path, host: "127.0.0.1:\(app.port)", headers: ["Authorization": "Bearer \(app.token)"])
+    }
+
+    private func json(_ response: RawHTTP.Response) throws -> Any { try JSONSerialization.jsonObject(with: response.body) }
+
+    func testTokenHostAndReweightingThroughTheAPI() throws {
+        let c = try makeClass()
+        let app = try ReviewProcess([c.dir.path, "--key", c.key.path])
+        defer { app.stop() }
+        let http = RawHTTP(port: app.port)
+        let bare = try http.send("GET", "/api/attempts", host: "127.0.0.1:\(app.port)")
+        XCTAssertEqual(bare.status, 403)
+        XCTAssertEqual(bare.errorCode, "token_required")
+        let foreign = try http.send("GET", "/api/attempts", host: "attacker.example:\(app.port)", headers: ["Authorization": "Bearer \(app.token)"])
+        XCTAssertEqual(foreign.status, 403)
+        XCTAssertEqual(foreign.errorCode, "foreign_host")
+
+        // Exam weights: the flagged attempt first. Face.missing weighted 0: the other first.
+        let ranked = try XCTUnwrap(try json(try api(app, "/api/attempts")) as? [[String: Any]])
+        XCTAssertEqual(ranked.compactMap { $0["student"] as? String }, ["s1000001", "s1000002"])
+        let reweighted = try XCTUnwrap(try json(try api(app, "/api/attempts?preset=default&w.face.missing=0")) as? [[String: Any]])
+        XCTAssertEqual(reweighted.compactMap { $0["student"] as? String }, ["s1000002", "s1000001"])
+        let strict = try XCTUnwrap(try json(try api(app, "/api/attempts?preset=strict")) as? [[String: Any]])
+        let lenient = try XCTUnwrap(try json(try api(app, "/api/attempts?preset=lenient")) as? [[String: Any]])
+        XCTAssertGreaterThan(try XCTUnwrap(strict[0]["score"] as? Double), try XCTUnwrap(lenient[0]["score"] as? Double))
+        XCTAssertEqual(try api(app, "/api/attempts?preset=harsh").status, 400)
+        XCTAssertEqual(try api(app, "/api/attempts/7").status, 404)
+        XCTAssertEqual(try api(app, "/api/attempts/0/media/camera/segment?t=-1").status, 400)
+    }
+
+    func testFlagSeeksBothVideosAndADispositionIsSignedKeptAndExported() throws {
+        try XCTSkipUnless(Browser.isAvailable, "needs chromium and chromium-driver (make setup)")
+        let c = try makeClass()
+        var app = try ReviewProcess([c.dir.path, "--key", c.key.path])
+        defer { app.stop() }
+        let browser = try Browser()
+        defer { browser.quit() }
+
+        // Class view: ranked by score, highest first.
+        try browser.open(app.url)
+        try browser.waitUntil("the class list") { try browser.elements("#attempts tbody tr").count == 2 }
+        let scores = try browser.elements("#attempts tbody td.score").map { Double(try $0.text) ?? -1 }
+        XCTAssertEqual(scores, scores.sorted(by: >))
+        XCTAssertGreaterThan(scores[0], scores[1])
+        XCTAssertEqual(try browser.element("#attempts tbody tr a").text, "s1000001")
+        XCTAssertEqual(try browser.axeViolations().map(\.description), [])
+        try browser.screenshot(to: Self.images.appendingPathComponent("review-class.png"))
+        // Re-weighting in the page changes the scores shown.
+        try browser.execute("const s = document.getElementById('preset'); s.value = 'lenient'; s.dispatchEvent(new Event('change'));")
+        try browser.waitUntil("lenient scores") { Double(try browser.element("#attempts tbody td.score").text) ?? 0 < scores[0] }
+
+        // Attempt view: both players ready, then a click on the first flag seeks both.
+        try browser.element("#attempts tbody tr a").click()
+        try browser.waitUntil("the videos", timeout: 20) { try browser.execute("return document.body.dataset.ready || ''") as? String == "true" }
+        try browser.element("#flags > li button.seek").click()
+        func times() throws -> (camera: Double, screen: Double, settled: Bool) {
+            let value = try browser.execute("""
+                const c = document.getElementById('camera'), s = document.getElementById('screen');
+                return [c.currentTime, s.currentTime, !c.seeking && !s.seeking && c.readyState >= 2 && s.readyState >= 2];
+                """) as? [Any] ?? []
+            return ((value.first as? NSNumber)?.doubleValue ?? -1, (value.dropFirst().first as? NSNumber)?.doubleValue ?? -1, value.last as? Bool ?? false)
+        }
+        try browser.waitUntil("the camera at the flag", timeout: 15) { let t = try times(); return t.settled && abs(t.camera - 7.05) < 0.5 }
+        let now = try times()
+        XCTAssertEqual(now.camera, 7.05, accuracy: 0.5)
+        XCTAssertEqual(now.screen, now.camera, accuracy: 0.2, "the screen stays in step")
+
+        // The picture the page shows is the frame proctor decodes at that time.
+        let drawn = try XCTUnwrap(browser.execute("""
+            const v = document.getElementById('camera'), canvas = document.createElement('canvas');
+            canvas.width = v.videoWidth; canvas.height = v.videoHeight;
+            const g = canvas.getContext('2d'); g.drawImage(v, 0, 0);
+            const rgba = g.getImageData(0, 0, canvas.width, canvas.height).data, rgb = [];
+            for (let i = 0; i < rgba.length; i += 4) rgb.push(rgba[i], rgba[i + 1], rgba[i + 2]);
+            return rgb;
+            """) as? [NSNumber]).map { UInt8(truncating: $0) }
+        let shown = ReviewFixtures.firstFrame + (((now.camera - ReviewFixtures.firstFrame) / 0.1) + 1e-6).rounded(.down) * 0.1
+        let reader = try RecordingReader(MemoryByteSource(ReviewFixtures.recording))
+        let expected = try reader.frame(at: shown, maxWidth: 320)
+        let other = try reader.frame(at: shown + 1, maxWidth: 320)
+        XCTAssertEqual(drawn.count, expected.pixels.count)
+        func difference(_ image: AnalysisImage) -> Double {
+            Double(zip(image.pixels, drawn).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) }) / Double(max(1, drawn.count))
+        }
+        XCTAssertLessThan(difference(expected), 6, "Chromium's and swscale's YUV→RGB differ by a few levels at most")
+        XCTAssertGreaterThan(difference(other), 2 * difference(expected), "a second later the picture differs more")
+
+        XCTAssertEqual(try browser.axeViolations().map(\.description), [])
+        try browser.screenshot(to: Self.images.appendingPathComponent("review-attempt.png"))
+
+        // j moves to the next flag.
+        try browser.pressKeys("j")
+        try browser.waitUntil("the second flag", timeout: 15) { let t = try times(); return t.settled && abs(t.camera - 14) < 0.5 }
+
+        // Dismiss the first flag with a note, mark reviewed, save: a signed review file.
+        try browser.execute("document.querySelector('#disposition-0').value = 'dismiss'")
+        try browser.element("#note-0").type("Picked up a pencil.")
+        try browser.element("#reviewed").click()
+        try browser.element("#save").click()
+        try browser.waitUntil("the save") { try browser.element("#status").text == "Review saved and signed." }
+        var trust = ExamTrust()
+        trust.trustOwn(c.identity.recipientKey)
+        let file = ReviewFile.url(forBundle: c.flagged)
+        let checked = try XCTUnwrap(ReviewFile.read(file, bundleSHA256: try ReviewFile.sha256(ofFile: c.flagged),
+                                                    sessionId: try BundleReader(contentsOf: c.flagged).header.sessionId, trust: trust))
+        XCTAssertEqual(checked.status, .valid, checked.line)
+        XCTAssertEqual(checked.document?.flags.map(\.disposition), [.dismiss])
+        XCTAssertEqual(checked.document?.attempt.reviewed, true)
+
+        // A restart of proctor review shows it again.
+        app.stop()
+        app = try ReviewProcess([c.dir.path, "--key", c.key.path])
+        try browser.open(URL(string: "http://127.0.0.1:\(app.port)/attempt?token=\(app.token)&id=0")!)
+        try browser.waitUntil("the saved disposition") {
+            try browser.execute("const s = document.querySelector('#disposition-0'); return s ? s.value : ''") as? String == "dismiss"
+        }
+        XCTAssertEqual(try browser.element("#note-0").property("value") as? String, "Picked up a pencil.")
+
+        // proctor export --pdf shows it.
+        let out = c.dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        _ = try? ReviewFixtures.run(app.process.executableURL!.path, ["export", c.flagged.path, "--key", c.key.path, "--pdf", "-o", out.path])
+        let pdf = try ReviewFixtures.run("pdftotext", [out.appendingPathComponent("s1000001-chem101.pdf").path, "-"])
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        XCTAssertTrue(pdf.contains("Review: DISMISSED by prof (left out of the score after review): Picked up a pencil."), pdf)
+
+        // Edited by hand: the app reports it as tampered after the next start.
+        let edited = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "\"dismiss\"", with: "\"confirm\"")
+        try edited.write(to: file, atomically: true, encoding: .utf8)
+        app.stop()
+        app = try ReviewProcess([c.dir.path, "--key", c.key.path])
+        let rows = try XCTUnwrap(try json(try api(app, "/api/attempts")) as? [[String: Any]])
+        XCTAssertEqual(rows.first { $0["student"] as? String == "s1000001" }?["reviewStatus"] as? String, "review tampered")
+    }
+
+    /// Screenshots for docs/review.md.
+    static let images = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/images")
+}
