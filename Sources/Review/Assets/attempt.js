@@ -64,8 +64,17 @@
     this.queue = this.queue.then(function () { return self.load(t); }).catch(function (e) { say('Video: ' + e.message); });
     return this.queue;
   };
+  // The segment holding t, and the next one when t is near its end: a seek completes only
+  // with some media after the new position.
   SegmentPlayer.prototype.load = async function (t) {
-    if (this.bufferedEnd(t) !== null) return;
+    let end = this.bufferedEnd(t);
+    if (end === null) {
+      await this.fetchSegment(t);
+      end = this.bufferedEnd(t);
+    }
+    if (end !== null && end - t < 1 && end < this.duration - 0.05) await this.fetchSegment(end + 0.001);
+  };
+  SegmentPlayer.prototype.fetchSegment = async function (t) {
     const response = await fetch(this.base + '/segment?t=' + t.toFixed(3));
     if (!response.ok) throw new Error((await response.json()).error.message);
     const start = response.headers.get('X-Proctor-Segment-Start');
