@@ -154,10 +154,14 @@
       lane.appendChild(track);
       box.appendChild(lane);
     }
+    // Over the lanes' tracks only, so its left edge is the session's start.
+    const overlay = document.createElement('div');
+    overlay.className = 'playhead-track';
     const head = document.createElement('div');
     head.id = 'playhead';
     head.className = 'playhead';
-    box.appendChild(head);
+    overlay.appendChild(head);
+    box.appendChild(overlay);
   }
 
   function flagList() {
@@ -238,6 +242,8 @@
       tbody.appendChild(tr);
     }
     document.getElementById('accommodations').textContent = 'Accommodations: ' + (detail.accommodations.length ? detail.accommodations.join('; ') : 'none');
+    document.getElementById('exam-weights').textContent = "The exam's signed weights: " + (Object.keys(detail.examWeights).sort()
+      .map(function (k) { return k + ' ' + detail.examWeights[k]; }).join(', ') || 'no flagged kinds') + '.';
     document.getElementById('parts').textContent = 'Parts: ' + detail.parts.map(function (p) { return 'part ' + p.index + ' ' + clock(p.start) + '–' + clock(p.end); }).join(', ');
     showReview();
   }
