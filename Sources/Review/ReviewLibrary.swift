@@ -23,11 +23,20 @@ public final class ReviewLibrary: Sendable {
     public init(bundles: [URL], identity: InstructorIdentity, examFolders: [URL], trust: ExamTrust, spoolInside directory: URL) {
         var attempts: [ReviewAttempt] = [], problems: [String] = []
         let key = BundleKey(identity)
-        for url in bundles {
-            do {
-                attempts.append(try ReviewAttempt(url, key: key, examFolders: examFolders, trust: trust, spoolInside: directory))
-            } catch {
-                problems.append("\(url.lastPathComponent): \(error.message)")
+        // One bundle per core at a time: each is read record by record, its media spooled, so
+        // memory per bundle is its timeline and photos, whatever the recording's length.
+        let opened = Mutex([Result<ReviewAttempt, ProctorError>?](repeating: nil, count: bundles.count))
+        DispatchQueue.concurrentPerform(iterations: bundles.count) { index in
+            let result = Result { () throws(ProctorError) -> ReviewAttempt in
+                try ReviewAttempt(bundles[index], key: key, examFolders: examFolders, trust: trust, spoolInside: directory)
+            }
+            opened.withLock { $0[index] = result }
+        }
+        for (url, result) in zip(bundles, opened.withLock { $0 }) {
+            switch result {
+            case .success(let attempt)?: attempts.append(attempt)
+            case .failure(let error)?: problems.append("\(url.lastPathComponent): \(error.message)")
+            case nil: break
             }
         }
         self.identity = identity
