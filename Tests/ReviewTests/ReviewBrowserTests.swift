@@ -83,6 +83,14 @@ final class ReviewBrowserTests: XCTestCase {
         // Re-weighting in the page changes the scores shown.
         try browser.execute("const s = document.getElementById('preset'); s.value = 'lenient'; s.dispatchEvent(new Event('change'));")
         try browser.waitUntil("lenient scores") { Double(try browser.element("#attempts tbody td.score").text) ?? 0 < scores[0] }
+        // face.missing weighted 0 in the page: the other attempt ranks first.
+        try browser.execute("const i = document.getElementById('weight-face-missing'); i.value = '0'; i.dispatchEvent(new Event('change'));")
+        try browser.waitUntil("the re-weighted order") { try browser.element("#attempts tbody tr a").text == "s1000002" }
+        try browser.execute("const i = document.getElementById('weight-face-missing'); i.value = ''; const s = document.getElementById('preset'); s.value = ''; s.dispatchEvent(new Event('change'));")
+        try browser.waitUntil("the exam's order again") { try browser.element("#attempts tbody tr a").text == "s1000001" }
+        try browser.element("#filter").type("0002")
+        try browser.waitUntil("the filter") { try browser.elements("#attempts tbody tr").count == 1 }
+        try browser.execute("const f = document.getElementById('filter'); f.value = ''; f.dispatchEvent(new Event('input'));")
 
         // Attempt view: both players ready, then a click on the first flag seeks both.
         try browser.element("#attempts tbody tr a").click()

@@ -21,7 +21,8 @@
   }
 
   function render() {
-    const sorted = rows.slice().sort(function (a, b) {
+    const filter = document.getElementById('filter').value.trim().toLowerCase();
+    const sorted = rows.filter(function (a) { return !filter || a.student.toLowerCase().includes(filter); }).sort(function (a, b) {
       const x = a[sortKey], y = b[sortKey];
       const order = x === y ? a.rank - b.rank : (x === null || x === undefined) ? 1 : (y === null || y === undefined) ? -1 : x < y ? -1 : 1;
       return ascending ? order : -order;
@@ -67,9 +68,41 @@
       bins.map(function (c, i) { return (i * 10) + '–' + (i * 10 + 9) + ': ' + c; }).join(', '));
   }
 
+  // One number input per flagged kind in the class; a value sets that kind's weight outright.
+  function kindInputs() {
+    const box = document.getElementById('kind-weights');
+    const kinds = new Set();
+    rows.forEach(function (a) { Object.keys(a.flaggedMinutes).forEach(function (k) { kinds.add(k); }); });
+    Array.from(kinds).sort().forEach(function (kind) {
+      if (box.querySelector('input[data-kind="' + kind + '"]')) return;
+      const id = 'weight-' + kind.replace(/[^a-z0-9]/gi, '-');
+      const label = document.createElement('label');
+      label.htmlFor = id;
+      label.textContent = kind + ' ';
+      const input = document.createElement('input');
+      input.type = 'number';
+      input.min = '0';
+      input.step = '0.1';
+      input.id = id;
+      input.dataset.kind = kind;
+      input.addEventListener('change', load);
+      box.appendChild(label);
+      box.appendChild(input);
+      box.appendChild(document.createTextNode(' '));
+    });
+  }
+
+  function query() {
+    const parts = [];
+    document.querySelectorAll('#kind-weights input[data-kind]').forEach(function (input) {
+      if (input.value !== '') parts.push('w.' + encodeURIComponent(input.dataset.kind) + '=' + encodeURIComponent(input.value));
+    });
+    if (preset.value || parts.length) parts.unshift('preset=' + encodeURIComponent(preset.value || 'default'));
+    return parts.length ? '?' + parts.join('&') : '';
+  }
+
   async function load() {
-    const query = preset.value ? '?preset=' + encodeURIComponent(preset.value) : '';
-    const response = await fetch('/api/attempts' + query);
+    const response = await fetch('/api/attempts' + query());
     if (!response.ok) {
       status.textContent = 'The class could not be loaded (HTTP ' + response.status + ').';
       return;
@@ -78,6 +111,7 @@
     rows.forEach(function (a, i) { a.rank = i + 1; });
     status.textContent = rows.length + ' attempt(s).';
     histogram();
+    kindInputs();
     render();
   }
 
@@ -90,5 +124,6 @@
     });
   });
   preset.addEventListener('change', load);
+  document.getElementById('filter').addEventListener('input', render);
   load();
 })();
