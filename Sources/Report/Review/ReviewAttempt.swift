@@ -23,7 +23,7 @@ public final class ReviewAttempt: @unchecked Sendable {
     /// `examFolders` and `trust` as for `proctor export` (docs/export.md).
     public init(_ url: URL, key: BundleKey, examFolders: [URL], trust: ExamTrust, spoolInside directory: URL) throws(ProctorError) {
         let exams = ExamIndex(directories: ExamIndex.directories(given: examFolders, environment: ProcessInfo.processInfo.environment))
-        let session = try BundleSession.read(url, key: key, spoolInside: directory, exams: exams, trust: trust)
+        let session = try BundleSession.read(url, key: key, spoolInside: directory, exams: exams, trust: trust, keepMediaSealed: true)
         let export = SessionExport(collector: session.collector, integrity: session.integrity,
                                    options: ExportOptions(outputDirectory: directory), scorer: ReportScoring.scorer(session.detection))
         let model = export.buildModel(EvidenceExtractor(session.collector.spools))
