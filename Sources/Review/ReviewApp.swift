@@ -44,6 +44,14 @@ package enum ReviewApp {
             }
             return bytes(jpeg, type: "image/jpeg")
         }
+        router.get("/api/attempts/:id/evidence/:flag/:source") { _, context in
+            let source = context.parameters.get("source") ?? ""
+            guard let flag = context.parameters.get("flag").flatMap({ Int($0) }),
+                  let jpeg = try library.evidence(try id(context), flag: flag, source: source) else {
+                throw APIError.notFound("This attempt has no \(source) evidence frame for that flag.")
+            }
+            return bytes(jpeg, type: "image/jpeg")
+        }
         router.get("/api/attempts/:id/media/:track/init") { _, context in
             let media = try library.media(try id(context), track: context.parameters.get("track") ?? "")
             var response = bytes(media.initSegment, type: "video/mp4")

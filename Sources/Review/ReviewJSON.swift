@@ -61,6 +61,7 @@ struct AttemptDetail: Encodable {
         let severity: String
         let start: Double
         let end: Double?
+        let evidenceTime: Double?
         let message: String
         let measured: [String: Double]
         let thresholds: [String: Double]
@@ -85,6 +86,8 @@ struct AttemptDetail: Encodable {
     let events: [Event]
     /// The exam's signed weights per flagged kind, shown beside the reviewer's.
     let examWeights: [String: Double]
+    /// The microphone level, at most 600 [time, dBFS] pairs (the loudest of each stretch).
+    let audioLevels: [[Double]]
     let review: Review?
 
     struct Review: Encodable {
@@ -115,11 +118,16 @@ struct AttemptDetail: Encodable {
         let decisions = model.review?.decisions ?? [:]
         events = model.timeline.enumerated().filter { $0.element.severity != .info }.map { index, event in
             Event(index: index, kind: event.kind, severity: event.severity.rawValue, start: event.start, end: event.end,
-                  message: event.message, measured: event.measured, thresholds: event.thresholds,
+                  evidenceTime: event.evidenceTime, message: event.message, measured: event.measured, thresholds: event.thresholds,
                   disposition: decisions[index]?.disposition.rawValue, note: decisions[index]?.note)
         }
         examWeights = Dictionary(Set(model.flagged.map(\.event.kind)).map { ($0, attempt.detection.config(for: $0)?.weight ?? 0) },
                                  uniquingKeysWith: { a, _ in a })
+        let levels = model.audioLevels, stride = max(1, (levels.count + 599) / 600)
+        audioLevels = Swift.stride(from: 0, to: levels.count, by: stride).map { start in
+            let slice = levels[start..<min(levels.count, start + stride)]
+            return [slice.first!.time, slice.map(\.dbfs).max()!]
+        }
         let document = attempt.review?.document
         review = model.review.map {
             Review(status: $0.status.rawValue, line: $0.line, reviewed: $0.reviewed, note: $0.note,

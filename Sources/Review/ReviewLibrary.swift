@@ -68,6 +68,11 @@ public final class ReviewLibrary: Sendable {
         try withAttempt(id) { kind == "id" ? $0.model.idPhoto : kind == "face" ? $0.model.facePhoto : nil }
     }
 
+    /// The JPEG evidence frame of flag `index` from `source` ("camera" or "screen"), nil when none.
+    func evidence(_ id: Int, flag index: Int, source: String) throws -> [UInt8]? {
+        try withAttempt(id) { $0.evidenceFrames(flag: index).first { $0.source == source }?.jpeg }
+    }
+
     /// The browser media of one track ("camera" with the microphone, or "screen") of part 0.
     func media(_ id: Int, track: String) throws -> FragmentedMP4 {
         guard track == "camera" || track == "screen" else { throw APIError.notFound("No track \(track): camera or screen.") }

@@ -131,6 +131,11 @@ final class ReviewBrowserTests: XCTestCase {
         XCTAssertGreaterThan(Self.residual(other.pixels, drawn), 3 * candidates[2], "a second later the picture differs")
         XCTAssertEqual(candidates.firstIndex(of: candidates.min()!), 2, "the frame shown is the one at \(shown) s: \(candidates)")
 
+        // The flag's evidence frames, as on the PDF: camera and screen JPEGs decoded by proctor.
+        try browser.waitUntil("the evidence frames") {
+            try browser.execute("return Array.from(document.querySelectorAll('#flags > li:first-child .evidence img')).filter(i => i.complete && i.naturalWidth > 0).map(i => i.naturalWidth + 'x' + i.naturalHeight).join(' ')") as? String == "320x240 480x270"
+        }
+        XCTAssertEqual(try browser.elements("#timeline .levels .level").count, 10, "export's audio trace: one reading every 2 s of the 20 s recording")
         XCTAssertEqual(try browser.axeViolations().map(\.description), [])
         try browser.screenshot(to: Self.images.appendingPathComponent("review-attempt.png"))
 

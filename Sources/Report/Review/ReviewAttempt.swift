@@ -19,6 +19,8 @@ public final class ReviewAttempt: @unchecked Sendable {
     public private(set) var review: ReviewFile.Checked?
     private let collector: SessionCollector
     private let trust: ExamTrust
+    /// Decodes a flag's evidence frames from the sealed media (one GOP each, as for the PDF).
+    private let evidence: EvidenceExtractor
 
     /// `examFolders` and `trust` as for `proctor export` (docs/export.md).
     public init(_ url: URL, key: BundleKey, examFolders: [URL], trust: ExamTrust, spoolInside directory: URL) throws(ProctorError) {
@@ -26,7 +28,9 @@ public final class ReviewAttempt: @unchecked Sendable {
         let session = try BundleSession.read(url, key: key, spoolInside: directory, exams: exams, trust: trust, keepMediaSealed: true)
         let export = SessionExport(collector: session.collector, integrity: session.integrity,
                                    options: ExportOptions(outputDirectory: directory), scorer: ReportScoring.scorer(session.detection))
-        let model = export.buildModel(EvidenceExtractor(session.collector.spools))
+        let evidence = EvidenceExtractor(session.collector.spools)
+        let model = export.buildModel(evidence)
+        self.evidence = evidence
         bundle = url
         sessionId = (try? BundleReader(contentsOf: url).header.sessionId) ?? ""
         sha256 = try ReviewFile.sha256(ofFile: url)
@@ -67,4 +71,11 @@ public final class ReviewAttempt: @unchecked Sendable {
     }
 
     public var mediaParts: [Int] { collector.spools.keys.sorted() }
+
+    /// The evidence frames of the flag at `index` in the timeline (camera and screen, JPEG), as
+    /// the PDF shows them; empty for anything that is not a flag.
+    public func evidenceFrames(flag index: Int, maxWidth: Int = 480) -> [ReportModel.EvidenceFrame] {
+        guard model.timeline.indices.contains(index), model.timeline[index].severity == .flag else { return [] }
+        return evidence.frames(for: model.timeline[index], maxWidth: maxWidth)
+    }
 }

@@ -154,6 +154,28 @@
       lane.appendChild(track);
       box.appendChild(lane);
     }
+    if (detail.audioLevels.length) {
+      const lane = document.createElement('div');
+      lane.className = 'lane';
+      const name = document.createElement('span');
+      name.className = 'lane-name';
+      name.textContent = 'audio level';
+      const track = document.createElement('div');
+      track.className = 'lane-track levels';
+      track.setAttribute('role', 'img');
+      const loud = detail.audioLevels.filter(function (l) { return l[1] > -30; }).length;
+      track.setAttribute('aria-label', 'Microphone level over the session: ' + loud + ' of ' + detail.audioLevels.length + ' readings louder than -30 dBFS');
+      detail.audioLevels.forEach(function (l) {
+        const bar = document.createElement('div');
+        bar.className = 'level';
+        bar.style.left = (100 * l[0] / detail.durationSeconds) + '%';
+        bar.style.height = Math.max(0, Math.min(100, (l[1] + 90) / 90 * 100)) + '%';
+        track.appendChild(bar);
+      });
+      lane.appendChild(name);
+      lane.appendChild(track);
+      box.appendChild(lane);
+    }
     // Over the lanes' tracks only, so its left edge is the session's start.
     const overlay = document.createElement('div');
     overlay.className = 'playhead-track';
@@ -180,6 +202,16 @@
       message.textContent = flag.message + ' ' + Object.keys(flag.measured).sort().map(function (k) { return k + ' ' + flag.measured[k]; }).join(', ')
         + (Object.keys(flag.thresholds).length ? ' (threshold ' + Object.keys(flag.thresholds).sort().map(function (k) { return k + ' ' + flag.thresholds[k]; }).join(', ') + ')' : '');
       li.appendChild(message);
+      const figure = document.createElement('div');
+      figure.className = 'evidence';
+      ['camera', 'screen'].forEach(function (source) {
+        const img = document.createElement('img');
+        img.src = '/api/attempts/' + id + '/evidence/' + flag.index + '/' + source;
+        img.alt = (source === 'camera' ? 'Camera' : 'Screen') + ' at ' + clock(flag.evidenceTime === null || flag.evidenceTime === undefined ? flag.start : flag.evidenceTime) + ', the evidence frame';
+        img.addEventListener('error', function () { img.remove(); });
+        figure.appendChild(img);
+      });
+      li.appendChild(figure);
       const choice = document.createElement('select');
       choice.id = 'disposition-' + n;
       choice.className = 'disposition';
