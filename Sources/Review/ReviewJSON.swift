@@ -24,28 +24,22 @@ struct AttemptSummary: Encodable {
     /// "reviewed", "in progress", "not reviewed" or the review file's problem ("tampered", ...).
     let reviewStatus: String
 
-    init(_ attempt: ReviewAttempt, id: Int, weights: ReviewWeights?) {
-        let model = attempt.model
-        let review = model.review
-        let valid = review?.status == .valid
-        let dismissed = valid ? Set(review!.decisions.filter { $0.value.disposition == .dismiss }.keys) : []
-        let chosen = weights ?? (valid ? attempt.review?.document?.weights : nil) ?? ReviewWeights()
+    init(_ summary: ReviewSummary, review checked: ReviewFile.Checked?, id: Int, weights: ReviewWeights?) {
+        let valid = checked?.status == .valid ? checked?.document : nil
         self.id = id
-        student = model.student.id
-        exam = model.exam.id
-        startedAt = model.startedAt
-        durationSeconds = model.duration
-        score = attempt.score(weights: chosen, dismissed: dismissed)
-        examScore = model.suspicion.score
-        var minutes: [String: Double] = [:]
-        for (_, event) in model.flagged { minutes[event.kind, default: 0] += max(0, (event.end ?? event.start) - event.start) / 60 }
-        flaggedMinutes = minutes
-        integrity = model.integrity.status.rawValue
-        examIssuer = model.provenance.exam.status.rawValue
-        coverage = model.coverage.map(\.fraction).min() ?? 1
-        switch review?.status {
+        student = summary.student
+        exam = summary.exam
+        startedAt = summary.startedAt
+        durationSeconds = summary.duration
+        score = summary.score(weights: weights ?? valid?.weights ?? ReviewWeights(), review: valid)
+        examScore = summary.examScore
+        flaggedMinutes = summary.flaggedMinutes
+        integrity = summary.integrity
+        examIssuer = summary.examIssuer
+        coverage = summary.coverage
+        switch checked?.status {
         case nil: reviewStatus = "not reviewed"
-        case .valid?: reviewStatus = review!.reviewed ? "reviewed" : "in progress"
+        case .valid?: reviewStatus = valid?.attempt.reviewed == true ? "reviewed" : "in progress"
         case .tampered?: reviewStatus = "review tampered"
         case .untrustedSigner?: reviewStatus = "review by an untrusted key"
         case .otherBundle?: reviewStatus = "review for another bundle"

@@ -6,58 +6,89 @@ import Seal
 import Synchronization
 import WebLayer
 
-/// The attempts `proctor review` has open, behind one lock: bundles verified once at start,
-/// browser media opened on first request per track, reviews saved with the instructor's key
-/// (unlocked once, at start).
+/// The attempts `proctor review` shows, behind one lock. At start each bundle is hashed and its
+/// summary taken from the cache (`ReviewSummaryCache`, by SHA-256) or, when there is none, the
+/// bundle is verified and opened and its summary cached. An attempt whose summary came from the
+/// cache is opened, and verified, when the reviewer first looks at it. Browser media is opened on
+/// first request per track; reviews are saved with the instructor's key (unlocked once, at start).
 public final class ReviewLibrary: Sendable {
+    private struct Slot {
+        let url: URL
+        let summary: ReviewSummary
+        var attempt: ReviewAttempt?
+    }
+
     private struct State: ~Copyable {
-        var attempts: [ReviewAttempt]
+        var slots: [Slot]
         var media: [String: FragmentedMP4] = [:]
     }
 
     private let state: Mutex<State>
     private let identity: InstructorIdentity
+    private let key: BundleKey
+    private let examFolders: [URL]
+    private let trust: ExamTrust
+    private let directory: URL
     /// Per bundle that could not be opened: its path and why (shown, not fatal).
     public let problems: [String]
 
-    public init(bundles: [URL], identity: InstructorIdentity, examFolders: [URL], trust: ExamTrust, spoolInside directory: URL) {
-        var attempts: [ReviewAttempt] = [], problems: [String] = []
+    public init(bundles: [URL], identity: InstructorIdentity, examFolders: [URL], trust: ExamTrust, spoolInside directory: URL,
+                cache: ReviewSummaryCache = ReviewSummaryCache(directory: nil)) {
         let key = BundleKey(identity)
-        // One bundle per core at a time: each is read record by record, its media spooled, so
-        // memory per bundle is its timeline and photos, whatever the recording's length.
-        let opened = Mutex([Result<ReviewAttempt, ProctorError>?](repeating: nil, count: bundles.count))
+        // One bundle per core at a time: a bundle is read record by record and its media left
+        // sealed, so memory per bundle is its timeline and photos, whatever the recording's length.
+        let opened = Mutex([Result<Slot, ProctorError>?](repeating: nil, count: bundles.count))
         DispatchQueue.concurrentPerform(iterations: bundles.count) { index in
-            let result = Result { () throws(ProctorError) -> ReviewAttempt in
-                try ReviewAttempt(bundles[index], key: key, examFolders: examFolders, trust: trust, spoolInside: directory)
+            let url = bundles[index]
+            let result = Result { () throws(ProctorError) -> Slot in
+                let sha = try ReviewFile.sha256(ofFile: url)
+                if let summary = cache.load(sha256: sha) { return Slot(url: url, summary: summary) }
+                let attempt = try ReviewAttempt(url, key: key, examFolders: examFolders, trust: trust, spoolInside: directory, sha256: sha)
+                let summary = ReviewSummary(attempt)
+                cache.store(summary)
+                return Slot(url: url, summary: summary, attempt: attempt)
             }
             opened.withLock { $0[index] = result }
         }
+        var slots: [Slot] = [], problems: [String] = []
         for (url, result) in zip(bundles, opened.withLock { $0 }) {
             switch result {
-            case .success(let attempt)?: attempts.append(attempt)
+            case .success(let slot)?: slots.append(slot)
             case .failure(let error)?: problems.append("\(url.lastPathComponent): \(error.message)")
             case nil: break
             }
         }
         self.identity = identity
+        self.key = key
+        self.examFolders = examFolders
+        self.trust = trust
+        self.directory = directory
         self.problems = problems
-        state = Mutex(State(attempts: attempts))
+        state = Mutex(State(slots: slots))
     }
 
-    public var count: Int { state.withLock { $0.attempts.count } }
+    public var count: Int { state.withLock { $0.slots.count } }
 
-    /// The class list under `weights` (the exam's own when nil), most suspicious first.
+    /// How many attempts are open (verified and readable), the rest being summaries only.
+    public var openCount: Int { state.withLock { $0.slots.filter { $0.attempt != nil }.count } }
+
+    /// The class list under `weights` (each attempt's own when nil), most suspicious first.
     func summaries(weights: ReviewWeights?) -> [AttemptSummary] {
-        state.withLock { state in
-            let rows = state.attempts.enumerated().map { AttemptSummary($0.element, id: $0.offset, weights: weights) }
-            let standings = ClassStanding.compute(rows.map(\.score))
-            return zip(rows, standings).map { row, standing in
-                var row = row
-                row.zScore = standing.zScore
-                row.percentile = standing.percentile
-                return row
-            }.sorted { ($0.score, $1.student) > ($1.score, $0.student) }
+        let trust = self.trust
+        let slots = state.withLock { state in state.slots.map { ($0.url, $0.summary, $0.attempt?.review) } }
+        let rows = slots.enumerated().map { id, slot in
+            let (url, summary, open) = slot
+            let review = open ?? ReviewFile.read(ReviewFile.url(forBundle: url), bundleSHA256: summary.sha256,
+                                                 sessionId: summary.sessionId, trust: trust)
+            return AttemptSummary(summary, review: review, id: id, weights: weights)
         }
+        let standings = ClassStanding.compute(rows.map(\.score))
+        return zip(rows, standings).map { row, standing in
+            var row = row
+            row.zScore = standing.zScore
+            row.percentile = standing.percentile
+            return row
+        }.sorted { ($0.score, $1.student) > ($1.score, $0.student) }
     }
 
     func detail(_ id: Int) throws -> AttemptDetail {
@@ -79,8 +110,7 @@ public final class ReviewLibrary: Sendable {
         let name = "\(id)/\(track)"
         return try state.withLock { state throws -> FragmentedMP4 in
             if let open = state.media[name] { return open }
-            guard state.attempts.indices.contains(id) else { throw APIError.notFound("No attempt \(id).") }
-            let attempt = state.attempts[id]
+            let attempt = try self.open(id, in: &state)
             do {
                 guard let part = attempt.mediaParts.first, let source = try attempt.media(part: part) else {
                     throw APIError.notFound("Attempt \(id) recorded no media.")
@@ -116,9 +146,21 @@ public final class ReviewLibrary: Sendable {
     }
 
     private func withAttempt<T>(_ id: Int, _ body: (ReviewAttempt) throws -> T) throws -> T {
-        try state.withLock { state throws -> T in
-            guard state.attempts.indices.contains(id) else { throw APIError.notFound("No attempt \(id).") }
-            return try body(state.attempts[id])
+        try state.withLock { state throws -> T in try body(try open(id, in: &state)) }
+    }
+
+    /// The attempt, opened (and verified) now if only its summary was loaded.
+    private func open(_ id: Int, in state: inout State) throws -> ReviewAttempt {
+        guard state.slots.indices.contains(id) else { throw APIError.notFound("No attempt \(id).") }
+        if let attempt = state.slots[id].attempt { return attempt }
+        let slot = state.slots[id]
+        do {
+            let attempt = try ReviewAttempt(slot.url, key: key, examFolders: examFolders, trust: trust, spoolInside: directory,
+                                            sha256: slot.summary.sha256)
+            state.slots[id].attempt = attempt
+            return attempt
+        } catch {
+            throw APIError(.internalServerError, code: "unreadable", "\(slot.url.lastPathComponent) could not be opened: \(error.message)")
         }
     }
 }

@@ -51,7 +51,8 @@ extension Proctor {
             trust.trustOwn(identity.recipientKey)
             try trust.load(files: trusted.map { URL(fileURLWithPath: $0) }, folder: ExamTrust.defaultFolder())
             let library = ReviewLibrary(bundles: bundles, identity: identity, examFolders: examFolders.map { URL(fileURLWithPath: $0) },
-                                        trust: trust, spoolInside: FileManager.default.temporaryDirectory)
+                                        trust: trust, spoolInside: FileManager.default.temporaryDirectory,
+                                        cache: ReviewSummaryCache(directory: ReviewSummaryCache.defaultDirectory()))
             for problem in library.problems { FileHandle.standardError.write(Data("proctor: \(problem)\n".utf8)) }
             guard library.count > 0 else { throw ProctorError(.badData, "none of the \(bundles.count) bundle(s) could be opened") }
             let open = !noBrowser

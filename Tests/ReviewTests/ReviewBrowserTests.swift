@@ -40,7 +40,7 @@ final class ReviewBrowserTests: XCTestCase {
 
     func testTokenHostAndReweightingThroughTheAPI() throws {
         let c = try makeClass()
-        let app = try ReviewProcess([c.dir.path, "--key", c.key.path])
+        let app = try ReviewProcess([c.dir.path, "--key", c.key.path], cache: c.dir.appendingPathComponent("cache"))
         defer { app.stop() }
         let http = RawHTTP(port: app.port)
         let bare = try http.send("GET", "/api/attempts", host: "127.0.0.1:\(app.port)")
@@ -66,7 +66,7 @@ final class ReviewBrowserTests: XCTestCase {
     func testFlagSeeksBothVideosAndADispositionIsSignedKeptAndExported() throws {
         try XCTSkipUnless(Browser.isAvailable, "needs chromium and chromium-driver (make setup)")
         let c = try makeClass()
-        var app = try ReviewProcess([c.dir.path, "--key", c.key.path])
+        var app = try ReviewProcess([c.dir.path, "--key", c.key.path], cache: c.dir.appendingPathComponent("cache"))
         defer { app.stop() }
         let browser = try Browser()
         defer { browser.quit() }
@@ -160,7 +160,7 @@ final class ReviewBrowserTests: XCTestCase {
 
         // A restart of proctor review shows it again.
         app.stop()
-        app = try ReviewProcess([c.dir.path, "--key", c.key.path])
+        app = try ReviewProcess([c.dir.path, "--key", c.key.path], cache: c.dir.appendingPathComponent("cache"))
         try browser.open(URL(string: "http://127.0.0.1:\(app.port)/attempt?token=\(app.token)&id=0")!)
         try browser.waitUntil("the saved disposition") {
             try browser.execute("const s = document.querySelector('#disposition-0'); return s ? s.value : ''") as? String == "dismiss"
@@ -179,7 +179,7 @@ final class ReviewBrowserTests: XCTestCase {
         let edited = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "\"dismiss\"", with: "\"confirm\"")
         try edited.write(to: file, atomically: true, encoding: .utf8)
         app.stop()
-        app = try ReviewProcess([c.dir.path, "--key", c.key.path])
+        app = try ReviewProcess([c.dir.path, "--key", c.key.path], cache: c.dir.appendingPathComponent("cache"))
         let rows = try XCTUnwrap(try json(try api(app, "/api/attempts")) as? [[String: Any]])
         XCTAssertEqual(rows.first { $0["student"] as? String == "s1000001" }?["reviewStatus"] as? String, "review tampered")
     }

@@ -77,7 +77,8 @@ final class ReviewProcess {
     var port: Int { url.port ?? 0 }
     var token: String { URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems?.first { $0.name == "token" }?.value ?? "" }
 
-    init(_ arguments: [String]) throws {
+    /// `cache`: the summary cache folder (XDG_CACHE_HOME), never the user's own.
+    init(_ arguments: [String], cache: URL) throws {
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         var binary = directory.appendingPathComponent("proctor")
         for _ in 0..<4 where !FileManager.default.isExecutableFile(atPath: binary.path) {
@@ -88,6 +89,7 @@ final class ReviewProcess {
         process.arguments = ["review"] + arguments + ["--no-browser"]
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "DISPLAY")
+        environment["XDG_CACHE_HOME"] = cache.path
         process.environment = environment
         let out = Pipe()
         process.standardOutput = out

@@ -23,7 +23,9 @@ public final class ReviewAttempt: @unchecked Sendable {
     private let evidence: EvidenceExtractor
 
     /// `examFolders` and `trust` as for `proctor export` (docs/export.md).
-    public init(_ url: URL, key: BundleKey, examFolders: [URL], trust: ExamTrust, spoolInside directory: URL) throws(ProctorError) {
+    /// `sha256`: the bundle's, when the caller has hashed it already.
+    public init(_ url: URL, key: BundleKey, examFolders: [URL], trust: ExamTrust, spoolInside directory: URL,
+                sha256 known: String? = nil) throws(ProctorError) {
         let exams = ExamIndex(directories: ExamIndex.directories(given: examFolders, environment: ProcessInfo.processInfo.environment))
         let session = try BundleSession.read(url, key: key, spoolInside: directory, exams: exams, trust: trust, keepMediaSealed: true)
         let export = SessionExport(collector: session.collector, integrity: session.integrity,
@@ -33,7 +35,7 @@ public final class ReviewAttempt: @unchecked Sendable {
         self.evidence = evidence
         bundle = url
         sessionId = (try? BundleReader(contentsOf: url).header.sessionId) ?? ""
-        sha256 = try ReviewFile.sha256(ofFile: url)
+        if let known { sha256 = known } else { sha256 = try ReviewFile.sha256(ofFile: url) }
         detection = session.detection
         collector = session.collector
         self.trust = trust
