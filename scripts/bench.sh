@@ -432,6 +432,63 @@ bench_review() {
     rm -f "$piece" "$recording"
 }
 
+# A class for `proctor review`: BENCH_REVIEW_BUNDLES bundles (default 100) of BENCH_REVIEW_SECONDS
+# each (default 120: a class of 2-hour bundles is 70 GB, more than this machine's disk allows for a
+# bench), each with its own number of flags. Cold: no summary cache, every bundle verified; warm:
+# the second start, summaries from the cache. Each is timed from the start of `proctor review` to
+# the class list's JSON answered; RSS is read from /proc once the list is answered.
+review_class_run() {
+    local dir=$1 out=$2 deadline pid url token port start
+    start=$(date +%s.%N)
+    "$PROCTOR" review "$dir/class" --key "$KEY" --no-browser --exams "$dir" >"$out.out" 2>"$out.err" &
+    pid=$!
+    deadline=$(( $(date +%s) + 900 ))
+    while ! grep -q 'http://' "$out.out" 2>/dev/null; do
+        if ! kill -0 "$pid" 2>/dev/null || [ "$(date +%s)" -gt "$deadline" ]; then kill "$pid" 2>/dev/null || true; return 1; fi
+        sleep 0.05
+    done
+    url=$(grep -o 'http://[^ ]*' "$out.out" | head -1)
+    token=${url##*token=}
+    port=${url#http://127.0.0.1:}; port=${port%%/*}
+    curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/attempts" -o "$out.json" || { kill "$pid"; return 1; }
+    REVIEW_SECONDS=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+    REVIEW_RSS_MB=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+    REVIEW_ROWS=$(jq length "$out.json")
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+}
+
+bench_review_class() {
+    local dir=$WORK/review-class n=${BENCH_REVIEW_BUNDLES:-100} seconds=${BENCH_REVIEW_SECONDS:-120} i
+    local what="$n bundles of $seconds s"
+    if ! setup_exam "$dir" on; then
+        not_measured review_class_cold "review: class view, $what, cold" "< 20 s" "$SETUP_ERROR"
+        return
+    fi
+    log "review: $what for the class view"
+    mkdir -p "$dir/class"
+    generate_bundle "$seconds" "$dir/class/s000.proctor" >/dev/null
+    for i in $(seq 1 $((n - 1))); do
+        "$PROCTOR" bench-bundle --exam "$EXAM" --media "$WORK/media-$seconds.mkv" --seconds "$seconds" \
+            --events-per-hour $(( (i * 37) % 120 )) --student "$(printf 's%03d' "$i")" --output "$dir/class/$(printf 's%03d' "$i").proctor" >/dev/null
+    done
+    export XDG_CACHE_HOME=$dir/cache
+    if ! review_class_run "$dir" "$dir/cold"; then
+        not_measured review_class_cold "review: class view, $what, cold" "< 20 s" "proctor review: $(first_error "$dir/cold.err")"
+        return
+    fi
+    local cold=$REVIEW_SECONDS cold_rss=$REVIEW_RSS_MB rows=$REVIEW_ROWS
+    row review_class_cold "review: class view, $what, cold (no summary cache)" "s" "$cold" "" "" "< 20 s" "$(meets "$cold" "<" 20)" "$rows rows; every bundle verified, one per core; the issue's target is for 2-hour bundles"
+    row review_rss "review: RSS with $n bundles open" "MB" "$cold_rss" "" "" "< 200 MB" "$(meets "$cold_rss" "<" 200)" "after the cold start: every attempt open, media left sealed"
+    if review_class_run "$dir" "$dir/warm"; then
+        row review_class_warm "review: class view, $what, warm (summaries cached)" "s" "$REVIEW_SECONDS" "" "" "< 2 s" "$(meets "$REVIEW_SECONDS" "<" 2)" "bundles hashed, summaries read; attempts opened only when viewed (RSS $REVIEW_RSS_MB MB)"
+    else
+        not_measured review_class_warm "review: class view, $what, warm" "< 2 s" "proctor review: $(first_error "$dir/warm.err")"
+    fi
+    unset XDG_CACHE_HOME
+    rm -rf "$dir/class"
+}
+
 MACHINE=$(machine_json)
 log "proctor bench: $([ "$QUICK" = 1 ] && echo quick || echo full) run on $(jq -r '.cpu + ", " + (.cores|tostring) + " cores, load " + .loadAverageAtStart' <<<"$MACHINE")"
 : >"$WORK/rss-trend.tsv"
@@ -443,6 +500,7 @@ ONLY=" ${BENCH_ONLY:-recording sealing faces export rss stages} "
 [[ $ONLY == *" rss "* ]] && bench_recording_rss
 [[ $ONLY == *" stages "* ]] && bench_stages
 [[ $ONLY == *" review "* ]] && bench_review
+[[ $ONLY == *" review "* ]] && bench_review_class
 print_table
 save_json
 ! grep -q $'\x1fFAIL\x1f' "$ROWS"
