@@ -65,7 +65,8 @@ INTEGRATION_TESTS = '^CLITests\.' \
 	'^EncodeTests\.(FileSourceTests|MicrophoneTests|RecorderTests|ScreenTests)/' \
 	'^DetectTests\.(FaceTimelineTests|FairnessTests|LandmarkReferenceTests|ModelCacheTests)/' \
 	'^SessionTests\.DeliveryWebTests/(testSilentStallIsDetectedAndResumed|testSlowSteadyUploadOutlastsTheIdleTimeout)$$' \
-	'^WebLayerTests\.BrowserSmokeTests/'
+	'^WebLayerTests\.BrowserSmokeTests/' \
+	'^ReviewTests\.ReviewBrowserTests/'
 TEST = SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" bash scripts/test.sh
 
 test: setup

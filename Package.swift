@@ -67,6 +67,14 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // `proctor review`: the instructor's review app in the browser (docs/review.md).
+        .target(name: "Review", dependencies: [
+            "ProctorModel", "Report", "Seal", "Exam", "Encode", "WebLayer",
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], resources: [
+            .embedInCode("Assets/class.html"), .embedInCode("Assets/attempt.html"), .embedInCode("Assets/review.css"),
+            .embedInCode("Assets/class.js"), .embedInCode("Assets/attempt.js"),
+        ]),
         // `proctor serve`: the collection server (docs/server.md). Metadata in SQLite, bundles in a folder.
         .target(name: "Server", dependencies: [
             "ProctorModel", "Seal", "Exam", "Attest", "WebLayer",
@@ -77,7 +85,7 @@ let package = Package(
             .product(name: "SQLiteNIO", package: "sqlite-nio"),
         ]),
         .executableTarget(name: "proctor-cli", dependencies: [
-            "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Report", "Session", "Attest", "Server",
+            "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Report", "Session", "Attest", "Server", "Review", "WebLayer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -93,6 +101,9 @@ let package = Package(
             "WebLayer", "TestTools", "BrowserTesting", .product(name: "Hummingbird", package: "hummingbird"),
         ], path: "Tests/WebLayerTests"),
         .testTarget(name: "AttestTests", dependencies: ["Attest", "Seal", "ProctorModel"], path: "Tests/AttestTests"),
+        .testTarget(name: "ReviewTests", dependencies: [
+            "Review", "Report", "Seal", "Encode", "ProctorModel", "WebLayer", "TestTools", "BrowserTesting", "proctor-cli",
+        ], path: "Tests/ReviewTests"),
         .testTarget(name: "EncodeTests", dependencies: ["ProctorModel", "Encode", "TestTools"], path: "Tests/EncodeTests"),
         .testTarget(name: "DetectTests", dependencies: ["ProctorModel", "Detect", "Encode", "TestTools"], path: "Tests/DetectTests"),
         .testTarget(name: "SessionTests", dependencies: ["ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "Encode", "Detect", "NginxTestServer", "TestTools", "Attest"], path: "Tests/SessionTests"),

@@ -7,6 +7,7 @@
 #   BENCH_KEEP=1      keep the work directory (recordings, bundles, logs) for inspection
 #   BENCH_OUT=DIR     where the JSON result goes (default bench/results)
 #   BENCH_ONLY="recording sealing export rss stages"   run only these groups (default: all five;
+#                     `review`, the review app's browser media on 2 hours, runs only when named;
 #                     `stages` counts instructions per stage under callgrind: scripts/bench/stages.sh)
 #
 # Rows whose command is not available print "not measured: <reason>" instead of a number.
@@ -395,6 +396,99 @@ save_json() {
     log "saved $file"
 }
 
+# --- 7. review app: browser media for a 2-hour recording (issue 16, docs/review.md) ---------------
+
+# A 2-hour session recording at the default settings (camera 640x480 at 15 fps and 500 kbit/s,
+# screen 1280x720 at 2 fps and 300 kbit/s, keyframes every 2 s, Opus 32 kbit/s), made by encoding
+# ten minutes once and copying them twelve times, then `proctor bench-media`: opening its camera and
+# screen as fragmented MP4 and the segment a seek to 1:45:00 asks for.
+bench_review() {
+    local id=review_seek name="review: media segment for a seek to 1:45:00 (2-hour recording)"
+    local piece=$WORK/review-10min.mkv recording=$WORK/review-2h.mkv
+    log "review: a 2-hour session recording (ten minutes encoded, copied 12 times), proctor bench-media --at 6300"
+    if ! ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=size=640x480:rate=15:duration=600 \
+            -f lavfi -i testsrc2=size=1280x720:rate=2:duration=600 -f lavfi -i sine=frequency=440:sample_rate=48000:duration=600 \
+            -map 0:v -map 1:v -map 2:a -c:v libx264 -preset ultrafast -bf 0 -sc_threshold 0 -pix_fmt yuv420p \
+            -b:v:0 500k -b:v:1 300k -g:v:0 30 -g:v:1 4 -c:a libopus -b:a 32k \
+            -metadata:s:v:0 title=camera -metadata:s:v:1 title=screen -metadata:s:a:0 title=microphone \
+            -f matroska "$piece" 2>"$WORK/review-gen.err" \
+        || ! for _ in $(seq 12); do echo "file '$piece'"; done >"$WORK/review-list.txt" \
+        || ! ffmpeg -nostdin -loglevel error -y -f concat -safe 0 -i "$WORK/review-list.txt" -map 0 -c copy -live 1 \
+            -f matroska "$recording" 2>>"$WORK/review-gen.err"; then
+        not_measured "$id" "$name" "< 500 ms" "the 2-hour recording could not be made: $(first_error "$WORK/review-gen.err")"
+        return
+    fi
+    if ! "$PROCTOR" bench-media "$recording" --at 6300 >"$WORK/review.json" 2>"$WORK/review.err" || ! jq -e '.tracks' "$WORK/review.json" >/dev/null 2>&1; then
+        not_measured "$id" "$name" "< 500 ms" "proctor bench-media: $(first_error "$WORK/review.err")"
+        return
+    fi
+    local seek open rss
+    seek=$(jq -r '[.tracks[].seekSeconds] | max * 1000' "$WORK/review.json" | awk '{ printf "%.1f", $1 }')
+    open=$(jq -r '[.tracks[].openSeconds] | add' "$WORK/review.json" | awk '{ printf "%.2f", $1 }')
+    rss=$(jq -r '.peakRSSMiB' "$WORK/review.json" | awk '{ printf "%.0f", $1 }')
+    row "$id" "$name" "ms" "$seek" "" "" "< 500 ms" "$(meets "$seek" "<" 500)" "slowest of camera+microphone and screen; the browser then decodes at most one GOP (2 s)"
+    row review_open "review: opening a 2-hour recording's camera and screen for the browser" "s" "$open" "" "" "none (for the record)" "INFO" "one pass over every packet per track, no decoding"
+    row review_media_rss "review: peak RSS serving a 2-hour recording's media" "MiB" "$rss" "" "" "< 200 MiB" "$(meets "$rss" "<" 200)" "the whole process (VmHWM); the same command on 30 s peaks at 77 MiB"
+    rm -f "$piece" "$recording"
+}
+
+# A class for `proctor review`: BENCH_REVIEW_BUNDLES bundles (default 100) of BENCH_REVIEW_SECONDS
+# each (default 120: a class of 2-hour bundles is 70 GB, more than this machine's disk allows for a
+# bench), each with its own number of flags. Cold: no summary cache, every bundle verified; warm:
+# the second start, summaries from the cache. Each is timed from the start of `proctor review` to
+# the class list's JSON answered; RSS is read from /proc once the list is answered.
+review_class_run() {
+    local dir=$1 out=$2 deadline pid url token port start
+    start=$(date +%s.%N)
+    "$PROCTOR" review "$dir/class" --key "$KEY" --no-browser --exams "$dir" >"$out.out" 2>"$out.err" &
+    pid=$!
+    deadline=$(( $(date +%s) + 900 ))
+    while ! grep -q 'http://' "$out.out" 2>/dev/null; do
+        if ! kill -0 "$pid" 2>/dev/null || [ "$(date +%s)" -gt "$deadline" ]; then kill "$pid" 2>/dev/null || true; return 1; fi
+        sleep 0.05
+    done
+    url=$(grep -o 'http://[^ ]*' "$out.out" | head -1)
+    token=${url##*token=}
+    port=${url#http://127.0.0.1:}; port=${port%%/*}
+    curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/attempts" -o "$out.json" || { kill "$pid"; return 1; }
+    REVIEW_SECONDS=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+    REVIEW_RSS_MB=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+    REVIEW_ROWS=$(jq length "$out.json")
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+}
+
+bench_review_class() {
+    local dir=$WORK/review-class n=${BENCH_REVIEW_BUNDLES:-100} seconds=${BENCH_REVIEW_SECONDS:-120} i
+    local what="$n bundles of $seconds s"
+    if ! setup_exam "$dir" on; then
+        not_measured review_class_cold "review: class view, $what, cold" "< 20 s" "$SETUP_ERROR"
+        return
+    fi
+    log "review: $what for the class view"
+    mkdir -p "$dir/class"
+    generate_bundle "$seconds" "$dir/class/s000.proctor" >/dev/null
+    for i in $(seq 1 $((n - 1))); do
+        "$PROCTOR" bench-bundle --exam "$EXAM" --media "$WORK/media-$seconds.mkv" --seconds "$seconds" \
+            --events-per-hour $(( (i * 37) % 120 )) --student "$(printf 's%03d' "$i")" --output "$dir/class/$(printf 's%03d' "$i").proctor" >/dev/null
+    done
+    export XDG_CACHE_HOME=$dir/cache
+    if ! review_class_run "$dir" "$dir/cold"; then
+        not_measured review_class_cold "review: class view, $what, cold" "< 20 s" "proctor review: $(first_error "$dir/cold.err")"
+        return
+    fi
+    local cold=$REVIEW_SECONDS cold_rss=$REVIEW_RSS_MB rows=$REVIEW_ROWS
+    row review_class_cold "review: class view, $what, cold (no summary cache)" "s" "$cold" "" "" "< 20 s" "$(meets "$cold" "<" 20)" "$rows rows; every bundle verified, one per core; the issue's target is for 2-hour bundles"
+    row review_rss "review: RSS with $n bundles open" "MB" "$cold_rss" "" "" "< 200 MB" "$(meets "$cold_rss" "<" 200)" "after the cold start: every attempt open, media left sealed"
+    if review_class_run "$dir" "$dir/warm"; then
+        row review_class_warm "review: class view, $what, warm (summaries cached)" "s" "$REVIEW_SECONDS" "" "" "< 2 s" "$(meets "$REVIEW_SECONDS" "<" 2)" "bundles hashed, summaries read; attempts opened only when viewed (RSS $REVIEW_RSS_MB MB)"
+    else
+        not_measured review_class_warm "review: class view, $what, warm" "< 2 s" "proctor review: $(first_error "$dir/warm.err")"
+    fi
+    unset XDG_CACHE_HOME
+    rm -rf "$dir/class"
+}
+
 MACHINE=$(machine_json)
 log "proctor bench: $([ "$QUICK" = 1 ] && echo quick || echo full) run on $(jq -r '.cpu + ", " + (.cores|tostring) + " cores, load " + .loadAverageAtStart' <<<"$MACHINE")"
 : >"$WORK/rss-trend.tsv"
@@ -405,6 +499,8 @@ ONLY=" ${BENCH_ONLY:-recording sealing faces export rss stages} "
 [[ $ONLY == *" export "* ]] && bench_export
 [[ $ONLY == *" rss "* ]] && bench_recording_rss
 [[ $ONLY == *" stages "* ]] && bench_stages
+[[ $ONLY == *" review "* ]] && bench_review
+[[ $ONLY == *" review "* ]] && bench_review_class
 print_table
 save_json
 ! grep -q $'\x1fFAIL\x1f' "$ROWS"

@@ -31,6 +31,8 @@ public struct ReportModel: Sendable, Equatable {
     public var audioLevels: [AudioLevel]
     /// Evidence frames per flagged event, keyed by the event's index in `timeline`.
     public var evidence: [Int: [EvidenceFrame]]
+    /// The instructor's signed review (`NAME.proctor.review.json`), when there is one.
+    public var review: ReviewOutcome?
 
     public init(student: Student, exam: Exam, startedAt: Date? = nil, endedAt: Date? = nil, duration: Double,
                 parts: [Part] = [], integrity: Integrity, provenance: Provenance = Provenance(), practice: Bool = false,

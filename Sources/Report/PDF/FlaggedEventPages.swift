@@ -33,7 +33,15 @@ struct FlaggedEventPages {
         let end = event.end.map { "–\(ReportFormat.preciseClock($0))" } ?? ""
         let title = "Flag \(number) of \(total): \(event.kind) at \(ReportFormat.preciseClock(event.start))\(end)"
         canvas.fillRect(x: flow.left, y: flow.y, width: 4, height: 14, color: .flagRed)
-        flow.advance(canvas.text(title, x: flow.left + 8, y: flow.y, width: flow.contentWidth - 8, font: .bold) + 2)
+        let review = reviewLine(index: index)
+        let titleHeight = canvas.text(title, x: flow.left + 8, y: flow.y, width: flow.contentWidth - 8, font: .bold)
+        if review?.dismissed == true {
+            // Struck through, still legible: the flag was dismissed, not erased.
+            let width = min(canvas.measure(title, font: .bold).width, flow.contentWidth - 8)
+            canvas.line(from: (flow.left + 8, flow.y + titleHeight / 2), to: (flow.left + 8 + width, flow.y + titleHeight / 2), color: .black, lineWidth: 1)
+        }
+        flow.advance(titleHeight + 2)
+        if let review { flow.paragraph(review.text, font: .smallBold) }
         let subject = event.subject.map { " · about: \($0)" } ?? ""
         flow.paragraph("Duration \(ReportFormat.duration(event.duration)) · detector \(event.detector) · confidence "
                        + String(format: "%.0f%%", event.confidence * 100) + subject, font: .small, color: .gray)

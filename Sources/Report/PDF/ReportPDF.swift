@@ -56,6 +56,7 @@ struct SummaryPage {
         provenanceBox()
         facts()
         score()
+        ReviewBox(model: model, flow: flow).draw()
         coverage()
         settings()
     }

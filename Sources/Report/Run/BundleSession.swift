@@ -15,12 +15,15 @@ struct BundleSession {
 
     /// `exams`: where the exam file is found by the hash in the header; `trust`: whose
     /// signature on it is accepted (docs/export.md, "Exam provenance").
+    /// `keepMediaSealed` (review): media records are indexed, not decrypted into spool files,
+    /// and read again from the sealed bundle on request (`SealedBundleMedia`).
     static func read(_ url: URL, key: BundleKey, spoolInside directory: URL, exams: ExamIndex,
-                     trust: ExamTrust) throws(ProctorError) -> BundleSession {
+                     trust: ExamTrust, keepMediaSealed: Bool = false) throws(ProctorError) -> BundleSession {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ProctorError(.missingInput, "the bundle \(url.path) does not exist")
         }
         let reader = try BundleReader(contentsOf: url, key: key)
+        reader.retainsPartKeys = keepMediaSealed
         let header = reader.header
         let collector = try SessionCollector(spoolInside: directory)
         collector.facts.studentID = header.studentId
@@ -40,6 +43,11 @@ struct BundleSession {
             verified += 1
             guard let payload = record.payload else { continue }
             do {
+                if keepMediaSealed, record.type == .media {
+                    let media = try RecordingRecords.decodeMedia(payload)
+                    collector.indexMedia(part: Int(record.part), count: media.matroska.count, mediaEnd: media.mediaEnd, location: record.location)
+                    continue
+                }
                 try take(record.type, payload, part: Int(record.part), into: collector)
             } catch {
                 // Authentic but not understood (a newer layout): skip it and say so.
@@ -72,6 +80,7 @@ struct BundleSession {
         if collector.facts.issuer?.trusted == true, let exam = exams.exam(sha256: header.examFileSHA256)?.exam {
             collector.facts.attestation = ServerAttestation.check(bundle: url, header: header, exam: exam)
         }
+        if keepMediaSealed { collector.useSealedMedia(SealedBundleMedia(reader)) }
         return BundleSession(collector: collector, integrity: integrity, detection: detection)
     }
 

@@ -27,7 +27,7 @@ final class EvidenceExtractor {
     /// Frames decoded in total, to show the index did its job (bench and tests read it).
     private(set) var framesDecoded = 0
 
-    init(_ spools: [Int: MediaSpool]) {
+    init(_ spools: [Int: any RecordedMedia]) {
         for (part, spool) in spools.sorted(by: { $0.key < $1.key }) where spool.size > 0 {
             do {
                 let reader = try RecordingReader(try spool.source())

@@ -106,7 +106,8 @@ public enum Exporter {
         do {
             let session = try BundleSession.read(url, key: key, spoolInside: options.outputDirectory, exams: exams, trust: options.trust)
             let written = try SessionExport(collector: session.collector, integrity: session.integrity, options: options,
-                                            scorer: ReportScoring.scorer(session.detection), stem: stem).run()
+                                            scorer: ReportScoring.scorer(session.detection), stem: stem,
+                                            review: try reviewBeside(url, trust: options.trust), detection: session.detection).run()
             result.files = written.files
             result.integrity = written.model.integrity
             result.provenance = written.model.provenance
@@ -120,6 +121,15 @@ public enum Exporter {
             result.error = error
         }
         return result
+    }
+
+    /// The signed review beside the bundle (`NAME.proctor.review.json`), checked against the
+    /// bundle's bytes; nil when the instructor has not reviewed it.
+    static func reviewBeside(_ bundle: URL, trust: ExamTrust) throws(ProctorError) -> ReviewFile.Checked? {
+        let file = ReviewFile.url(forBundle: bundle)
+        guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+        let sessionId = (try? BundleReader(contentsOf: bundle).header.sessionId) ?? ""
+        return ReviewFile.read(file, bundleSHA256: try ReviewFile.sha256(ofFile: bundle), sessionId: sessionId, trust: trust)
     }
 
     /// The class overview PDF and one CSV with every student's events.

@@ -44,7 +44,7 @@ final class MediaSpool {
     }
 
     /// A reader over what was written so far (a second descriptor of the same nameless file).
-    func source() throws(ProctorError) -> MediaByteSource {
+    func source() throws(ProctorError) -> sending MediaByteSource {
         do {
             return try FileByteSource(path: "/proc/self/fd/\(handle.fileDescriptor)")
         } catch {

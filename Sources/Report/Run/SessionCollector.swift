@@ -1,5 +1,6 @@
 import Foundation
 import ProctorModel
+import Seal
 
 /// Gathers what one bundle holds, record by record in file order: timeline events, photos,
 /// session facts, and the media streams (spooled to private temporary files, never held in
@@ -14,7 +15,10 @@ final class SessionCollector {
     var facePhoto: [UInt8]?
     var facts = SessionFacts()
     /// Each part's Matroska stream (camera, screen and microphone tracks together), by part.
-    private(set) var spools: [Int: MediaSpool] = [:]
+    private(set) var spools: [Int: any RecordedMedia] = [:]
+    private var files: [Int: MediaSpool] = [:]
+    /// Review: per part, where its media lies in the sealed records (nothing is decrypted to a file).
+    private var sealedEntries: [Int: [SealedPartMedia.Entry]] = [:]
     private let directory: SpoolDirectory
 
     init(spoolInside parent: URL) throws(ProctorError) {
@@ -28,10 +32,24 @@ final class SessionCollector {
 
     func addMedia(part: Int, bytes: some Collection<UInt8>, mediaEnd: Double? = nil) throws(ProctorError) {
         if let mediaEnd { mediaEnds[part] = max(mediaEnds[part] ?? mediaEnd, mediaEnd) }
-        if spools[part] == nil {
-            spools[part] = try MediaSpool(directory: directory.url, name: "part\(part).mkv")
+        if files[part] == nil {
+            let spool = try MediaSpool(directory: directory.url, name: "part\(part).mkv")
+            files[part] = spool
+            spools[part] = spool
         }
-        try spools[part]!.append(Array(bytes))
+        try files[part]!.append(Array(bytes))
+    }
+
+    /// A media record left sealed: only where it is and how many stream bytes it holds.
+    func indexMedia(part: Int, count: Int, mediaEnd: Double?, location: RecordLocation) {
+        if let mediaEnd { mediaEnds[part] = max(mediaEnds[part] ?? mediaEnd, mediaEnd) }
+        let start = sealedEntries[part]?.last.map { $0.start + Int64($0.count) } ?? 0
+        sealedEntries[part, default: []].append(.init(start: start, count: count, location: location))
+    }
+
+    /// Once the bundle is read: the indexed parts become readable media over `bundle`.
+    func useSealedMedia(_ bundle: SealedBundleMedia) {
+        for (part, entries) in sealedEntries { spools[part] = SealedPartMedia(bundle, entries: entries) }
     }
 
     /// Timeline in time order (records arrive in write order, which is nearly but not exactly

@@ -14,6 +14,9 @@ struct SessionExport {
     let scorer: Scorer
     /// Output file names start with this; default `STUDENT-EXAM`.
     var stem: String?
+    /// The checked review file beside the bundle, and the exam's settings it re-weights.
+    var review: ReviewFile.Checked?
+    var detection = DetectionSettings()
 
     struct Written: Sendable {
         var model: ReportModel
@@ -34,6 +37,7 @@ struct SessionExport {
         }
         // Unreadable media does not stop the report; it is stated with the integrity result.
         model.integrity.problems += evidence.problems
+        if let review { model.review = ReviewOutcome.make(review, model: model, detection: detection) }
 
         let stem = self.stem ?? ExportOptions.stem(student: model.student.id, exam: model.exam.id)
         let directory = options.outputDirectory
@@ -62,7 +66,7 @@ struct SessionExport {
         return Written(model: model, pages: pages, files: files, evidenceFrames: evidenceFrames, framesDecoded: evidence.framesDecoded)
     }
 
-    private func buildModel(_ evidence: EvidenceExtractor) -> ReportModel {
+    func buildModel(_ evidence: EvidenceExtractor) -> ReportModel {
         let facts = collector.facts
         // A part runs from where its metadata says its media starts to where its video ends.
         // Parts keep the bundle's numbering (from 0), the one `proctor verify` and every

@@ -10,6 +10,18 @@ public struct BundleRecord: Sendable {
     public let offset: Int
     public let sealedLength: Int
     public let payload: [UInt8]?
+
+    /// Where the record is, without its plaintext: enough to open it again (`BundleReader.reopen`).
+    public var location: RecordLocation { RecordLocation(part: part, index: index, type: type, offset: offset, sealedLength: sealedLength) }
+}
+
+/// A record's place in its bundle, kept instead of its plaintext by readers that come back to it.
+public struct RecordLocation: Sendable, Equatable {
+    public let part: UInt32
+    public let index: UInt64
+    public let type: RecordType
+    public let offset: Int
+    public let sealedLength: Int
 }
 
 /// Reads a bundle front to back in bounded memory (one record at a time). Without a key it checks
@@ -43,6 +55,10 @@ public final class BundleReader {
     private var partHash: [UInt8] = []
     private var signingKey: [UInt8] = []
     private var cipher: ContentCipher?
+    /// With `retainsPartKeys`: each part's cipher and header hash, so `reopen` can open one of
+    /// its records again. Otherwise a part's key is wiped as soon as the part ends.
+    public var retainsPartKeys = false
+    private var partKeys: [UInt32: (cipher: ContentCipher, partHash: [UInt8])] = [:]
     private var recordIndex: UInt64 = 0
     private var lastMediaTime: Double?
     private var failure: BundleFailure?
@@ -274,6 +290,7 @@ public final class BundleReader {
         }
         hasher.update(bytes)
         partHash = SHA256.hash(bytes)
+        if retainsPartKeys, let cipher { partKeys[partNumber] = (cipher, partHash) }
         self.signingKey = signingKey
         offset = start + length
         recordIndex = 0
@@ -336,7 +353,7 @@ public final class BundleReader {
         observed.count(type, sealedLength: sealed.count)
         if type == .partEnd {
             observed.parts[observed.parts.count - 1].ended = true
-            cipher?.wipe()
+            if !retainsPartKeys { cipher?.wipe() }
             cipher = nil
             state = .partEnded
         }
@@ -407,6 +424,47 @@ public final class BundleReader {
         do { return try source.read(at: offset, count: count) } catch {
             throw BundleFailure(.unreadable, .sessionHeader, offset: offset, error.message, underlying: error)
         }
+    }
+
+    // MARK: - Opening a record again
+
+    /// The plaintext of a record this reader has already read and authenticated (with
+    /// `retainsPartKeys` set before reading), read from the file again and authenticated again:
+    /// a byte changed since the first read is a `.verification` error, never different content.
+    /// Lets a reviewer's player fetch media straight from the sealed records instead of a
+    /// decrypted copy.
+    public func reopen(_ record: RecordLocation) throws(ProctorError) -> [UInt8] {
+        guard let keys = partKeys[record.part] else {
+            throw ProctorError(.internalFailure, "part \(record.part) of the bundle was not read with its key kept")
+        }
+        let frameLength = BundleFormat.frameHeaderByteCount
+        let bytes: [UInt8]
+        do { bytes = try Self.read(source, at: record.offset, count: frameLength + record.sealedLength) } catch { throw error.sessionError }
+        let flags: UInt8 = record.type == .partEnd ? BundleFormat.lastInPartFlag : 0
+        guard bytes.count == frameLength + record.sealedLength, bytes[0] == record.type.rawValue, bytes[1] == flags,
+              record.sealedLength >= BundleCipher.tagByteCount else {
+            throw ProctorError(.verification, "record \(record.index) of part \(record.part) changed after it was verified")
+        }
+        var plaintext = [UInt8](repeating: 0, count: record.sealedLength - BundleCipher.tagByteCount)
+        let additionalData = BundleFormat.additionalData(partHash: keys.partHash, part: record.part, index: record.index,
+                                                         type: record.type, flags: flags)
+        let authenticated = bytes.withUnsafeBytes { raw in
+            let sealed = UnsafeRawBufferPointer(rebasing: raw[frameLength...])
+            return plaintext.withUnsafeMutableBytes { output in
+                keys.cipher.open(sealed, nonce: BundleFormat.nonce(record: record.index, cipher: header.cipher),
+                                 additionalData: additionalData, into: output.baseAddress ?? UnsafeMutableRawPointer(mutating: sealed.baseAddress!))
+            }
+        }
+        guard authenticated else {
+            throw ProctorError(.verification, "record \(record.index) of part \(record.part) changed after it was verified: it no longer authenticates")
+        }
+        return plaintext
+    }
+
+    /// Wipes the keys `retainsPartKeys` kept (also done when the reader goes away).
+    public func forgetPartKeys() {
+        for keys in partKeys.values { keys.cipher.wipe() }
+        partKeys = [:]
     }
 
     // MARK: - Resume support

@@ -1,0 +1,167 @@
+import Encode
+import Foundation
+import ProctorModel
+import Report
+import Seal
+import Synchronization
+import WebLayer
+
+/// The attempts `proctor review` shows, behind one lock. At start each bundle is hashed and its
+/// summary taken from the cache (`ReviewSummaryCache`, by SHA-256) or, when there is none, the
+/// bundle is verified and opened and its summary cached. An attempt whose summary came from the
+/// cache is opened, and verified, when the reviewer first looks at it. Browser media is opened on
+/// first request per track; reviews are saved with the instructor's key (unlocked once, at start).
+public final class ReviewLibrary: Sendable {
+    private struct Slot {
+        let url: URL
+        let summary: ReviewSummary
+        var attempt: ReviewAttempt?
+    }
+
+    private struct State: ~Copyable {
+        var slots: [Slot]
+        var media: [String: FragmentedMP4] = [:]
+    }
+
+    private let state: Mutex<State>
+    private let identity: InstructorIdentity
+    private let key: BundleKey
+    private let examFolders: [URL]
+    private let trust: ExamTrust
+    private let directory: URL
+    /// Per bundle that could not be opened: its path and why (shown, not fatal).
+    public let problems: [String]
+
+    public init(bundles: [URL], identity: InstructorIdentity, examFolders: [URL], trust: ExamTrust, spoolInside directory: URL,
+                cache: ReviewSummaryCache = ReviewSummaryCache(directory: nil)) {
+        let key = BundleKey(identity)
+        // One bundle per core at a time: a bundle is read record by record and its media left
+        // sealed, so memory per bundle is its timeline and photos, whatever the recording's length.
+        let opened = Mutex([Result<Slot, ProctorError>?](repeating: nil, count: bundles.count))
+        DispatchQueue.concurrentPerform(iterations: bundles.count) { index in
+            let url = bundles[index]
+            let result = Result { () throws(ProctorError) -> Slot in
+                let sha = try ReviewFile.sha256(ofFile: url)
+                if let summary = cache.load(sha256: sha) { return Slot(url: url, summary: summary) }
+                let attempt = try ReviewAttempt(url, key: key, examFolders: examFolders, trust: trust, spoolInside: directory, sha256: sha)
+                let summary = ReviewSummary(attempt)
+                cache.store(summary)
+                return Slot(url: url, summary: summary, attempt: attempt)
+            }
+            opened.withLock { $0[index] = result }
+        }
+        var slots: [Slot] = [], problems: [String] = []
+        for (url, result) in zip(bundles, opened.withLock { $0 }) {
+            switch result {
+            case .success(let slot)?: slots.append(slot)
+            case .failure(let error)?: problems.append("\(url.lastPathComponent): \(error.message)")
+            case nil: break
+            }
+        }
+        self.identity = identity
+        self.key = key
+        self.examFolders = examFolders
+        self.trust = trust
+        self.directory = directory
+        self.problems = problems
+        state = Mutex(State(slots: slots))
+    }
+
+    public var count: Int { state.withLock { $0.slots.count } }
+
+    /// How many attempts are open (verified and readable), the rest being summaries only.
+    public var openCount: Int { state.withLock { $0.slots.filter { $0.attempt != nil }.count } }
+
+    /// The class list under `weights` (each attempt's own when nil), most suspicious first.
+    func summaries(weights: ReviewWeights?) -> [AttemptSummary] {
+        let trust = self.trust
+        let slots = state.withLock { state in state.slots.map { ($0.url, $0.summary, $0.attempt?.review) } }
+        let rows = slots.enumerated().map { id, slot in
+            let (url, summary, open) = slot
+            let review = open ?? ReviewFile.read(ReviewFile.url(forBundle: url), bundleSHA256: summary.sha256,
+                                                 sessionId: summary.sessionId, trust: trust)
+            return AttemptSummary(summary, review: review, id: id, weights: weights)
+        }
+        let standings = ClassStanding.compute(rows.map(\.score))
+        return zip(rows, standings).map { row, standing in
+            var row = row
+            row.zScore = standing.zScore
+            row.percentile = standing.percentile
+            return row
+        }.sorted { ($0.score, $1.student) > ($1.score, $0.student) }
+    }
+
+    func detail(_ id: Int) throws -> AttemptDetail {
+        try withAttempt(id) { AttemptDetail($0, id: id) }
+    }
+
+    func photo(_ id: Int, kind: String) throws -> [UInt8]? {
+        try withAttempt(id) { kind == "id" ? $0.model.idPhoto : kind == "face" ? $0.model.facePhoto : nil }
+    }
+
+    /// The JPEG evidence frame of flag `index` from `source` ("camera" or "screen"), nil when none.
+    func evidence(_ id: Int, flag index: Int, source: String) throws -> [UInt8]? {
+        try withAttempt(id) { $0.evidenceFrames(flag: index).first { $0.source == source }?.jpeg }
+    }
+
+    /// The browser media of one track ("camera" with the microphone, or "screen") of part 0.
+    func media(_ id: Int, track: String) throws -> FragmentedMP4 {
+        guard track == "camera" || track == "screen" else { throw APIError.notFound("No track \(track): camera or screen.") }
+        let name = "\(id)/\(track)"
+        return try state.withLock { state throws -> FragmentedMP4 in
+            if let open = state.media[name] { return open }
+            let attempt = try self.open(id, in: &state)
+            do {
+                guard let part = attempt.mediaParts.first, let source = try attempt.media(part: part) else {
+                    throw APIError.notFound("Attempt \(id) recorded no media.")
+                }
+                let media = try FragmentedMP4(source, video: track, withAudio: track == "camera")
+                state.media[name] = media
+                return media
+            } catch let error as APIError {
+                throw error
+            } catch {
+                throw APIError.notFound("attempt \(id) has no playable \(track) video: \((error as? ProctorError)?.message ?? "\(error)")")
+            }
+        }
+    }
+
+    func saveReview(_ id: Int, _ body: ReviewBody) throws -> AttemptDetail {
+        let identity = self.identity
+        return try withAttempt(id) { attempt throws -> AttemptDetail in
+            let flags = body.flags.map { ReviewDocument.FlagReview(kind: $0.kind, start: $0.start, disposition: $0.disposition, note: $0.note) }
+            let known = Set(attempt.model.flagged.map { "\($0.event.kind)@\(ReviewDocument.FlagReview.milliseconds($0.event.start))" })
+            for flag in flags where !known.contains("\(flag.kind)@\(flag.startMilliseconds)") {
+                throw APIError.badRequest("unknown_flag", "attempt \(id) has no \(flag.kind) flag starting at \(Double(flag.startMilliseconds) / 1000) s")
+            }
+            do {
+                try attempt.save(attempt: .init(reviewed: body.reviewed, note: body.note), flags: flags,
+                                 weights: body.weights.map { ReviewWeights(preset: $0.preset, kinds: $0.kinds) } ?? ReviewWeights(),
+                                 identity: identity)
+            } catch {
+                throw APIError(.internalServerError, code: "not_saved", "The review could not be saved: \((error as? ProctorError)?.message ?? "\(error)")")
+            }
+            return AttemptDetail(attempt, id: id)
+        }
+    }
+
+    private func withAttempt<T>(_ id: Int, _ body: (ReviewAttempt) throws -> T) throws -> T {
+        try state.withLock { state throws -> T in try body(try open(id, in: &state)) }
+    }
+
+    /// The attempt, opened (and verified) now if only its summary was loaded.
+    private func open(_ id: Int, in state: inout State) throws -> ReviewAttempt {
+        guard state.slots.indices.contains(id) else { throw APIError.notFound("No attempt \(id).") }
+        if let attempt = state.slots[id].attempt { return attempt }
+        let slot = state.slots[id]
+        do {
+            let attempt = try ReviewAttempt(slot.url, key: key, examFolders: examFolders, trust: trust, spoolInside: directory,
+                                            sha256: slot.summary.sha256)
+            state.slots[id].attempt = attempt
+            return attempt
+        } catch {
+            throw APIError(.internalServerError, code: "unreadable", "\(slot.url.lastPathComponent) could not be opened: \(error.message)")
+        }
+    }
+}
+

@@ -1,0 +1,224 @@
+import BrowserTesting
+import Foundation
+import TestTools
+import XCTest
+@testable import Encode
+@testable import ProctorModel
+@testable import Report
+@testable import Seal
+
+/// `proctor review` end to end: the built binary on two real sealed bundles, a real headless
+/// Chromium through WebDriver, the review file and `proctor export` read back.
+final class ReviewBrowserTests: XCTestCase {
+    struct Class {
+        let dir: URL
+        let identity: InstructorIdentity
+        let key: URL
+        let flagged: URL
+        let quiet: URL
+    }
+
+    /// "a-flagged": face.missing 7.05–12 s and audio.speech 14–15 s; "b-quiet": one short
+    /// audio.speech, so it ranks second under the exam's weights.
+    private func makeClass() throws -> Class {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-review-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let identity = try InstructorIdentity.generate(name: "prof")
+        let key = try identity.write(to: dir, passphrase: nil).key
+        let flagged = try ReviewFixtures.bundle("a-flagged", student: "s1000001", flags: [(7.05, 12, "face.missing"), (14, 15, "audio.speech")],
+                                                in: dir, for: identity)
+        let quiet = try ReviewFixtures.bundle("b-quiet", student: "s1000002", flags: [(3, 5.5, "audio.speech")], in: dir, for: identity)
+        return Class(dir: dir, identity: identity, key: key, flagged: flagged, quiet: quiet)
+    }
+
+    private func api(_ app: ReviewProcess, _ path: String) throws -> RawHTTP.Response {
+        try RawHTTP(port: app.port).send("GET", path, host: "127.0.0.1:\(app.port)", headers: ["Authorization": "Bearer \(app.token)"])
+    }
+
+    private func json(_ response: RawHTTP.Response) throws -> Any { try JSONSerialization.jsonObject(with: response.body) }
+
+    func testTokenHostAndReweightingThroughTheAPI() throws {
+        let c = try makeClass()
+        let app = try ReviewProcess([c.dir.path, "--key", c.key.path], cache: c.dir.appendingPathComponent("cache"))
+        defer { app.stop() }
+        let http = RawHTTP(port: app.port)
+        let bare = try http.send("GET", "/api/attempts", host: "127.0.0.1:\(app.port)")
+        XCTAssertEqual(bare.status, 403)
+        XCTAssertEqual(bare.errorCode, "token_required")
+        let foreign = try http.send("GET", "/api/attempts", host: "attacker.example:\(app.port)", headers: ["Authorization": "Bearer \(app.token)"])
+        XCTAssertEqual(foreign.status, 403)
+        XCTAssertEqual(foreign.errorCode, "foreign_host")
+
+        // Exam weights: the flagged attempt first. Face.missing weighted 0: the other first.
+        let ranked = try XCTUnwrap(try json(try api(app, "/api/attempts")) as? [[String: Any]])
+        XCTAssertEqual(ranked.compactMap { $0["student"] as? String }, ["s1000001", "s1000002"])
+        let reweighted = try XCTUnwrap(try json(try api(app, "/api/attempts?preset=default&w.face.missing=0")) as? [[String: Any]])
+        XCTAssertEqual(reweighted.compactMap { $0["student"] as? String }, ["s1000002", "s1000001"])
+        let strict = try XCTUnwrap(try json(try api(app, "/api/attempts?preset=strict")) as? [[String: Any]])
+        let lenient = try XCTUnwrap(try json(try api(app, "/api/attempts?preset=lenient")) as? [[String: Any]])
+        XCTAssertGreaterThan(try XCTUnwrap(strict[0]["score"] as? Double), try XCTUnwrap(lenient[0]["score"] as? Double))
+        XCTAssertEqual(try api(app, "/api/attempts?preset=harsh").status, 400)
+        XCTAssertEqual(try api(app, "/api/attempts/7").status, 404)
+        XCTAssertEqual(try api(app, "/api/attempts/0/media/camera/segment?t=-1").status, 400)
+    }
+
+    func testFlagSeeksBothVideosAndADispositionIsSignedKeptAndExported() throws {
+        try XCTSkipUnless(Browser.isAvailable, "needs chromium and chromium-driver (make setup)")
+        let c = try makeClass()
+        var app = try ReviewProcess([c.dir.path, "--key", c.key.path], cache: c.dir.appendingPathComponent("cache"))
+        defer { app.stop() }
+        let browser = try Browser()
+        defer { browser.quit() }
+
+        // Class view: ranked by score, highest first.
+        try browser.open(app.url)
+        try browser.waitUntil("the class list") { try browser.elements("#attempts tbody tr").count == 2 }
+        let scores = try browser.elements("#attempts tbody td.score").map { Double(try $0.text) ?? -1 }
+        XCTAssertEqual(scores, scores.sorted(by: >))
+        XCTAssertGreaterThan(scores[0], scores[1])
+        XCTAssertEqual(try browser.element("#attempts tbody tr a").text, "s1000001")
+        XCTAssertEqual(try browser.axeViolations().map(\.description), [])
+        try browser.screenshot(to: Self.images.appendingPathComponent("review-class.png"))
+        // Re-weighting in the page changes the scores shown.
+        try browser.execute("const s = document.getElementById('preset'); s.value = 'lenient'; s.dispatchEvent(new Event('change'));")
+        try browser.waitUntil("lenient scores") { Double(try browser.element("#attempts tbody td.score").text) ?? 0 < scores[0] }
+        // face.missing weighted 0 in the page: the other attempt ranks first.
+        try browser.execute("const i = document.getElementById('weight-face-missing'); i.value = '0'; i.dispatchEvent(new Event('change'));")
+        try browser.waitUntil("the re-weighted order") { try browser.element("#attempts tbody tr a").text == "s1000002" }
+        try browser.execute("const i = document.getElementById('weight-face-missing'); i.value = ''; const s = document.getElementById('preset'); s.value = ''; s.dispatchEvent(new Event('change'));")
+        try browser.waitUntil("the exam's order again") { try browser.element("#attempts tbody tr a").text == "s1000001" }
+        try browser.element("#filter").type("0002")
+        try browser.waitUntil("the filter") { try browser.elements("#attempts tbody tr").count == 1 }
+        try browser.execute("const f = document.getElementById('filter'); f.value = ''; f.dispatchEvent(new Event('input'));")
+
+        // Attempt view: both players ready, then a click on the first flag seeks both.
+        try browser.element("#attempts tbody tr a").click()
+        try browser.waitUntil("the videos", timeout: 20) { try browser.execute("return document.body.dataset.ready || ''") as? String == "true" }
+        try browser.element("#flags > li button.seek").click()
+        func times() throws -> (camera: Double, screen: Double, settled: Bool) {
+            let value = try browser.execute("""
+                const c = document.getElementById('camera'), s = document.getElementById('screen');
+                return [c.currentTime, s.currentTime, !c.seeking && !s.seeking && c.readyState >= 2 && s.readyState >= 2];
+                """) as? [Any] ?? []
+            return ((value.first as? NSNumber)?.doubleValue ?? -1, (value.dropFirst().first as? NSNumber)?.doubleValue ?? -1, value.last as? Bool ?? false)
+        }
+        try browser.waitUntil("the camera at the flag", timeout: 15) { let t = try times(); return t.settled && abs(t.camera - 7.05) < 0.5 }
+        let now = try times()
+        XCTAssertEqual(now.camera, 7.05, accuracy: 0.5)
+        XCTAssertEqual(now.screen, now.camera, accuracy: 0.2, "the screen stays in step")
+
+        // The picture the page shows is the frame proctor decodes at that time.
+        let drawn = try XCTUnwrap(browser.execute("""
+            const v = document.getElementById('camera'), canvas = document.createElement('canvas');
+            canvas.width = v.videoWidth; canvas.height = v.videoHeight;
+            const g = canvas.getContext('2d'); g.drawImage(v, 0, 0);
+            const rgba = g.getImageData(0, 0, canvas.width, canvas.height).data, rgb = [];
+            for (let i = 0; i < rgba.length; i += 4) rgb.push(rgba[i], rgba[i + 1], rgba[i + 2]);
+            return rgb;
+            """) as? [NSNumber]).map { UInt8(truncating: $0) }
+        let shown = ReviewFixtures.firstFrame + (((now.camera - ReviewFixtures.firstFrame) / 0.1) + 1e-6).rounded(.down) * 0.1
+        let reader = try RecordingReader(MemoryByteSource(ReviewFixtures.recording))
+        let expected = try reader.frame(at: shown, maxWidth: 320)
+        let other = try reader.frame(at: shown + 1, maxWidth: 320)
+        XCTAssertEqual(drawn.count, expected.pixels.count, "the camera's 320x240 picture")
+        // Chromium and swscale convert YUV to RGB with slightly different matrices and
+        // rounding, so pictures are compared after the best affine colour map between them.
+        let candidates = try [-0.2, -0.1, 0, 0.1, 0.2].map { try Self.residual(reader.frame(at: shown + $0, maxWidth: 320).pixels, drawn) }
+        // Measured: 3.0 for the right frame, 4.1 and 7.1 for its neighbours, 21.8 a second later
+        // (raw difference without the colour map: 8.5).
+        XCTAssertLessThan(candidates[2], 3.5, "the same picture up to colour conversion: \(candidates)")
+        XCTAssertGreaterThan(Self.residual(other.pixels, drawn), 3 * candidates[2], "a second later the picture differs")
+        XCTAssertEqual(candidates.firstIndex(of: candidates.min()!), 2, "the frame shown is the one at \(shown) s: \(candidates)")
+
+        // The flag's evidence frames, as on the PDF: camera and screen JPEGs decoded by proctor.
+        try browser.waitUntil("the evidence frames") {
+            try browser.execute("return Array.from(document.querySelectorAll('#flags > li:first-child .evidence img')).filter(i => i.complete && i.naturalWidth > 0).map(i => i.naturalWidth + 'x' + i.naturalHeight).join(' ')") as? String == "320x240 480x270"
+        }
+        XCTAssertEqual(try browser.elements("#timeline .levels .level").count, 10, "export's audio trace: one reading every 2 s of the 20 s recording")
+        XCTAssertEqual(try browser.axeViolations().map(\.description), [])
+        try browser.screenshot(to: Self.images.appendingPathComponent("review-attempt.png"))
+
+        // j moves to the next flag.
+        try browser.pressKeys("j")
+        try browser.waitUntil("the second flag", timeout: 15) { let t = try times(); return t.settled && abs(t.camera - 14) < 0.5 }
+
+        // Dismiss the first flag with a note, mark reviewed, save: a signed review file.
+        try browser.execute("document.querySelector('#disposition-0').value = 'dismiss'")
+        try browser.element("#note-0").type("Picked up a pencil.")
+        try browser.element("#reviewed").click()
+        try browser.element("#save").click()
+        try browser.waitUntil("the save") { try browser.element("#status").text == "Review saved and signed." }
+        var trust = ExamTrust()
+        trust.trustOwn(c.identity.recipientKey)
+        let file = ReviewFile.url(forBundle: c.flagged)
+        let checked = try XCTUnwrap(ReviewFile.read(file, bundleSHA256: try ReviewFile.sha256(ofFile: c.flagged),
+                                                    sessionId: try BundleReader(contentsOf: c.flagged).header.sessionId, trust: trust))
+        XCTAssertEqual(checked.status, .valid, checked.line)
+        XCTAssertEqual(checked.document?.flags.map(\.disposition), [.dismiss])
+        XCTAssertEqual(checked.document?.attempt.reviewed, true)
+
+        // A restart of proctor review shows it again.
+        app.stop()
+        app = try ReviewProcess([c.dir.path, "--key", c.key.path], cache: c.dir.appendingPathComponent("cache"))
+        try browser.open(URL(string: "http://127.0.0.1:\(app.port)/attempt?token=\(app.token)&id=0")!)
+        try browser.waitUntil("the saved disposition") {
+            try browser.execute("const s = document.querySelector('#disposition-0'); return s ? s.value : ''") as? String == "dismiss"
+        }
+        XCTAssertEqual(try browser.element("#note-0").property("value") as? String, "Picked up a pencil.")
+
+        // proctor export --pdf shows it.
+        let out = c.dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        _ = try? ReviewFixtures.run(app.process.executableURL!.path, ["export", c.flagged.path, "--key", c.key.path, "--pdf", "-o", out.path])
+        let pdf = try ReviewFixtures.run("pdftotext", [out.appendingPathComponent("s1000001-chem101.pdf").path, "-"])
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        XCTAssertTrue(pdf.contains("Review: DISMISSED by prof (left out of the score after review): Picked up a pencil."), pdf)
+
+        // Edited by hand: the app reports it as tampered after the next start.
+        let edited = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "\"dismiss\"", with: "\"confirm\"")
+        try edited.write(to: file, atomically: true, encoding: .utf8)
+        app.stop()
+        app = try ReviewProcess([c.dir.path, "--key", c.key.path], cache: c.dir.appendingPathComponent("cache"))
+        let rows = try XCTUnwrap(try json(try api(app, "/api/attempts")) as? [[String: Any]])
+        XCTAssertEqual(rows.first { $0["student"] as? String == "s1000001" }?["reviewStatus"] as? String, "review tampered")
+    }
+
+    /// Mean absolute difference between `b` and the least-squares affine colour map of `a`
+    /// (each output channel a linear function of R, G, B and 1).
+    static func residual(_ a: [UInt8], _ b: [UInt8]) -> Double {
+        let pixels = min(a.count, b.count) / 3
+        var total = 0.0
+        for channel in 0..<3 {
+            var m = [[Double]](repeating: [Double](repeating: 0, count: 5), count: 4)
+            for p in 0..<pixels {
+                let x = [Double(a[3 * p]), Double(a[3 * p + 1]), Double(a[3 * p + 2]), 1]
+                let y = Double(b[3 * p + channel])
+                for i in 0..<4 {
+                    for j in 0..<4 { m[i][j] += x[i] * x[j] }
+                    m[i][4] += x[i] * y
+                }
+            }
+            // Gaussian elimination with partial pivoting on the 4x4 normal equations.
+            for col in 0..<4 {
+                let pivot = (col..<4).max { abs(m[$0][col]) < abs(m[$1][col]) }!
+                m.swapAt(col, pivot)
+                guard abs(m[col][col]) > 1e-9 else { continue }
+                for row in 0..<4 where row != col {
+                    let f = m[row][col] / m[col][col]
+                    for k in col..<5 { m[row][k] -= f * m[col][k] }
+                }
+            }
+            let w = (0..<4).map { abs(m[$0][$0]) > 1e-9 ? m[$0][4] / m[$0][$0] : 0 }
+            for p in 0..<pixels {
+                let fit = w[0] * Double(a[3 * p]) + w[1] * Double(a[3 * p + 1]) + w[2] * Double(a[3 * p + 2]) + w[3]
+                total += abs(fit - Double(b[3 * p + channel]))
+            }
+        }
+        return total / Double(max(1, 3 * pixels))
+    }
+
+    /// Screenshots for docs/review.md.
+    static let images = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/images")
+}

@@ -1,0 +1,119 @@
+import Foundation
+import XCTest
+@testable import ProctorModel
+@testable import Seal
+
+/// Short real bundles for the review app: a 20 s session recording (camera 320x240 at 10 fps
+/// with a keyframe every 2 s, screen 640x360 at 2 fps, an Opus tone; titled as `begin` titles
+/// them), sealed in 8 KiB media records with flags, for an instructor key written to disk.
+enum ReviewFixtures {
+    static let firstFrame = 0.007
+    static let recording: [UInt8] = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-review-\(UUID().uuidString).mkv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try? run("bash", ["-c", """
+            ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=320x240:rate=10:duration=20 \
+              -f lavfi -i testsrc2=size=640x360:rate=2:duration=20 -f lavfi -i sine=frequency=440:sample_rate=48000:duration=20 \
+              -map 0:v -map 1:v -map 2:a -c:v libx264 -preset ultrafast -bf 0 -sc_threshold 0 -pix_fmt yuv420p \
+              -g:v:0 20 -g:v:1 4 -c:a libopus -b:a 32k \
+              -metadata:s:v:0 title=camera -metadata:s:v:1 title=screen -metadata:s:a:0 title=microphone \
+              -live 1 -f matroska pipe:1 > \(path)
+            """])
+        return (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))) ?? []
+    }()
+
+    /// A finished one-part bundle `NAME.proctor` in `directory` with `flags` (start, end, kind).
+    static func bundle(_ name: String, student: String, flags: [(Double, Double, String)], in directory: URL,
+                       for identity: InstructorIdentity) throws -> URL {
+        let url = directory.appendingPathComponent(name + ".proctor")
+        let header = BundleHeader(examId: "chem101", examFileSHA256: SHA256.hash(Array("no exam file".utf8)), studentId: student,
+                                  sessionId: UUID().uuidString, startTime: Date(timeIntervalSince1970: 1_795_000_000),
+                                  recipients: [BundleRecipient(identity.recipientKey)], cipher: .aes256GCM)
+        let writer = try BundleWriter(creating: url, header: header)
+        let metadata = SessionMetadata(software: "proctor test", examId: "chem101", examTitle: "Chemistry midterm", studentId: student,
+                                       part: 0, mediaOffset: 0, startedAt: header.startTime, sources: ["camera": "test"],
+                                       camera: "320x240 at 10 fps", screen: "640x360 at 2 fps", microphone: "48000 Hz",
+                                       timeLimitSeconds: 3600, hostname: "test")
+        try writer.append(.metadata, RecordingRecords.metadata(metadata))
+        var pending = flags.map { start, end, kind in
+            TimelineEvent(kind: kind, detector: "test", severity: .flag, start: start, end: end, measured: ["seconds": end - start],
+                          thresholds: ["seconds": 2], message: "\(kind) for \(end - start) s.")
+        }
+        let media = recording
+        var offset = 0
+        while offset < media.count {
+            let end = min(media.count, offset + 8192)
+            let mediaEnd = 20 * Double(end) / Double(media.count)
+            try media[offset..<end].withUnsafeBytes { try writer.append(.media, RecordingRecords.media($0, mediaEnd: mediaEnd)) }
+            while let next = pending.firstIndex(where: { ($0.end ?? $0.start) <= mediaEnd }) {
+                try writer.append(.timeline, RecordingRecords.timeline(pending.remove(at: next)))
+            }
+            offset = end
+        }
+        _ = try writer.finish(mediaDuration: 20)
+        return url
+    }
+
+    @discardableResult
+    static func run(_ tool: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw NSError(domain: tool, code: Int(process.terminationStatus)) }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// `proctor review` as a user runs it: the built binary, its URL read from stdout, stopped with SIGTERM.
+final class ReviewProcess {
+    let process = Process()
+    let url: URL
+    var port: Int { url.port ?? 0 }
+    var token: String { URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems?.first { $0.name == "token" }?.value ?? "" }
+
+    /// `cache`: the summary cache folder (XDG_CACHE_HOME), never the user's own.
+    init(_ arguments: [String], cache: URL) throws {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var binary = directory.appendingPathComponent("proctor")
+        for _ in 0..<4 where !FileManager.default.isExecutableFile(atPath: binary.path) {
+            directory.deleteLastPathComponent()
+            binary = directory.appendingPathComponent("proctor")
+        }
+        process.executableURL = binary
+        process.arguments = ["review"] + arguments + ["--no-browser"]
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "DISPLAY")
+        environment["XDG_CACHE_HOME"] = cache.path
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The one line it prints once the port is bound.
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw NSError(domain: "proctor review exited before printing its URL", code: 1) }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: "http://"), let url = URL(string: String(text[range.lowerBound...]).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw NSError(domain: "no URL in: \(text)", code: 1)
+        }
+        self.url = url
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
