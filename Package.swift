@@ -63,8 +63,13 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // The student's page beside `proctor begin`: preview, photos, room scan, warnings, submit.
+        .target(name: "StudentPage", dependencies: [
+            "ProctorModel", "Session", "Delivery", "WebLayer", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/student.js"), .embedInCode("Assets/student.css")]),
         .executableTarget(name: "proctor-cli", dependencies: [
-            "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Report", "Session",
+            "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Report", "Session", "StudentPage", "WebLayer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -82,7 +87,8 @@ let package = Package(
         .testTarget(name: "EncodeTests", dependencies: ["ProctorModel", "Encode", "TestTools"], path: "Tests/EncodeTests"),
         .testTarget(name: "DetectTests", dependencies: ["ProctorModel", "Detect", "Encode", "TestTools"], path: "Tests/DetectTests"),
         .testTarget(name: "SessionTests", dependencies: ["ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "Encode", "Detect", "NginxTestServer", "TestTools"], path: "Tests/SessionTests"),
-        .testTarget(name: "CLITests", dependencies: ["proctor-cli", "ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "NginxTestServer", "TestTools"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["proctor-cli", "ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "NginxTestServer", "TestTools", "BrowserTesting", "Encode"], path: "Tests/CLITests"),
+        .testTarget(name: "StudentPageTests", dependencies: ["StudentPage", "Session", "WebLayer", "ProctorModel", "TestTools"], path: "Tests/StudentPageTests"),
         // A real nginx WebDAV server on loopback for delivery tests, shared by both test targets.
         .target(name: "NginxTestServer", path: "Tests/Support/Nginx"),
         // Helpers more than one test target needs: an Xvfb display, coreutils' sha256sum, a small tmpfs.
