@@ -29,6 +29,8 @@ public final class StudentPage: Sendable {
         /// The answer to the pending question, from whichever side gave it first.
         var answer: SessionAnswer?
         var submitRequested = false
+        /// The page fetched the state after the delivery ended: it has shown the receipt.
+        var outcomeFetched = false
         var bundle: URL?
     }
 
@@ -48,7 +50,12 @@ public final class StudentPage: Sendable {
         self.shared = ConditionLock(shared)
     }
 
-    var state: StudentPageState { shared.withLock { $0.page } }
+    var state: StudentPageState {
+        shared.withLock { shared in
+            if let phase = shared.page.submission?.phase, phase == .delivered || phase == .failed { shared.outcomeFetched = true }
+            return shared.page
+        }
+    }
 
     // MARK: - The session's stream
 
@@ -165,11 +172,17 @@ public final class StudentPage: Sendable {
         delivered.withLock { $0 = task }
     }
 
-    /// Waits for a delivery the page started, so `begin` does not exit under it; returns at once
-    /// when none was asked for. Throws the delivery's failure as the exit status's cause.
-    public func waitForDelivery() async {
-        let task = delivered.withLock { $0 }
-        await task?.value
+    /// Waits for a delivery the page started and for the page to show its outcome, so `begin`
+    /// does not exit under it; returns at once when none was asked for.
+    public func waitForDelivery(showing seconds: Double = 20) async {
+        guard let task = delivered.withLock({ $0 }) else { return }
+        await task.value
+        // The page polls its state a few times a second: give it the chance to show the receipt
+        // before the process (and with it the page's server) ends.
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !shared.withLock({ $0.outcomeFetched }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     /// The delivery's outcome, once it ended: the receipt lines, or the failure.

@@ -20,9 +20,12 @@ enum BeginPage {
             _ = await server.result
             return
         }
-        console.session(.notice("student page: \(url.absoluteString)"))
-        if openBrowser, BrowserOpener.hasDisplay { BrowserOpener.open(url) }
-        let observer = PageObserver(console: console, page: page, interactive: interactive)
+        // Announced when the session first speaks: after the devices opened, so a missing camera
+        // is still the one line a failed `begin` prints.
+        let observer = PageObserver(console: console, page: page, interactive: interactive) {
+            console.session(.notice("student page: \(url.absoluteString)"))
+            if openBrowser, BrowserOpener.hasDisplay { BrowserOpener.open(url) }
+        }
         do {
             try await session(observer)
         } catch {
@@ -44,19 +47,23 @@ struct PageObserver: SessionObserver {
     /// A person is there (no `--accept`): without a terminal, the page's answer is waited for.
     let interactive: Bool
     private let reader = TerminalLines()
+    private let announce: Once
 
-    init(console: BeginConsole, page: StudentPage, interactive: Bool) {
+    init(console: BeginConsole, page: StudentPage, interactive: Bool, announce: @escaping @Sendable () -> Void) {
         self.console = console
         self.page = page
         self.interactive = interactive
+        self.announce = Once(announce)
     }
 
     func session(_ event: SessionEvent) {
+        announce.run()
         console.session(event)
         page.show(event)
     }
 
     func live(_ update: LiveUpdate) {
+        announce.run()
         console.live(update)
         page.show(update)
     }
@@ -96,4 +103,13 @@ final class TerminalLines: Sendable {
         thread.name = "proctor.terminal"
         thread.start()
     }
+}
+
+/// Runs its closure the first time `run` is called, from whichever thread.
+final class Once: Sendable {
+    private let action: Mutex<(@Sendable () -> Void)?>
+
+    init(_ action: @escaping @Sendable () -> Void) { self.action = Mutex(action) }
+
+    func run() { action.withLock { action in defer { action = nil }; return action }?() }
 }

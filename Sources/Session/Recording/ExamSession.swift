@@ -81,7 +81,6 @@ public final class ExamSession {
         do {
             try sealed.append(metadata(part: part, offset: offset, sources: sources))
             for event in virtualDevices { try sealed.append(event) }
-            if let agreement { try sealed.append(PreExamSteps.agreementEvent(agreement, at: offset)) }
             observer.session(.notice("\(previous == nil ? "recording" : "resuming") into \(bundleURL.path)"))
 
             if previous == nil, let recorder {
@@ -118,6 +117,7 @@ public final class ExamSession {
                                                      "The recording was interrupted and continues in part \(part)."))
             } else {
                 try sealed.append(SessionEvents.info("session.start", at: 0, exempt ? "The student is exempt from proctoring; nothing is recorded." : "Recording started."))
+                if let agreement { try sealed.append(PreExamSteps.agreementEvent(agreement, at: 0)) }
             }
             for event in policy.events(at: offset) { try sealed.append(event) }
         } catch {
