@@ -182,20 +182,24 @@ final class StudentPageBrowserTests: XCTestCase {
 
     /// The preview `<img>` as the page shows it: its pixels drawn into a canvas, as a grid of gray means.
     static func shownPicture(_ browser: Browser) throws -> Picture {
-        let result = try browser.execute("""
+        let cells = try browser.execute("""
+            const [columns, rows] = arguments;
             const image = document.getElementById('preview');
             const canvas = document.createElement('canvas');
             canvas.width = image.naturalWidth; canvas.height = image.naturalHeight;
             const context = canvas.getContext('2d');
             context.drawImage(image, 0, 0);
             const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-            const gray = [];
-            for (let i = 0; i < data.length; i += 4) gray.push(Math.round(0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2]));
-            return { width: canvas.width, height: canvas.height, gray: gray };
-            """) as? [String: Any]
-        let width = try XCTUnwrap(result?["width"] as? Int), height = try XCTUnwrap(result?["height"] as? Int)
-        let gray = try XCTUnwrap(result?["gray"] as? [NSNumber]).map { UInt8($0.intValue) }
-        return Picture(image: AnalysisImage(width: width, height: height, format: .gray8, pixels: gray, time: 0))
+            const sums = new Array(columns * rows).fill(0), counts = new Array(columns * rows).fill(0);
+            for (let y = 0; y < canvas.height; y++) for (let x = 0; x < canvas.width; x++) {
+              const i = 4 * (y * canvas.width + x);
+              const cell = Math.floor(y * rows / canvas.height) * columns + Math.floor(x * columns / canvas.width);
+              sums[cell] += 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+              counts[cell] += 1;
+            }
+            return sums.map((sum, i) => counts[i] ? sum / counts[i] : 0);
+            """, [Picture.columns, Picture.rows]) as? [NSNumber]
+        return Picture(cells: try XCTUnwrap(cells).map(\.doubleValue))
     }
 
     /// Clicks "Take photo" and "Use this photo"; returns the frame the page showed and its JPEG.
@@ -204,13 +208,18 @@ final class StudentPageBrowserTests: XCTestCase {
         try browser.waitUntil("the photo to be held") { try browser.element("#use").property("hidden") as? Bool == false }
         let sequence = try shownSequence(browser)
         let picture = try shownPicture(browser)
-        // The bytes behind the <img>: its blob URL, read back by the page itself.
-        let base64 = try browser.executeAsync("""
+        // The bytes of the held frame, as the page's server sends them (the page's blob: URL is
+        // outside its own CSP's connect-src): the frame is named by its sequence number.
+        let fetched = try browser.executeAsync("""
             const done = arguments[arguments.length - 1];
-            fetch(document.getElementById('preview').src).then(r => r.arrayBuffer()).then(b => {
-              let s = ''; for (const x of new Uint8Array(b)) s += String.fromCharCode(x); done(btoa(s)); });
-            """) as? String
-        let jpeg = [UInt8](try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(base64))))
+            fetch('/api/preview?after=0').then(async r => {
+              const b = new Uint8Array(await r.arrayBuffer());
+              let s = ''; for (const x of b) s += String.fromCharCode(x);
+              done([r.headers.get('X-Preview-Sequence'), btoa(s)]); }, () => done(null));
+            """) as? [String]
+        XCTAssertEqual(fetched?.first, String(sequence), "the held frame is the one shown")
+        let jpeg = [UInt8](try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(fetched?.last))))
+        XCTAssertLessThan(try Picture(jpeg: jpeg).difference(to: picture), 2, "and its pixels are the page's")
         try browser.element("#use").click()
         return (sequence, picture, jpeg)
     }
@@ -236,7 +245,7 @@ struct Picture {
 
     init(jpeg: [UInt8]) throws { self.init(image: try StillImage.decode(jpeg, as: .gray8)) }
 
-    private init(cells: [Double]) { self.cells = cells }
+    init(cells: [Double]) { self.cells = cells }
 
     static func flat(_ level: Double) -> Picture { Picture(cells: .init(repeating: level, count: columns * rows)) }
 

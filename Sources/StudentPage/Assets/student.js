@@ -179,13 +179,17 @@
   $('take').addEventListener('click', async () => {
     const shown = Number($('preview').dataset.sequence || 0);
     if (!shown) { say('Wait for the camera picture, then take the photo.'); return; }
+    // Held at once, so no newer frame replaces the one taken while the request is on its way.
+    held = shown;
     try {
       await post('/api/photo/take', { sequence: shown });
-      held = shown;
       drawPhoto(current);
       $('use').focus();
       $('exposure').textContent = 'Photo taken: use it, or retake it.';
-    } catch (error) { report(error); }
+    } catch (error) {
+      held = null;
+      report(error);
+    }
   });
   $('use').addEventListener('click', () => answer('photo').then(() => { held = null; }).catch(report));
   $('retake').addEventListener('click', async () => {
