@@ -1,6 +1,6 @@
 import Foundation
 import ProctorModel
-import Session
+@testable import Session
 import TestTools
 import XCTest
 @testable import StudentPage
@@ -23,7 +23,7 @@ final class StudentPageRoutesTests: XCTestCase {
         return result
     }
 
-    private func json(_ text: String) -> Data { Data(text.utf8) }
+    private static func json(_ text: String) -> Data { Data(text.utf8) }
 
     func testWithoutTheTokenNothingIsServed() async throws {
         try await withPage(StudentPage(submission: nil)) { http, _ in
@@ -59,17 +59,17 @@ final class StudentPageRoutesTests: XCTestCase {
             let id = try XCTUnwrap(page.pendingQuestion?.id)
             let origin = "http://127.0.0.1:\(http.port)"
             let headers = ["Cookie": cookie, "Content-Type": "application/json", "Origin": origin]
-            XCTAssertEqual(try http.send("POST", "/api/answer", headers: headers, body: json("{\"id\": \(id), \"text\": \"yes\"}")).status, 200)
+            XCTAssertEqual(try http.send("POST", "/api/answer", headers: headers, body: Self.json("{\"id\": \(id), \"text\": \"yes\"}")).status, 200)
             let answer = await asked.value
             XCTAssertEqual(answer, SessionAnswer("yes", from: .page))
             XCTAssertEqual(page.state.agreedOn, "page")
-            let late = try http.send("POST", "/api/answer", headers: headers, body: json("{\"id\": \(id), \"text\": \"yes\"}"))
+            let late = try http.send("POST", "/api/answer", headers: headers, body: Self.json("{\"id\": \(id), \"text\": \"yes\"}"))
             XCTAssertEqual(late.status, 409)
             XCTAssertEqual(late.errorCode, "question_not_pending")
-            let malformed = try http.send("POST", "/api/answer", headers: headers, body: json("{\"id\": \"one\"}"))
+            let malformed = try http.send("POST", "/api/answer", headers: headers, body: Self.json("{\"id\": \"one\"}"))
             XCTAssertEqual(malformed.status, 400)
-            XCTAssertEqual(try http.send("POST", "/api/photo/take", headers: headers, body: json("{\"sequence\": 1}")).errorCode, "no_photo_step")
-            XCTAssertEqual(try http.send("POST", "/api/submit", headers: headers, body: json("{\"confirm\": true}")).errorCode,
+            XCTAssertEqual(try http.send("POST", "/api/photo/take", headers: headers, body: Self.json("{\"sequence\": 1}")).errorCode, "no_photo_step")
+            XCTAssertEqual(try http.send("POST", "/api/submit", headers: headers, body: Self.json("{\"confirm\": true}")).errorCode,
                            "no_submission_address")
         }
     }
