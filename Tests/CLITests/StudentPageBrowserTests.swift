@@ -153,6 +153,35 @@ final class StudentPageBrowserTests: XCTestCase {
         XCTAssertTrue(begin.stderr.contains("Your face is not visible"), "and on the terminal")
     }
 
+    /// With the page served beside it, the terminal is still a complete interface: "yes" and
+    /// Enter on a real pty agree and take both photos, the exposure line shows on the status
+    /// line while they are taken, and the acceptance is recorded as typed on the terminal.
+    func testTheTerminalAloneAgreesAndTakesThePhotosWithAnExposureLine() throws {
+        guard TerminalSession.isAvailable else { throw XCTSkip("util-linux script is missing") }
+        let kit = try RecordingSessionKit(faceAndIDPhotos: true)
+        defer { kit.remove() }
+        let video = try Self.portraitVideo(in: kit.directory, faceSeconds: 60, thenGraySeconds: 0)
+        let terminal = try TerminalSession([ProctorBinary.url.path, "begin", "--exam", kit.examURL.path, "--student", "s1",
+                                            "--camera", "file:\(video.path)", "--mic", "test", "--screen", "none", "--no-browser",
+                                            "--duration", "3"],
+                                           environment: ProcessInfo.processInfo.environment.merging(kit.environment) { $1 })
+        var shown = try terminal.waitFor("student page: http://127.0.0.1:")
+        shown = try terminal.waitFor("Type 'yes' to agree and start the exam:", after: shown)
+        terminal.type("yes\n")
+        shown = try terminal.waitFor("Hold your photo ID up to the camera, then press Enter.", after: shown)
+        shown = try terminal.waitFor("camera: face found · picture OK", after: shown)
+        terminal.type("\n")
+        shown = try terminal.waitFor("Look into the camera for your face photo, then press Enter.", after: shown)
+        terminal.type("\n")
+        shown = try terminal.waitFor("face photo taken", after: shown)
+        let status = terminal.finish()
+        XCTAssertEqual(status, 0, terminal.transcript)
+        let records = try kit.read(try XCTUnwrap(kit.bundles.first)).records
+        XCTAssertEqual(records.filter { $0.type == .photo }.count, 2)
+        let events = try records.filter { $0.type == .timeline }.map { try RecordingRecords.decodeTimeline(try XCTUnwrap($0.payload)) }
+        XCTAssertEqual(events.filter { $0.kind == "session.agreed" }.map(\.subject), ["terminal"])
+    }
+
     // MARK: - Helpers
 
     /// A 640x480 15 fps video of the portrait for `faceSeconds`, then a flat gray wall.

@@ -116,8 +116,9 @@
       $('time-left').textContent = clock(progress.remaining);
       $('recording-what').textContent = progress.recording.length ? progress.recording.join(', ') : 'nothing (you are exempt)';
       say(`${progress.practice ? 'PRACTICE · ' : ''}Recording · ${clock(progress.elapsed)} elapsed · ${clock(progress.remaining)} left`);
-    } else if (state.question && state.question.kind === 'agreement') {
-      say('Read what is recorded, then agree to start.');
+    } else {
+      say({ agreement: 'Read what is recorded, then agree to start.', 'id-photo': 'Step 2: your ID photo.',
+            'face-photo': 'Step 3: your face photo.', 'room-scan': 'Room scan.' }[step] || 'Starting…');
     }
     if (state.ended) {
       $('ended-summary').textContent = state.ended;
