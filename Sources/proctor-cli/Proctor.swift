@@ -17,7 +17,7 @@ struct Proctor: AsyncParsableCommand {
         version: ProctorVersion.string,
         subcommands: [
             Keygen.self, Exam.self, Precheck.self, Begin.self, Submit.self,
-            Verify.self, Export.self, Purge.self, BenchSeal.self, BenchBundle.self, BenchStage.self, BenchFaces.self,
+            Verify.self, Export.self, Purge.self, BenchSeal.self, BenchBundle.self, BenchStage.self, BenchFaces.self, BenchPreview.self,
         ]
     )
 
