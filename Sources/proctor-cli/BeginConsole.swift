@@ -13,6 +13,10 @@ final class BeginConsole: SessionObserver {
     private let statusWarning = Mutex<(text: String, until: Date)?>(nil)
     /// The exposure line last printed off a terminal (printed again only when it changes).
     private let lastExposure = Mutex<String?>(nil)
+    /// On a terminal: the question waiting for Enter (the exposure line is drawn in front of it)
+    /// and the latest exposure line with its time (the room scan's status line carries it).
+    private let prompting = Mutex<String?>(nil)
+    private let exposure = Mutex<(line: String, at: Date)?>(nil)
 
     init(json: Bool) { self.json = json }
 
@@ -37,6 +41,7 @@ final class BeginConsole: SessionObserver {
     }
 
     func prompt(_ question: SessionQuestion) {
+        prompting.withLock { $0 = question.prompt }
         FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + question.prompt + " ").utf8))
     }
 
@@ -46,9 +51,14 @@ final class BeginConsole: SessionObserver {
     /// The exposure line while photos and the room scan are taken: on the status line of a
     /// terminal, or as a log line when it changes.
     func live(_ update: LiveUpdate) {
+        if case .step = update { prompting.withLock { $0 = nil } }
         guard case .exposure(let line, _) = update, !json else { return }
         if isTerminal {
-            FileHandle.standardError.write(Data(("\r\u{1B}[Kcamera: " + line).utf8))
+            exposure.withLock { $0 = (line, Date()) }
+            // Redrawn in front of the question it belongs to; during the room scan the status line shows it.
+            if let prompt = prompting.withLock({ $0 }) {
+                FileHandle.standardError.write(Data(("\r\u{1B}[Kcamera: " + line + " · " + prompt + " ").utf8))
+            }
         } else if lastExposure.withLock({ last in defer { last = line }; return last != line }) {
             log("camera: " + line)
         }
@@ -84,6 +94,7 @@ final class BeginConsole: SessionObserver {
         var line = (progress.practice ? "PRACTICE · " : "") + "REC \(HumanUnits.clock(progress.elapsed)) · \(HumanUnits.clock(progress.remaining)) left · \(what) · \(HumanUnits.bytes(progress.sealedBytes)) sealed"
         if let free = progress.freeBytes { line += " · \(HumanUnits.bytes(free)) free" }
         if progress.droppedFrames > 0 { line += " · \(progress.droppedFrames) frames late" }
+        if let seen = exposure.withLock({ $0 }), Date().timeIntervalSince(seen.at) < 2 { line += " · camera: " + seen.line }
         if let warning = statusWarning.withLock({ $0 }), warning.until > Date() { line += " · ⚠ " + warning.text }
         if isTerminal {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
