@@ -15,7 +15,16 @@ import XCTest
 final class StudentPageBrowserTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let portrait = repository.appendingPathComponent("Tests/Fixtures/faces/grace_hopper.jpg")
-    static let images = repository.appendingPathComponent("docs/images")
+    /// docs/images with PROCTOR_UPDATE_SCREENSHOTS=1 (the user guide's pictures), else a
+    /// temporary folder: every run takes them, only an update rewrites the committed ones.
+    static let images: URL = {
+        if ProcessInfo.processInfo.environment["PROCTOR_UPDATE_SCREENSHOTS"] == "1" {
+            return repository.appendingPathComponent("docs/images")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-student-page-screens")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }()
 
     func testTheStudentAgreesTakesPhotosScansTheRoomAndSubmitsOnThePage() throws {
         try XCTSkipUnless(Browser.isAvailable, "needs chromium and chromium-driver (make setup)")
@@ -39,7 +48,11 @@ final class StudentPageBrowserTests: XCTestCase {
         XCTAssertTrue(try browser.element("#disclosure").text.contains("Camera video"))
         XCTAssertEqual(try browser.axeViolations().map(\.description), [], "agreement step")
         try browser.screenshot(to: Self.images.appendingPathComponent("student-agreement.png"))
-        try browser.element("#accept").click()
+        // By keyboard: focus is on the step's heading; Tab to the disclosure, Tab to the button, Enter.
+        XCTAssertEqual(try browser.execute("return document.activeElement.id") as? String, "agreement-title")
+        try browser.pressKeys("\u{E004}\u{E004}")
+        XCTAssertEqual(try browser.execute("return document.activeElement.id") as? String, "accept")
+        try browser.pressKeys("\u{E007}")
 
         // The ID photo: the preview is the camera's picture; the photo is the frame shown.
         try browser.waitUntil("the ID photo step with a preview", timeout: 30) {
