@@ -7,7 +7,7 @@ import XCTest
 /// sealed as `warning.shown` (info).
 final class LiveWarningsTests: XCTestCase {
     private func opened(_ kind: String, at time: Double, detector: String) -> TimelineEvent {
-        TimelineEvent(kind: kind, detector: detector, severity: .flag, start: time, measured: ["faces": 2],
+        TimelineEvent(kind: kind, detector: detector, severity: .flag, start: time - 3, measured: ["faces": 2, "secondsSoFar": 3],
                       message: "opened", open: true)
     }
 
@@ -17,9 +17,9 @@ final class LiveWarningsTests: XCTestCase {
         XCTAssertEqual(first.map(\.kind), ["face.multiple", "warning.shown"])
         XCTAssertEqual(first[1].severity, .info)
         XCTAssertEqual(first[1].subject, "face.multiple")
-        XCTAssertEqual(first[1].start, 10)
+        XCTAssertEqual(first[1].start, 10, "when the condition opened, not when it began")
         XCTAssertEqual(first[1].message, "More than one face is visible: only you should be in front of the camera.")
-        XCTAssertEqual(first[1].measured, ["faces": 2])
+        XCTAssertEqual(first[1].measured, ["faces": 2, "secondsSoFar": 3])
         XCTAssertEqual(warnings.process(opened("face.multiple", at: 69.9, detector: "faces")).map(\.kind), ["face.multiple"])
         XCTAssertEqual(warnings.process(opened("face.multiple", at: 70, detector: "faces")).map(\.kind), ["face.multiple", "warning.shown"])
         // Each kind has its own minute.

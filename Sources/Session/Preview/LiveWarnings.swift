@@ -25,9 +25,11 @@ final class LiveWarnings: Sendable {
             note(event.subject ?? event.detector, at: event.start)
             return [event]
         }
-        guard event.isOpen, let sentence = Self.sentences[event.kind], due(event.kind, at: event.start) else { return [event] }
+        // Told the moment the condition opened: its start plus how long it had held by then.
+        let told = event.start + (event.measured["secondsSoFar"] ?? 0)
+        guard event.isOpen, let sentence = Self.sentences[event.kind], due(event.kind, at: told) else { return [event] }
         return [event, TimelineEvent(kind: EventKind.warningShown.kind, detector: EventKind.Writer.session, severity: .info,
-                                     start: event.start, measured: event.measured, message: sentence, subject: event.kind)]
+                                     start: told, measured: event.measured, message: sentence, subject: event.kind)]
     }
 
     /// A warning the session itself decided on (low disk), if one of its `subject` is due.
