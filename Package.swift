@@ -67,6 +67,11 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // The student's page beside `proctor begin`: preview, photos, room scan, warnings, submit.
+        .target(name: "StudentPage", dependencies: [
+            "ProctorModel", "Session", "Delivery", "WebLayer", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/student.js"), .embedInCode("Assets/student.css")]),
         // `proctor review`: the instructor's review app in the browser (docs/review.md).
         .target(name: "Review", dependencies: [
             "ProctorModel", "Report", "Seal", "Exam", "Encode", "WebLayer",
@@ -85,7 +90,7 @@ let package = Package(
             .product(name: "SQLiteNIO", package: "sqlite-nio"),
         ]),
         .executableTarget(name: "proctor-cli", dependencies: [
-            "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Report", "Session", "Attest", "Server", "Review", "WebLayer",
+            "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Report", "Session", "Attest", "Server", "Review", "StudentPage", "WebLayer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -106,10 +111,10 @@ let package = Package(
         ], path: "Tests/ReviewTests"),
         .testTarget(name: "EncodeTests", dependencies: ["ProctorModel", "Encode", "TestTools"], path: "Tests/EncodeTests"),
         .testTarget(name: "DetectTests", dependencies: ["ProctorModel", "Detect", "Encode", "TestTools"], path: "Tests/DetectTests"),
-        .testTarget(name: "SessionTests", dependencies: ["ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "Encode", "Detect", "NginxTestServer", "TestTools", "Attest"], path: "Tests/SessionTests"),
+        .testTarget(name: "SessionTests", dependencies: ["ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "Encode", "Detect", "NginxTestServer", "TestTools", "Attest", "StudentPage", "WebLayer"], path: "Tests/SessionTests"),
         .testTarget(name: "ServerTests", dependencies: ["Server", "ProctorModel"], path: "Tests/ServerTests"),
         .testTarget(name: "CLITests", dependencies: ["proctor-cli", "ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "NginxTestServer", "TestTools",
-                                                "Attest", .product(name: "SQLiteNIO", package: "sqlite-nio")], path: "Tests/CLITests"),
+                                                "Attest", "BrowserTesting", "Encode", .product(name: "SQLiteNIO", package: "sqlite-nio")], path: "Tests/CLITests"),
         // A real nginx WebDAV server on loopback for delivery tests, shared by both test targets.
         .target(name: "NginxTestServer", path: "Tests/Support/Nginx"),
         // Helpers more than one test target needs: an Xvfb display, coreutils' sha256sum, a small tmpfs.

@@ -6,7 +6,7 @@
 #   BENCH_QUICK=1     a smoke run in about two minutes (short media, short RSS run, small bundle)
 #   BENCH_KEEP=1      keep the work directory (recordings, bundles, logs) for inspection
 #   BENCH_OUT=DIR     where the JSON result goes (default bench/results)
-#   BENCH_ONLY="recording sealing export rss stages"   run only these groups (default: all five;
+#   BENCH_ONLY="recording sealing faces preview export rss stages"   run only these groups (default: all;
 #                     `review`, the review app's browser media on 2 hours, runs only when named;
 #                     `stages` counts instructions per stage under callgrind: scripts/bench/stages.sh)
 #
@@ -27,6 +27,7 @@ fi
 # BENCH_MEDIA_SECONDS sets the length of the recording CPU rows, BENCH_REPEAT how many rounds
 # of them are run (default 5; the rows are medians of per-round ratios, with their spread).
 RSS_SECONDS=${BENCH_RSS_SECONDS:-$RSS_SECONDS}
+PREVIEW_SECONDS=$([ "$QUICK" = 1 ] && echo 10 || echo 30)
 MEDIA_SECONDS=${BENCH_MEDIA_SECONDS:-$MEDIA_SECONDS}
 REPEAT=${BENCH_REPEAT:-$REPEAT}
 
@@ -231,6 +232,24 @@ bench_faces() {
         not_measured faces_cpu "face detector CPU per sample (CNN first)" "<= 20 ms" "CNN not available: $(jq -r '.engine' "$WORK/faces.json")"
         row faces_hog_cpu "face detector CPU per sample (HOG only)" "ms" "$hog" "$raw" "$(ratio "$hog" "$raw")" "<= 20 ms" "$(meets "$hog" "<=" 20)" "baseline: one dlib HOG call"
     fi
+}
+
+# --- 2c. the student page's camera preview (issue 18) -------------------------------------------------
+
+# Process CPU per wall second while `proctor bench-preview` serves analysis frames (384x288 gray,
+# offered twice a second as a 640x480 camera's are) to a client polling as the page does: the
+# feed, one JPEG per frame, the HTTP answer, and the client itself, so an upper bound.
+bench_preview() {
+    log "preview: proctor bench-preview, ${PREVIEW_SECONDS}s"
+    if ! "$PROCTOR" bench-preview --picture Tests/Fixtures/faces/grace_hopper.jpg --seconds "$PREVIEW_SECONDS" >"$WORK/preview.json" 2>"$WORK/preview.err"; then
+        not_measured preview_cpu "camera preview CPU (student page)" "<= 0.03 cores" "proctor bench-preview: $(first_error "$WORK/preview.err")"
+        return
+    fi
+    local cores rate bytes
+    cores=$(jq -r '.cores' "$WORK/preview.json" | awk '{ printf "%.4f", $1 }')
+    rate=$(jq -r '.rate' "$WORK/preview.json" | awk '{ printf "%.2f", $1 }')
+    bytes=$(jq -r '.jpegBytes' "$WORK/preview.json")
+    row preview_cpu "camera preview CPU (student page, default rate)" "cores" "$cores" "" "" "<= 0.03 cores" "$(meets "$cores" "<=" 0.03)" "${rate} frames/s served, ${bytes} B a JPEG; server, encoding and a polling client in one process"
 }
 
 # --- 3 and 4b. export of a generated long bundle -------------------------------------------------------
@@ -492,10 +511,11 @@ bench_review_class() {
 MACHINE=$(machine_json)
 log "proctor bench: $([ "$QUICK" = 1 ] && echo quick || echo full) run on $(jq -r '.cpu + ", " + (.cores|tostring) + " cores, load " + .loadAverageAtStart' <<<"$MACHINE")"
 : >"$WORK/rss-trend.tsv"
-ONLY=" ${BENCH_ONLY:-recording sealing faces export rss stages} "
+ONLY=" ${BENCH_ONLY:-recording sealing faces preview export rss stages} "
 [[ $ONLY == *" recording "* ]] && bench_recording_cpu
 [[ $ONLY == *" sealing "* ]] && bench_sealing
 [[ $ONLY == *" faces "* ]] && bench_faces
+[[ $ONLY == *" preview "* ]] && bench_preview
 [[ $ONLY == *" export "* ]] && bench_export
 [[ $ONLY == *" rss "* ]] && bench_recording_rss
 [[ $ONLY == *" stages "* ]] && bench_stages

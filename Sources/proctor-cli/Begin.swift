@@ -1,7 +1,9 @@
 import ArgumentParser
 import Encode
 import Foundation
+import Delivery
 import Session
+import StudentPage
 
 extension Proctor {
     struct Begin: AsyncParsableCommand {
@@ -23,12 +25,26 @@ extension Proctor {
         @Flag(help: "Print the status as JSON lines on stdout.") var json = false
         @Flag(help: "A practice run, not an exam attempt: test and file sources are accepted (and flagged), and every report says practice.")
         var practice = false
+        @Flag(help: "Do not open the student page in a browser; its address is still printed.") var noBrowser = false
 
         mutating func run() async throws {
             let sources = RecordingSources(camera: sources.camera, microphone: sources.mic, screen: sources.screen)
-            let request = SessionRequest(exam: exam, student: student, sources: sources, duration: duration, accept: accept,
+            var request = SessionRequest(exam: exam, student: student, sources: sources, duration: duration, accept: accept,
                                          resume: resume, json: json, verbose: global.verbose, practice: practice)
-            try await ExamSession.begin(request, observer: BeginConsole(json: json))
+            let page = StudentPage(submission: Self.submission(exam))
+            request.preview = page.feed
+            request.control = page.control
+            try await BeginPage.run(page, console: BeginConsole(json: json), openBrowser: !noBrowser, interactive: !accept) { [request] observer in
+                try await ExamSession.begin(request, observer: observer)
+            }
+        }
+
+        /// Where the page's "Finish and submit" delivers: the exam's submission address, as `proctor submit --exam`.
+        static func submission(_ exam: String) -> StudentPage.Submission? {
+            guard let destination = try? DeliveryDestination.forExam(exam) else { return nil }
+            var options = DeliveryOptions()
+            options.credentials = try? SubmitCredentials.resolve(file: nil)
+            return StudentPage.Submission(destination: destination, options: options)
         }
     }
 }

@@ -15,7 +15,7 @@ struct RecordingSessionKit {
     /// the microphone; the screen only when asked). It allows test sources: a real exam refuses
     /// `--camera test` (SourcePolicy), and these tests record from lavfi and files.
     init(extraSettings: String = "", faceAndIDPhotos: Bool = false, camera: Bool = true, screen: Bool = false,
-         allowTestSources: Bool = true) throws {
+         allowTestSources: Bool = true, examSettings: String = "") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-rec-\(UUID().uuidString)")
         sessions = directory.appendingPathComponent("sessions")
         try FileManager.default.createDirectory(at: sessions, withIntermediateDirectories: true)
@@ -24,6 +24,7 @@ struct RecordingSessionKit {
         id = "rec-test"
         title = "Recording test"
         time_limit_minutes = 60
+        \(examSettings)
 
         [recording]
         allow_test_sources = \(allowTestSources)

@@ -30,14 +30,19 @@ struct MissingFaceWarning {
         case blackPicture, backlight, dark, washedOut, absent
 
         init(_ seen: FaceDetector.Observation) {
+            self.init(quality: seen.quality, region: seen.regionQuality, reliable: seen.reliable)
+        }
+
+        /// From the light overall and where the face was last seen (the same picture before any face).
+        init(quality: PictureQuality, region: PictureQuality, reliable: Bool) {
             let minimum = FaceDetector.Defaults.minimumLuma
-            if seen.quality.blackShare >= FaceDetector.Defaults.blackShare {
+            if quality.blackShare >= FaceDetector.Defaults.blackShare {
                 self = .blackPicture
-            } else if seen.regionQuality.meanLuma < 1.5 * minimum, seen.quality.meanLuma >= 2 * minimum {
+            } else if region.meanLuma < 1.5 * minimum, quality.meanLuma >= 2 * minimum {
                 self = .backlight
-            } else if seen.quality.meanLuma < minimum || seen.regionQuality.meanLuma < minimum {
+            } else if quality.meanLuma < minimum || region.meanLuma < minimum {
                 self = .dark
-            } else if !seen.reliable {
+            } else if !reliable {
                 self = .washedOut
             } else {
                 self = .absent

@@ -57,6 +57,16 @@ public struct EventKind: Sendable, Equatable {
                   "a test picture or a media file recorded instead of a device"),
     ]
 
+    /// The student was told something while it could still be fixed (no face and why, a second
+    /// face, a silent microphone, a black screen recording, little disk left): info, never
+    /// scored and not configurable, so it is not in `catalog` (the flaggable kinds the settings
+    /// and the disclosure list). Written by the detector that saw it or by the session.
+    public static let warningShown = EventKind("warning_shown", "warning.shown", Writer.session, nil,
+                                               "a warning shown to you during the exam (never counted against you)")
+
+    /// Kinds every session may write that are never flags, with the sentence a reader shows.
+    public static let informational: [EventKind] = [warningShown]
+
     /// Accepts the table name ("face_missing") or the kind ("face.missing").
     public static func named(_ name: String) -> EventKind? {
         catalog.first { $0.setting == name || $0.kind == name }

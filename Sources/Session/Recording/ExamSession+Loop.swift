@@ -7,7 +7,8 @@ import ProctorModel
 extension ExamSession {
     /// Polls four times a second: stop requests, deadlines, failures and disk space; shows
     /// the status once a second and republishes the session state for `submit`/`--resume`.
-    func recordUntilEnd(_ active: ActiveRecording, state: inout SessionState, deadline: Double, durationEnd: Double?) async -> EndReason {
+    func recordUntilEnd(_ active: ActiveRecording, state: inout SessionState, deadline: Double, durationEnd: Double?,
+                        roomScanEnd: Double = 0) async -> EndReason {
         let recorder = active.recorder, sealed = active.sealed, clock = active.clock
         let disk = DiskSpace(environment: request.environment)
         var warnedDisk = false
@@ -53,6 +54,14 @@ extension ExamSession {
                     observer.session(.warning("warning: only \(HumanUnits.bytes(free)) of disk space left; free some space or the exam will end early"))
                     sealed.record(SessionEvents.info("disk.low", at: now, measured: ["freeBytes": Double(free)],
                                                      "Only \(HumanUnits.bytes(free)) of disk space was left."))
+                    if let shown = warnings.warning("disk.low", at: now, measured: ["freeBytes": Double(free)],
+                                                    "Only \(HumanUnits.bytes(free)) of disk space is left: free some space or the exam will end early.") {
+                        sealed.record(shown)
+                    }
+                }
+                if roomScanEnd > 0, now <= roomScanEnd + 1 {
+                    observer.live(.roomScan(done: min(now, roomScanEnd), total: roomScanEnd))
+                    if now >= roomScanEnd { observer.live(.step(.recording)) }
                 }
                 let status = recorder?.status
                 observer.session(.progress(RecordingProgress(

@@ -16,7 +16,8 @@ public final class ExamSession {
     let examURL: URL
     let settings: ExamSettings
     let observer: any SessionObserver
-    let stops = StopRequests()
+    let stops: StopRequests
+    let warnings = LiveWarnings()
 
     private init(request: SessionRequest, exam: ExamFile, examURL: URL, observer: any SessionObserver) {
         self.request = request
@@ -24,6 +25,7 @@ public final class ExamSession {
         self.examURL = examURL
         self.observer = observer
         settings = exam.settings
+        stops = request.control?.stops ?? StopRequests()
     }
 
     @discardableResult
@@ -52,9 +54,8 @@ public final class ExamSession {
         let virtualDevices = exempt ? [] : VirtualDeviceFlags.events(camera: sources.camera, microphone: sources.microphone,
                                                                        settings: settings.detectionSettings(for: request.student), at: offset)
         let recorder = try makeRecorder(sources, startTime: offset)
-        if previous == nil {
-            try PreExamSteps.disclose(settings, student: request.student, accept: request.accept, observer: observer)
-        }
+        let agreement = previous == nil
+            ? try PreExamSteps.disclose(settings, student: request.student, accept: request.accept, observer: observer) : nil
         // From here on a Ctrl-C is a request the loop answers, never the default kill: a kill
         // between creating the bundle and saving its state would leave a session that is neither
         // recording nor resumable. Before here (devices, disclosure) it simply cancels.
@@ -85,7 +86,8 @@ public final class ExamSession {
             observer.session(.notice("\(previous == nil ? "recording" : "resuming") into \(bundleURL.path)"))
 
             if previous == nil, let recorder {
-                try PreExamSteps.photos(settings.verification, recorder: recorder, sealed: sealed, time: offset, observer: observer)
+                try PreExamSteps.photos(settings.verification, recorder: recorder, sealed: sealed, time: offset, observer: observer,
+                                        preview: request.preview)
             }
             let detection = settings.detectionSettings(for: request.student)
             // The room scan turns the camera around the room on purpose: judging it would flag
@@ -98,13 +100,18 @@ public final class ExamSession {
             // display resolves to none, and its absence must not read as a capture without frames.
             detectors = recorder.map { recorder in
                 DetectorRunner(settings: detection, options: .init(clock: { recorder.clock.now() }, quietUntil: roomScanEnd,
-                                                                 screen: recorder.resolved[.screen] != nil)) { [observer] event in
+                                                                 screen: recorder.resolved[.screen] != nil)) { [observer, warnings] event in
                     // The student is told while the cause can still be fixed; the event records that they were.
-                    if event.kind == "warning.shown" { observer.session(.warning(event.message)) }
-                    sealed.record(event)
+                    for event in warnings.process(event) {
+                        if event.kind == EventKind.warningShown.kind { observer.session(.warning(event.message)) }
+                        sealed.record(event)
+                    }
                 }
             }
-            try recorder?.start(into: sealed, title: "\(settings.id) \(request.student)", tap: detectors) { notice in
+            let tap = PreviewTap(detectors: detectors, feed: request.preview, roomScanEnd: roomScanEnd) { [observer] reading in
+                observer.live(.exposure(reading.line, ok: reading.pictureOK))
+            }
+            try recorder?.start(into: sealed, title: "\(settings.id) \(request.student)", tap: tap) { notice in
                 sealed.record(SessionEvents.event(from: notice, detection: detection))
             }
             if previous != nil {
@@ -112,6 +119,7 @@ public final class ExamSession {
                                                      "The recording was interrupted and continues in part \(part)."))
             } else {
                 try sealed.append(SessionEvents.info("session.start", at: 0, exempt ? "The student is exempt from proctoring; nothing is recorded." : "Recording started."))
+                if let agreement { try sealed.append(PreExamSteps.agreementEvent(agreement, at: 0)) }
             }
             for event in policy.events(at: offset) { try sealed.append(event) }
         } catch {
@@ -126,13 +134,20 @@ public final class ExamSession {
         if previous == nil, roomScan > 0, sources.camera != .none {
             try sealed.append(SessionEvents.info("session.roomScan", at: 0, end: roomScan, "Room scan: the student shows the room to the camera."))
             observer.session(.notice("room scan: turn your camera slowly around the room for \(Int(roomScan)) s"))
+            observer.live(.step(.roomScan))
+        } else {
+            observer.live(.step(.recording))
         }
 
         // The time limit runs on the session clock after the room scan, across parts.
         let deadline = (sources.camera != .none ? roomScan : 0) + max(state.timeLimit, 0)
         let checkpoints = startCheckpoints(ticket: ticket, bundle: bundleURL, sealed: sealed)
-        let reason = await recordUntilEnd(active, state: &state, deadline: deadline, durationEnd: request.duration.map { offset + $0 })
+        let reason = await recordUntilEnd(active, state: &state, deadline: deadline, durationEnd: request.duration.map { offset + $0 },
+                                          roomScanEnd: previous == nil && sources.camera != .none ? roomScan : 0)
         await checkpoints?.stop()
+        // The preview ends with the exam: nothing of it is kept.
+        request.preview?.stop()
+        observer.live(.step(.ended))
         return try end(active, reason: reason, state: &state, part: part)
     }
 

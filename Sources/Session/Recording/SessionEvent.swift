@@ -54,6 +54,10 @@ public struct SessionQuestion: Sendable, Equatable {
 public protocol SessionObserver: Sendable {
     func session(_ event: SessionEvent)
     func answer(_ question: SessionQuestion) -> String?
+    /// The step, the exposure line and the room scan's progress (default: ignored).
+    func live(_ update: LiveUpdate)
+    /// `answer` with where it was given (default: the terminal); the student page overrides it.
+    func answerWithOrigin(_ question: SessionQuestion) -> SessionAnswer?
 }
 
 /// Times and sizes the way the session's sentences write them.

@@ -22,6 +22,10 @@ public struct SessionRequest: Sendable {
     public var practice: Bool
     public var directory: SessionDirectory
     public var environment: [String: String]
+    /// The student page's camera preview (docs/user-guide.md); nil: no page, terminal only.
+    public var preview: PreviewFeed?
+    /// A live view's requests to the running session (the page's "Finish and submit").
+    public var control: SessionControl?
 
     public init(exam: String, student: String, sources: RecordingSources, duration: Double? = nil, accept: Bool = false,
                 resume: Bool = false, json: Bool = false, verbose: Bool = false, practice: Bool = false,
