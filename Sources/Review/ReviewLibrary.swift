@@ -134,6 +134,9 @@ public final class ReviewLibrary: Sendable {
             for flag in flags where !known.contains("\(flag.kind)@\(flag.startMilliseconds)") {
                 throw APIError.badRequest("unknown_flag", "attempt \(id) has no \(flag.kind) flag starting at \(Double(flag.startMilliseconds) / 1000) s")
             }
+            if let weights = body.weights, let bad = weights.kinds.first(where: { !$0.value.isFinite || $0.value < 0 }) {
+                throw APIError.badRequest("bad_weight", "the weight of \(bad.key) must be 0 or more")
+            }
             do {
                 try attempt.save(attempt: .init(reviewed: body.reviewed, note: body.note), flags: flags,
                                  weights: body.weights.map { ReviewWeights(preset: $0.preset, kinds: $0.kinds) } ?? ReviewWeights(),
