@@ -15,16 +15,8 @@ import XCTest
 final class StudentPageBrowserTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let portrait = repository.appendingPathComponent("Tests/Fixtures/faces/grace_hopper.jpg")
-    /// docs/images with PROCTOR_UPDATE_SCREENSHOTS=1 (the user guide's pictures), else a
-    /// temporary folder: every run takes them, only an update rewrites the committed ones.
-    static let images: URL = {
-        if ProcessInfo.processInfo.environment["PROCTOR_UPDATE_SCREENSHOTS"] == "1" {
-            return repository.appendingPathComponent("docs/images")
-        }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-student-page-screens")
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
-    }()
+    /// docs/images only with PROCTOR_UPDATE_SCREENSHOTS=1 (the user guide's pictures).
+    static let images = ScreenshotFolder.folder(repository: repository, scratchName: "proctor-student-page-screens")
 
     func testTheStudentAgreesTakesPhotosScansTheRoomAndSubmitsOnThePage() throws {
         try XCTSkipUnless(Browser.isAvailable, "needs chromium and chromium-driver (make setup)")

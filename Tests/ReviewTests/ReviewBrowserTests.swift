@@ -218,7 +218,8 @@ final class ReviewBrowserTests: XCTestCase {
         return total / Double(max(1, 3 * pixels))
     }
 
-    /// Screenshots for docs/review.md.
-    static let images = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("docs/images")
+    /// Screenshots for docs/review.md: docs/images only with PROCTOR_UPDATE_SCREENSHOTS=1.
+    static let images = ScreenshotFolder.folder(
+        repository: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent(),
+        scratchName: "proctor-review-screens")
 }
