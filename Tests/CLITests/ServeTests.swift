@@ -135,6 +135,19 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(receipt.checkpoints, .init(count: 1, lastSequence: 0, allContained: false, late: false))
     }
 
+    /// Five wrong codes lock that student out for the window, even with the right code; others are not affected.
+    func testWrongCodesAreLimitedPerStudent() async throws {
+        XCTAssertEqual(try publish().status, 201)
+        for _ in 0..<5 {
+            XCTAssertEqual(try server.json("POST", "/v1/exams/srv-exam/tickets", TicketRequest(student: "s1", code: "0000-0000-0000")).errorCode, "wrong_code")
+        }
+        let locked = try server.json("POST", "/v1/exams/srv-exam/tickets", TicketRequest(student: "s1", code: codes["s1"]!))
+        XCTAssertEqual(locked.status, 429)
+        XCTAssertEqual(locked.errorCode, "too_many_attempts")
+        try await assertCount("attempts", 0)
+        _ = try ticket(for: "s2")
+    }
+
     /// A bundle cut back to its third checkpoint and finished again (what a student who removes
     /// the end of a recording can make) is received as not containing the fourth, and export
     /// names the records missing after checkpoint 3.
