@@ -205,5 +205,17 @@ final class BeginServerTests: XCTestCase {
         let late = arrivals.filter { Double($0) / 1000 >= up.timeIntervalSince1970 - 0.5 }
         XCTAssertGreaterThanOrEqual(late.count, 2, "the ones made during the \(up.timeIntervalSince(down)) s outage arrived after it: \(arrivals)")
         XCTAssertEqual(arrivals, arrivals.sorted(), "in order")
+
+        // Submitted and exported from the server's copy: attested, with the late ones said so.
+        let submit = try ProctorBinary.run(["submit", "--bundle", bundle.path, "--exam", kit.examURL.path], environment: kit.environment)
+        XCTAssertEqual(submit.status, 0, submit.stderr)
+        let key = try kit.identity.write(to: kit.directory, passphrase: nil).key
+        let attemptId = try AttemptTicket.decode(try XCTUnwrap(try BundleReader(contentsOf: bundle).header.attemptTicket)).attemptId
+        let statement = try Self.exportAttestation(server.bundles.appendingPathComponent("\(attemptId).proctor"), kit: kit, key: key)
+        XCTAssertEqual(statement.attested, true, statement.line)
+        // Late here means more than two intervals behind its media time: those made early in the 5 s outage.
+        XCTAssertTrue(statement.line.contains("\(queued) checkpoints, all contained, "), statement.line)
+        XCTAssertTrue(statement.line.range(of: #"all contained, [1-9][0-9]* arrived late \(queued while the network was away\), received"#,
+                                           options: .regularExpression) != nil, statement.line)
     }
 }
