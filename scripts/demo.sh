@@ -52,6 +52,39 @@ step "Instructor: export the delivered bundle"
 delivered=$(find "$DEMO/inbox" -name '*.proctor' -print -quit)
 "$PROCTOR" export "$delivered" --key "$DEMO/keys/instructor.key" --pdf --json --csv --media -o "$DEMO/report"
 
+step "Institution: start a collection server on loopback (docs/server.md)"
+# Embedded defaults plus the instructor as a trusted publisher; port 0 picks a free port.
+mkdir -p "$DEMO/server"
+printf '[listen]\nport = 0\n\n[storage]\ndata_dir = "data"\n\n[trust]\ninstructors = ["%s"]\n' \
+    "$(cat "$DEMO/keys/instructor.pub")" > "$DEMO/server/serve.toml"
+"$PROCTOR" serve --config "$DEMO/server/serve.toml" > "$DEMO/server/stdout" 2> "$DEMO/server/log" &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ "$(wc -l < "$DEMO/server/stdout")" -ge 2 ] && break; sleep 0.1; done
+url=$(sed -n 's|.*listening on \(http://[^ ]*\) .*|\1|p' "$DEMO/server/stdout")
+server_key=$(sed -n 2p "$DEMO/server/stdout")
+echo "server $url, key $server_key"
+
+step "Instructor: an exam that names the server, published with a roster of one"
+sed -e 's/^id = .*/id = "chem101-served"/' "$DEMO/chem101-midterm.toml" > "$DEMO/chem101-served.toml"
+printf '\n[server]\nurl = "%s"\nkey = "%s"\ncheckpoint_seconds = 2\n' "$url" "$server_key" >> "$DEMO/chem101-served.toml"
+"$PROCTOR" exam create --settings "$DEMO/chem101-served.toml" --key "$DEMO/keys/instructor.key" --out "$DEMO/chem101-served.exam"
+code=$("$PROCTOR" exam roster chem101-served --student s2001 --out "$DEMO/chem101-served.roster.json" | cut -f2)
+"$PROCTOR" exam publish chem101-served --key "$DEMO/keys/instructor.key" --roster "$DEMO/chem101-served.roster.json"
+
+step "Student: record under a ticket with live checkpoints, then submit to the server"
+served_sessions="$DEMO/served-sessions"
+PROCTOR_DATA_DIR="$served_sessions" PROCTOR_ENROLMENT_CODE="$code" "$PROCTOR" begin --exam chem101-served --student s2001 \
+    --camera test --mic test --screen none --duration "$SECONDS_TO_RECORD" --accept
+served=$(find "$served_sessions" -name '*.proctor' -print -quit)
+PROCTOR_DATA_DIR="$served_sessions" "$PROCTOR" submit --bundle "$served"
+
+step "Instructor: export the bundle the server received: attested"
+received=$(find "$DEMO/server/data/bundles" -name '*.proctor' -print -quit)
+"$PROCTOR" export "$received" --key "$DEMO/keys/instructor.key" --pdf --json -o "$DEMO/report-served"
+grep -o '"originLine" *: *"[^"]*"' "$DEMO"/report-served/*.json
+grep -q '"originLine" *: *"ORIGIN ATTESTED: attested by' "$DEMO"/report-served/*.json || { echo "the export is not attested" >&2; exit 1; }
+
 step "Done"
 ls -l "$DEMO/report"
 if command -v pdfinfo >/dev/null; then

@@ -19,6 +19,7 @@ package struct CollectionServer: Sendable {
     let key: SigningKey
     package let identity: ServerPublicKey
     let logger: Logger
+    let limiter = AttemptLimiter()
 
     package init(config: ServerConfig, store: any MetadataStore, key: SigningKey, identity: ServerPublicKey, logger: Logger) throws(ProctorError) {
         self.config = config

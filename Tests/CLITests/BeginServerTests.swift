@@ -149,4 +149,73 @@ final class BeginServerTests: XCTestCase {
         XCTAssertTrue(unattested.line.hasPrefix("ORIGIN NOT ATTESTED by collector"), unattested.line)
         XCTAssertTrue(unattested.line.contains("no ticket"), unattested.line)
     }
+
+    /// The server goes away in the middle of a recording and comes back: the recording runs on
+    /// untouched, the checkpoints made meanwhile wait in the queue file and arrive late, in order.
+    func testServerDownDuringRecordingDelaysCheckpointsOnly() async throws {
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("begin-down-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: keys) }
+        XCTAssertEqual(try ProctorBinary.run(["keygen", "--server", "--name", "collector", "--out", keys.path]).status, 0)
+        let keyLine = try String(contentsOf: keys.appendingPathComponent("collector.server.pub"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let port = try ServeProcess.freePort()
+        let kit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(port)/\"\nkey = \"\(keyLine)\"\ncheckpoint_seconds = 2\n")
+        defer { kit.remove() }
+        let config = "\n[identity]\nkey_file = \"collector.server.key\"\n"
+        var server = try ServeProcess(folder: keys, trusting: [kit.identity.recipientKey.line], port: port, extraConfig: config)
+        let code = EnrolmentCode.generate()
+        let publication = Publication(exam: Base64.encode(try Array(Data(contentsOf: kit.examURL))),
+                                      roster: [.init(student: "s1", codeSHA256: EnrolmentCode.digest(examId: "rec-test", studentId: "s1", code: code).hexString)],
+                                      signedAt: Date())
+        XCTAssertEqual(try server.json("POST", "/v1/exams", try publication.envelope(signedBy: kit.identity)).status, 201)
+
+        let begin = Process()
+        begin.executableURL = ProctorBinary.url
+        begin.arguments = ["begin", "--exam", kit.examURL.path, "--student", "s1", "--camera", "test", "--mic", "test", "--screen", "none",
+                           "--duration", "12", "--accept"]
+        begin.environment = ProcessInfo.processInfo.environment.merging(kit.environment.merging(["PROCTOR_ENROLMENT_CODE": code]) { $1 }) { $1 }
+        begin.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        begin.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try begin.run()
+        defer { if begin.isRunning { begin.terminate() } }
+        // Down once the first checkpoint is in; up again after several intervals.
+        var held = 0
+        for _ in 0..<200 where held == 0 {
+            try await Task.sleep(for: .milliseconds(50))
+            held = try await server.count("checkpoints")
+        }
+        XCTAssertGreaterThan(held, 0, "the first checkpoint arrived while the server was up")
+        XCTAssertEqual(server.stop(), 0)
+        let down = Date()
+        // The outage itself: checkpoints due in it must wait, which only time can show.
+        try await Task.sleep(for: .seconds(5))
+        server = try ServeProcess(folder: keys, trusting: [kit.identity.recipientKey.line], port: port, extraConfig: config)
+        defer { server.stop() }
+        let up = Date()
+        while begin.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        XCTAssertEqual(begin.terminationStatus, 0)
+
+        let bundle = try XCTUnwrap(kit.bundles.first)
+        let verification = BundleReader.verify(contentsOf: bundle, key: kit.key)
+        XCTAssertEqual(verification.status, .intact, "\(verification.warnings)")
+        XCTAssertEqual(try XCTUnwrap(verification.mediaDuration), 12, accuracy: 0.5, "the recording did not notice the outage")
+        let queued = Self.entryCount(try Data(contentsOf: bundle.appendingPathExtension("checkpoints")))
+        let arrivals = try await server.checkpointArrivals()
+        XCTAssertEqual(arrivals.count, queued, "every checkpoint made arrived, the late ones after the server came back")
+        let late = arrivals.filter { Double($0) / 1000 >= up.timeIntervalSince1970 - 0.5 }
+        XCTAssertGreaterThanOrEqual(late.count, 2, "the ones made during the \(up.timeIntervalSince(down)) s outage arrived after it: \(arrivals)")
+        XCTAssertEqual(arrivals, arrivals.sorted(), "in order")
+
+        // Submitted and exported from the server's copy: attested, with the late ones said so.
+        let submit = try ProctorBinary.run(["submit", "--bundle", bundle.path, "--exam", kit.examURL.path], environment: kit.environment)
+        XCTAssertEqual(submit.status, 0, submit.stderr)
+        let key = try kit.identity.write(to: kit.directory, passphrase: nil).key
+        let attemptId = try AttemptTicket.decode(try XCTUnwrap(try BundleReader(contentsOf: bundle).header.attemptTicket)).attemptId
+        let statement = try Self.exportAttestation(server.bundles.appendingPathComponent("\(attemptId).proctor"), kit: kit, key: key)
+        XCTAssertEqual(statement.attested, true, statement.line)
+        // Late here means more than two intervals behind its media time: those made early in the 5 s outage.
+        XCTAssertTrue(statement.line.contains("\(queued) checkpoints, all contained, "), statement.line)
+        XCTAssertTrue(statement.line.range(of: #"all contained, [1-9][0-9]* arrived late \(queued while the network was away\), received"#,
+                                           options: .regularExpression) != nil, statement.line)
+    }
 }

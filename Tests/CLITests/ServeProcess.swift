@@ -97,6 +97,14 @@ final class ServeProcess {
         return rows.first?.column("n")?.integer ?? -1
     }
 
+    /// When each checkpoint arrived (Unix ms), in sequence order.
+    func checkpointArrivals() async throws -> [Int] {
+        let connection = try await SQLiteConnection.open(storage: .file(path: database.path))
+        let rows = try? await connection.query("SELECT received_at FROM checkpoints ORDER BY sequence", [])
+        try await connection.close()
+        return (rows ?? []).compactMap { $0.column("received_at")?.integer }
+    }
+
     func json(_ method: String, _ path: String, _ body: some Encodable) throws -> RawHTTP.Response {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601

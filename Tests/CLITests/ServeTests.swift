@@ -135,6 +135,42 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(receipt.checkpoints, .init(count: 1, lastSequence: 0, allContained: false, late: false))
     }
 
+    /// Every path and method docs/server-api.yaml describes is served (an answer other than the
+    /// router's own `not_found`), with a JSON error body for the refusals.
+    func testEveryRouteInTheOpenAPIDocumentIsServed() throws {
+        let yaml = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/server-api.yaml"), encoding: .utf8)
+        var routes: [(String, String)] = []
+        var path: String?
+        for line in yaml.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("  /"), line.hasSuffix(":") { path = String(line.dropFirst(2).dropLast()) }
+            else if !line.hasPrefix("    ") { path = line.hasPrefix("  ") ? path : nil }
+            if let path, let method = ["get", "post", "head", "patch"].first(where: { line == "    \($0):" }) { routes.append((method.uppercased(), path)) }
+        }
+        XCTAssertEqual(routes.count, 9, "\(routes)")
+        let attempt = String(repeating: "a", count: 32)
+        for (method, template) in routes {
+            let concrete = template.replacingOccurrences(of: "{exam}", with: "srv-exam").replacingOccurrences(of: "{attempt}", with: attempt)
+            let answer = try server.http.send(method, concrete, headers: ["Content-Type": "application/json"], body: Data("{}".utf8))
+            XCTAssertNotEqual(answer.errorCode, "not_found", "\(method) \(template) is not served")
+            XCTAssertNotEqual(answer.status, 405, "\(method) \(template)")
+            if answer.status >= 400, method != "HEAD" { XCTAssertNotNil(answer.errorCode, "\(method) \(template): \(answer.text)") }
+        }
+    }
+
+    /// Five wrong codes lock that student out for the window, even with the right code; others are not affected.
+    func testWrongCodesAreLimitedPerStudent() async throws {
+        XCTAssertEqual(try publish().status, 201)
+        for _ in 0..<5 {
+            XCTAssertEqual(try server.json("POST", "/v1/exams/srv-exam/tickets", TicketRequest(student: "s1", code: "0000-0000-0000")).errorCode, "wrong_code")
+        }
+        let locked = try server.json("POST", "/v1/exams/srv-exam/tickets", TicketRequest(student: "s1", code: codes["s1"]!))
+        XCTAssertEqual(locked.status, 429)
+        XCTAssertEqual(locked.errorCode, "too_many_attempts")
+        try await assertCount("attempts", 0)
+        _ = try ticket(for: "s2")
+    }
+
     /// A bundle cut back to its third checkpoint and finished again (what a student who removes
     /// the end of a recording can make) is received as not containing the fourth, and export
     /// names the records missing after checkpoint 3.

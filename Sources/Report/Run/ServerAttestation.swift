@@ -37,16 +37,21 @@ enum ServerAttestation {
             return refused("the receipt names other bytes: this file is not the bundle the server received")
         }
         var findings: [String] = []
+        var notes: [String] = []
         let logURL = bundle.deletingPathExtension().appendingPathExtension("checkpoints")
         if let log = FileManager.default.contents(atPath: logURL.path) {
             findings += checkpointFindings([UInt8](log), bundle: bundle, ticket: signedTicket, interval: server.checkpointSeconds)
+            if let late = lateCount([UInt8](log), interval: server.checkpointSeconds), late > 0 {
+                notes.append("\(late) arrived late (queued while the network was away)")
+            }
         } else if !receipt.checkpoints.allContained {
             findings.append("the server found records missing after its checkpoints (its log is not beside the bundle)")
         }
         if receipt.checkpoints.late { findings.append("received after the deadline (\(format(ticket.notAfter)))") }
         let count = receipt.checkpoints.count
         let summary = "ticket issued \(format(ticket.issuedAt)), \(count) checkpoint\(count == 1 ? "" : "s"), "
-            + (findings.isEmpty ? "all contained, received \(format(receipt.receivedAt))" : findings.joined(separator: "; "))
+            + (findings.isEmpty ? (["all contained"] + notes + ["received \(format(receipt.receivedAt))"]).joined(separator: ", ")
+                                : findings.joined(separator: "; "))
         return .init(server: name, statement: summary, attested: findings.isEmpty)
     }
 
@@ -79,11 +84,31 @@ enum ServerAttestation {
             findings.append("records missing after checkpoint \(before.map { String($0.checkpoint.sequence + 1) } ?? "0") "
                             + "(the bundle does not contain checkpoint \(missing.checkpoint.sequence + 1) of \(entries.count), received \(format(missing.received)))")
         }
-        // A silence of three intervals is more than a slow network: the client was cut off or killed.
-        for (previous, next) in zip(entries, entries.dropFirst()) where next.received.timeIntervalSince(previous.received) > 3 * interval {
-            findings.append("an unexplained gap in checkpoints from \(format(previous.received)) to \(format(next.received))")
+        // Checkpoints are made on the media clock every interval whatever the network does, so a
+        // stretch of media with none is a recording that was stopped or not checkpointed.
+        for (previous, next) in zip(entries, entries.dropFirst()) {
+            let from = Double(previous.checkpoint.mediaTimeMicros) / 1e6, to = Double(next.checkpoint.mediaTimeMicros) / 1e6
+            if to - from > 3 * interval {
+                findings.append("an unexplained gap in checkpoints from \(Int(from)) s to \(Int(to)) s of media")
+            }
         }
         return findings
+    }
+
+    /// Checkpoints that reached the server more than two intervals after their media time said
+    /// they were made (reckoned from the first one): sent late, not missing.
+    static func lateCount(_ log: [UInt8], interval: Double) -> Int? {
+        var arrivals: [(received: Double, media: Double)] = []
+        var position = 0
+        while position + 12 <= log.count {
+            let millis = log[position..<position + 8].enumerated().reduce(Int64(0)) { $0 | Int64($1.element) << (8 * $1.offset) }
+            let length = log[position + 8..<position + 12].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            guard position + 12 + length <= log.count, let checkpoint = try? Checkpoint.decode(Array(log[position + 12..<position + 12 + length])) else { return nil }
+            arrivals.append((Double(millis) / 1000, Double(checkpoint.mediaTimeMicros) / 1e6))
+            position += 12 + length
+        }
+        guard let first = arrivals.first else { return 0 }
+        return arrivals.filter { $0.received - first.received - ($0.media - first.media) > 2 * interval }.count
     }
 
     static func format(_ date: Date) -> String {

@@ -24,7 +24,18 @@ extension CollectionServer {
         if let closes = exam.closesAt, now > closes {
             throw APIError.forbidden("exam_closed", "The exam closed at \(ISO8601DateFormatter().string(from: closes)); no new attempts can start.")
         }
-        let admission = try await admit(body, exam: exam)
+        let limitKey = "\(exam.examId)\u{0}\(body.student)"
+        if let until = await limiter.blockedUntil(limitKey, now: now) {
+            throw APIError(.tooManyRequests, code: "too_many_attempts",
+                           "Too many wrong codes for \(body.student); try again after \(ISO8601DateFormatter().string(from: until)).")
+        }
+        let admission: (issuedBy: String, claimsCode: Bool)
+        do {
+            admission = try await admit(body, exam: exam)
+        } catch let error as APIError where ["wrong_code", "wrong_token"].contains(error.code) {
+            await limiter.fail(limitKey, now: now)
+            throw error
+        }
         let settings = try ExamFile.decode(exam.examFile).settings
         let ticket = AttemptTicket(
             examId: exam.examId, examFileSHA256: exam.examSHA256, studentId: body.student, attemptId: AttemptID.generate(),
