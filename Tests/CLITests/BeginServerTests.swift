@@ -205,6 +205,16 @@ final class BeginServerTests: XCTestCase {
         let late = arrivals.filter { Double($0) / 1000 >= up.timeIntervalSince1970 - 0.5 }
         XCTAssertGreaterThanOrEqual(late.count, 2, "the ones made during the \(up.timeIntervalSince(down)) s outage arrived after it: \(arrivals)")
         XCTAssertEqual(arrivals, arrivals.sorted(), "in order")
+        // The student was told, once (at most once a minute), while the server was away.
+        let shown = try kit.read(bundle).records.filter { $0.type == .timeline }
+            .map { try RecordingRecords.decodeTimeline(try XCTUnwrap($0.payload)) }
+            .filter { $0.kind == "warning.shown" && $0.subject == "network.down" }
+        XCTAssertEqual(shown.count, 1, "\(shown)")
+        let told = try XCTUnwrap(shown.first)
+        XCTAssertEqual(told.severity, .info)
+        XCTAssertGreaterThanOrEqual(told.measured["checkpointsWaiting"] ?? 0, 1)
+        XCTAssertTrue(told.message.hasPrefix("The exam server cannot be reached"), told.message)
+        XCTAssertLessThan(told.start, 12 - 2, "told during the outage, not at the end: \(told.start)")
 
         // Submitted and exported from the server's copy: attested, with the late ones said so.
         let submit = try ProctorBinary.run(["submit", "--bundle", bundle.path, "--exam", kit.examURL.path], environment: kit.environment)

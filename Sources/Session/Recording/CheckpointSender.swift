@@ -21,6 +21,16 @@ final class CheckpointSender: Sendable {
         /// Byte offset in the queue file of the first checkpoint not yet accepted.
         var sentOffset = 0
         var refused = 0
+        /// Made but not yet accepted by the server.
+        var waiting = 0
+        /// The last send found no server (refused, reset, timed out); cleared by the next delivery.
+        var unreachable = false
+    }
+
+    /// Checkpoints waiting on this computer because the last try found no server, or nil while
+    /// the server is reachable: what the student's "network down" warning says.
+    var waitingOffline: Int? {
+        state.withLock { $0.unreachable ? $0.waiting : nil }
     }
 
     private let state = Mutex(State())
@@ -95,6 +105,7 @@ final class CheckpointSender: Sendable {
             guard let signature = sealed.signWithPartKey(Array(Checkpoint.signatureContext.utf8) + body) else { return }
             try Self.append(body + signature, to: queue)
             state.nextSequence += 1
+            state.waiting += 1
             state.lastOffset = point.offset
             if carriesKey { state.keyedParts.insert(point.part) }
         }
@@ -109,9 +120,15 @@ final class CheckpointSender: Sendable {
                     warn("the exam server refused a checkpoint: \(error.message)")
                     state.withLock { $0.refused += 1 }
                 }
-                state.withLock { $0.sentOffset = entry.end }
+                state.withLock {
+                    $0.sentOffset = entry.end
+                    $0.waiting = max(0, $0.waiting - 1)
+                    $0.unreachable = false
+                }
             } catch {
-                return  // The network is gone: the rest waits in the queue file.
+                // The network is gone: the rest waits in the queue file.
+                state.withLock { $0.unreachable = true }
+                return
             }
         }
     }

@@ -8,7 +8,7 @@ extension ExamSession {
     /// Polls four times a second: stop requests, deadlines, failures and disk space; shows
     /// the status once a second and republishes the session state for `submit`/`--resume`.
     func recordUntilEnd(_ active: ActiveRecording, state: inout SessionState, deadline: Double, durationEnd: Double?,
-                        roomScanEnd: Double = 0) async -> EndReason {
+                        roomScanEnd: Double = 0, checkpoints: CheckpointSender? = nil) async -> EndReason {
         let recorder = active.recorder, sealed = active.sealed, clock = active.clock
         let disk = DiskSpace(environment: request.environment)
         var warnedDisk = false
@@ -58,6 +58,12 @@ extension ExamSession {
                                                     "Only \(HumanUnits.bytes(free)) of disk space is left: free some space or the exam will end early.") {
                         sealed.record(shown)
                     }
+                }
+                if let waiting = checkpoints?.waitingOffline,
+                   let shown = warnings.warning("network.down", at: now, measured: ["checkpointsWaiting": Double(waiting)],
+                                                "The exam server cannot be reached: the recording goes on, and its checkpoints wait on this computer until the network returns.") {
+                    sealed.record(shown)
+                    observer.session(.warning(shown.message))
                 }
                 if roomScanEnd > 0, now <= roomScanEnd + 1 {
                     observer.live(.roomScan(done: min(now, roomScanEnd), total: roomScanEnd))

@@ -143,7 +143,8 @@ public final class ExamSession {
         let deadline = (sources.camera != .none ? roomScan : 0) + max(state.timeLimit, 0)
         let checkpoints = startCheckpoints(ticket: ticket, bundle: bundleURL, sealed: sealed)
         let reason = await recordUntilEnd(active, state: &state, deadline: deadline, durationEnd: request.duration.map { offset + $0 },
-                                          roomScanEnd: previous == nil && sources.camera != .none ? roomScan : 0)
+                                          roomScanEnd: previous == nil && sources.camera != .none ? roomScan : 0,
+                                          checkpoints: checkpoints)
         await checkpoints?.stop()
         // The preview ends with the exam: nothing of it is kept.
         request.preview?.stop()
