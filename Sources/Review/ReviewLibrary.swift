@@ -10,9 +10,9 @@ import WebLayer
 /// from the cache (`ReviewSummaryCache`, by SHA-256), the SHA-256 coming from `BundleHashMemo`
 /// when the file's identity (device, inode, size, mtime) is unchanged, so a warm start reads no
 /// bundle. A bundle without both is verified and opened in one pass that also hashes it, and its
-/// summary cached. An attempt listed from the cache is opened, verified and hashed in full when
-/// the reviewer first looks at it; if its bytes no longer match the memo, its summary is made
-/// again. Browser media is opened on first request per track; reviews are saved with the
+/// summary cached; the attempt is then let go (memory stays that of the summaries). An attempt
+/// is opened, verified and hashed in full when the reviewer first looks at it; if its bytes no
+/// longer match the memo, its summary is made again. Browser media is opened on first request per track; reviews are saved with the
 /// instructor's key (unlocked once, at start) and bound to the SHA-256 of the bytes verified.
 public final class ReviewLibrary: Sendable {
     private struct Slot {
@@ -52,11 +52,13 @@ public final class ReviewLibrary: Sendable {
                 if let sha = memo.lookup(fileIdentity), let summary = cache.load(sha256: sha) {
                     return Slot(url: url, summary: summary)
                 }
+                // Only the summary is kept: memory stays that of the class list however many and
+                // however long the bundles are; an attempt is opened again when looked at.
                 let attempt = try ReviewAttempt(url, key: key, examFolders: examFolders, trust: trust, spoolInside: directory)
                 memo.remember(attempt.sha256, for: url, identityBefore: fileIdentity)
                 let summary = ReviewSummary(attempt)
                 cache.store(summary)
-                return Slot(url: url, summary: summary, attempt: attempt)
+                return Slot(url: url, summary: summary)
             }
             opened.withLock { $0[index] = result }
         }
@@ -82,7 +84,8 @@ public final class ReviewLibrary: Sendable {
 
     public var count: Int { state.withLock { $0.slots.count } }
 
-    /// How many attempts are open (verified and readable), the rest being summaries only.
+    /// How many attempts are open (verified and readable, after the reviewer looked at them), the
+    /// rest being summaries only.
     public var openCount: Int { state.withLock { $0.slots.filter { $0.attempt != nil }.count } }
 
     /// The class list under `weights` (each attempt's own when nil), most suspicious first.

@@ -6,8 +6,9 @@ import XCTest
 @testable import Seal
 
 /// The class list from cached summaries: a first start verifies every bundle and caches its
-/// summary by SHA-256; the next start hashes the bundles, reads the summaries and opens an
-/// attempt only when it is looked at; a changed bundle is a new SHA-256 and is verified again.
+/// summary by SHA-256; the next start finds each SHA-256 in the memo by the file's identity,
+/// reads the summaries and opens an attempt only when it is looked at; a changed bundle is
+/// read again.
 final class ReviewLibraryTests: XCTestCase {
     func testSecondStartListsFromTheCacheAndOpensAnAttemptOnlyWhenAsked() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-review-library-\(UUID().uuidString)")
@@ -19,13 +20,15 @@ final class ReviewLibraryTests: XCTestCase {
         var trust = ExamTrust()
         trust.trustOwn(identity.recipientKey)
         let cache = ReviewSummaryCache(directory: dir.appendingPathComponent("cache"))
+        let memo = BundleHashMemo(directory: nil)
         func library() -> ReviewLibrary {
             ReviewLibrary(bundles: [flagged, dir.appendingPathComponent("b.proctor")], identity: identity, examFolders: [], trust: trust,
-                          spoolInside: dir, cache: cache)
+                          spoolInside: dir, cache: cache, memo: memo)
         }
 
         let cold = library()
-        XCTAssertEqual(cold.openCount, 2, "no cache: every bundle verified")
+        XCTAssertEqual(memo.bundlesHashed, 2, "no cache: every bundle verified (and hashed in that pass)")
+        XCTAssertEqual(cold.openCount, 0, "only the summaries are kept")
         let sha = try ReviewFile.sha256(ofFile: flagged)
         XCTAssertEqual(cache.load(sha256: sha)?.student, "s1")
         let file = dir.appendingPathComponent("cache/\(sha).json")
@@ -33,7 +36,7 @@ final class ReviewLibraryTests: XCTestCase {
         let coldRows = cold.summaries(weights: nil)
 
         let warm = library()
-        XCTAssertEqual(warm.openCount, 0, "both summaries from the cache")
+        XCTAssertEqual(memo.bundlesHashed, 2, "both summaries from the cache, no bundle read")
         let warmRows = warm.summaries(weights: nil)
         XCTAssertEqual(warmRows.map(\.student), ["s1", "s2"])
         XCTAssertEqual(warmRows.map(\.score), coldRows.map(\.score))
@@ -41,11 +44,13 @@ final class ReviewLibraryTests: XCTestCase {
         XCTAssertEqual(warm.summaries(weights: ReviewWeights(kinds: ["face.missing": 0])).map(\.score), [0, 0])
         XCTAssertEqual(try warm.detail(0).student, "s1")
         XCTAssertEqual(warm.openCount, 1, "opened when looked at")
+        XCTAssertEqual(memo.bundlesHashed, 3, "and read in full then")
 
         // A damaged cache entry is made again, not trusted.
         try Data("{}".utf8).write(to: file)
         XCTAssertNil(cache.load(sha256: sha))
-        XCTAssertEqual(library().openCount, 1)
+        _ = library()
+        XCTAssertEqual(memo.bundlesHashed, 4, "the bundle with the damaged entry verified again")
         XCTAssertEqual(cache.load(sha256: sha)?.student, "s1")
     }
 
@@ -78,7 +83,7 @@ final class ReviewLibraryTests: XCTestCase {
 
         let (cold, coldMemo) = start()
         XCTAssertEqual(coldMemo.bundlesHashed, 3, "no memo: every bundle read in full, once (hashed in the verifying pass)")
-        XCTAssertEqual(cold.openCount, 3)
+        XCTAssertEqual(cold.openCount, 0, "summaries kept, attempts let go")
         let coldRows = rows(cold)
         let memoFile = dir.appendingPathComponent("cache/bundle-sha256.json")
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: memoFile.path)[.posixPermissions] as? Int, 0o600)
