@@ -1,5 +1,4 @@
 import Foundation
-import Seal
 import Synchronization
 
 /// The SHA-256 of each bundle file last read in full, by the file's identity (device, inode,
@@ -69,15 +68,6 @@ public final class BundleHashMemo: Sendable {
             entries.byIdentity[identityBefore.key] = sha256
             entries.changed = true
         }
-    }
-
-    /// The file's SHA-256: the memo's when its identity is unchanged, otherwise read and hashed now.
-    public func sha256(of url: URL) throws(ProctorError) -> String {
-        let identity = Identity(of: url)
-        if let known = lookup(identity) { return known }
-        let sha256 = try ReviewFile.sha256(ofFile: url)
-        remember(sha256, for: url, identityBefore: identity)
-        return sha256
     }
 
     /// Writes the memo if anything was added (best effort, like the summary cache).

@@ -82,8 +82,8 @@ struct BundleSession {
         if collector.facts.issuer?.trusted == true, let exam = exams.exam(sha256: header.examFileSHA256)?.exam {
             collector.facts.attestation = ServerAttestation.check(bundle: url, header: header, exam: exam)
         }
-        if keepMediaSealed { collector.useSealedMedia(SealedBundleMedia(reader)) }
         let fileSHA256 = failure == nil && reader.chainOffset == reader.fileSize ? reader.chainValue.hexString : nil
+        if keepMediaSealed { collector.useSealedMedia(SealedBundleMedia(reader)) }
         return BundleSession(collector: collector, integrity: integrity, detection: detection, fileSHA256: fileSHA256)
     }
 
