@@ -6,15 +6,18 @@ import Seal
 import Synchronization
 import WebLayer
 
-/// The attempts `proctor review` shows, behind one lock. At start each bundle is hashed and its
-/// summary taken from the cache (`ReviewSummaryCache`, by SHA-256) or, when there is none, the
-/// bundle is verified and opened and its summary cached. An attempt whose summary came from the
-/// cache is opened, and verified, when the reviewer first looks at it. Browser media is opened on
-/// first request per track; reviews are saved with the instructor's key (unlocked once, at start).
+/// The attempts `proctor review` shows, behind one lock. At start each bundle's summary is taken
+/// from the cache (`ReviewSummaryCache`, by SHA-256), the SHA-256 coming from `BundleHashMemo`
+/// when the file's identity (device, inode, size, mtime) is unchanged, so a warm start reads no
+/// bundle. A bundle without both is verified and opened in one pass that also hashes it, and its
+/// summary cached; the attempt is then let go (memory stays that of the summaries). An attempt
+/// is opened, verified and hashed in full when the reviewer first looks at it; if its bytes no
+/// longer match the memo, its summary is made again. Browser media is opened on first request per track; reviews are saved with the
+/// instructor's key (unlocked once, at start) and bound to the SHA-256 of the bytes verified.
 public final class ReviewLibrary: Sendable {
     private struct Slot {
         let url: URL
-        let summary: ReviewSummary
+        var summary: ReviewSummary
         var attempt: ReviewAttempt?
     }
 
@@ -29,27 +32,37 @@ public final class ReviewLibrary: Sendable {
     private let examFolders: [URL]
     private let trust: ExamTrust
     private let directory: URL
+    private let cache: ReviewSummaryCache
+    private let memo: BundleHashMemo
     /// Per bundle that could not be opened: its path and why (shown, not fatal).
     public let problems: [String]
 
+    /// `memo`: by default kept in the cache's folder.
     public init(bundles: [URL], identity: InstructorIdentity, examFolders: [URL], trust: ExamTrust, spoolInside directory: URL,
-                cache: ReviewSummaryCache = ReviewSummaryCache(directory: nil)) {
+                cache: ReviewSummaryCache = ReviewSummaryCache(directory: nil), memo: BundleHashMemo? = nil) {
         let key = BundleKey(identity)
+        let memo = memo ?? BundleHashMemo(directory: cache.directory)
         // One bundle per core at a time: a bundle is read record by record and its media left
         // sealed, so memory per bundle is its timeline and photos, whatever the recording's length.
         let opened = Mutex([Result<Slot, ProctorError>?](repeating: nil, count: bundles.count))
         DispatchQueue.concurrentPerform(iterations: bundles.count) { index in
             let url = bundles[index]
             let result = Result { () throws(ProctorError) -> Slot in
-                let sha = try ReviewFile.sha256(ofFile: url)
-                if let summary = cache.load(sha256: sha) { return Slot(url: url, summary: summary) }
-                let attempt = try ReviewAttempt(url, key: key, examFolders: examFolders, trust: trust, spoolInside: directory, sha256: sha)
+                let fileIdentity = BundleHashMemo.Identity(of: url)
+                if let sha = memo.lookup(fileIdentity), let summary = cache.load(sha256: sha) {
+                    return Slot(url: url, summary: summary)
+                }
+                // Only the summary is kept: memory stays that of the class list however many and
+                // however long the bundles are; an attempt is opened again when looked at.
+                let attempt = try ReviewAttempt(url, key: key, examFolders: examFolders, trust: trust, spoolInside: directory)
+                memo.remember(attempt.sha256, for: url, identityBefore: fileIdentity)
                 let summary = ReviewSummary(attempt)
                 cache.store(summary)
-                return Slot(url: url, summary: summary, attempt: attempt)
+                return Slot(url: url, summary: summary)
             }
             opened.withLock { $0[index] = result }
         }
+        memo.save()
         var slots: [Slot] = [], problems: [String] = []
         for (url, result) in zip(bundles, opened.withLock { $0 }) {
             switch result {
@@ -63,13 +76,16 @@ public final class ReviewLibrary: Sendable {
         self.examFolders = examFolders
         self.trust = trust
         self.directory = directory
+        self.cache = cache
+        self.memo = memo
         self.problems = problems
         state = Mutex(State(slots: slots))
     }
 
     public var count: Int { state.withLock { $0.slots.count } }
 
-    /// How many attempts are open (verified and readable), the rest being summaries only.
+    /// How many attempts are open (verified and readable, after the reviewer looked at them), the
+    /// rest being summaries only.
     public var openCount: Int { state.withLock { $0.slots.filter { $0.attempt != nil }.count } }
 
     /// The class list under `weights` (each attempt's own when nil), most suspicious first.
@@ -152,14 +168,22 @@ public final class ReviewLibrary: Sendable {
         try state.withLock { state throws -> T in try body(try open(id, in: &state)) }
     }
 
-    /// The attempt, opened (and verified) now if only its summary was loaded.
+    /// The attempt, opened (verified and hashed) now if only its summary was loaded. Its bytes
+    /// may have changed since the memo's SHA-256 picked the summary: then the summary is made
+    /// again from what was verified.
     private func open(_ id: Int, in state: inout State) throws -> ReviewAttempt {
         guard state.slots.indices.contains(id) else { throw APIError.notFound("No attempt \(id).") }
         if let attempt = state.slots[id].attempt { return attempt }
         let slot = state.slots[id]
         do {
-            let attempt = try ReviewAttempt(slot.url, key: key, examFolders: examFolders, trust: trust, spoolInside: directory,
-                                            sha256: slot.summary.sha256)
+            let fileIdentity = BundleHashMemo.Identity(of: slot.url)
+            let attempt = try ReviewAttempt(slot.url, key: key, examFolders: examFolders, trust: trust, spoolInside: directory)
+            memo.remember(attempt.sha256, for: slot.url, identityBefore: fileIdentity)
+            memo.save()
+            if attempt.sha256 != slot.summary.sha256 {
+                state.slots[id].summary = ReviewSummary(attempt)
+                cache.store(state.slots[id].summary)
+            }
             state.slots[id].attempt = attempt
             return attempt
         } catch {
@@ -167,4 +191,3 @@ public final class ReviewLibrary: Sendable {
         }
     }
 }
-

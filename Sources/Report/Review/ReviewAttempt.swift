@@ -23,7 +23,8 @@ public final class ReviewAttempt: @unchecked Sendable {
     private let evidence: EvidenceExtractor
 
     /// `examFolders` and `trust` as for `proctor export` (docs/export.md).
-    /// `sha256`: the bundle's, when the caller has hashed it already.
+    /// `sha256`: the bundle's, when the caller has hashed it already; otherwise the one the
+    /// verifying pass computed from the bytes it read.
     public init(_ url: URL, key: BundleKey, examFolders: [URL], trust: ExamTrust, spoolInside directory: URL,
                 sha256 known: String? = nil) throws(ProctorError) {
         let exams = ExamIndex(directories: ExamIndex.directories(given: examFolders, environment: ProcessInfo.processInfo.environment))
@@ -35,7 +36,8 @@ public final class ReviewAttempt: @unchecked Sendable {
         self.evidence = evidence
         bundle = url
         sessionId = (try? BundleReader(contentsOf: url).header.sessionId) ?? ""
-        if let known { sha256 = known } else { sha256 = try ReviewFile.sha256(ofFile: url) }
+        // The verifying pass hashed every byte it read: no second read unless it stopped early.
+        if let known { sha256 = known } else if let hashed = session.fileSHA256 { sha256 = hashed } else { sha256 = try ReviewFile.sha256(ofFile: url) }
         detection = session.detection
         collector = session.collector
         self.trust = trust

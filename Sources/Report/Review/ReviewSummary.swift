@@ -82,7 +82,13 @@ public struct ReviewSummaryCache: Sendable {
         guard let directory, let file = file(summary.sha256) else { return }
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         guard let data = try? Self.encoder.encode(summary) else { return }
-        let temporary = directory.appendingPathComponent(".\(summary.sha256).\(getpid()).tmp")
+        Self.writePrivately(data, to: file)
+    }
+
+    /// Writes `data` to `file` (0600) through a temporary file renamed over it, so a reader
+    /// sees the old file or the new one, never half of one.
+    static func writePrivately(_ data: Data, to file: URL) {
+        let temporary = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
         guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) else { return }
         if rename(temporary.path, file.path) != 0 { unlink(temporary.path) }
     }

@@ -12,6 +12,8 @@ struct BundleSession {
     let integrity: ReportModel.Integrity
     /// The exam's detection settings for this student (defaults when the exam file is not found).
     let detection: DetectionSettings
+    /// SHA-256 of the whole file, hashed in the verifying pass; nil when the pass stopped early.
+    let fileSHA256: String?
 
     /// `exams`: where the exam file is found by the hash in the header; `trust`: whose
     /// signature on it is accepted (docs/export.md, "Exam provenance").
@@ -80,8 +82,9 @@ struct BundleSession {
         if collector.facts.issuer?.trusted == true, let exam = exams.exam(sha256: header.examFileSHA256)?.exam {
             collector.facts.attestation = ServerAttestation.check(bundle: url, header: header, exam: exam)
         }
+        let fileSHA256 = failure == nil && reader.chainOffset == reader.fileSize ? reader.chainValue.hexString : nil
         if keepMediaSealed { collector.useSealedMedia(SealedBundleMedia(reader)) }
-        return BundleSession(collector: collector, integrity: integrity, detection: detection)
+        return BundleSession(collector: collector, integrity: integrity, detection: detection, fileSHA256: fileSHA256)
     }
 
     /// One authenticated payload, by type (layouts: docs/bundle-format.md, "Recording payloads").
