@@ -91,6 +91,33 @@ ratio_verdict() {
         END { print (over == 0) ? "PASS" : (under == 0) ? "FAIL" : "INCONCLUSIVE" }'
 }
 
+# poll_preview LOG: the student page's client, as student.js does it: waits for the page address
+# `proctor begin` prints into LOG, then long-polls GET /api/preview, one request per frame,
+# until the recording ends (410 or the server gone). Each frame's number goes to LOG.frames, so
+# the row can say how many were served.
+poll_preview() {
+    local log=$1 url="" base token seq=0
+    for _ in $(seq 300); do
+        url=$(grep -o 'http://127\.0\.0\.1:[0-9]*/?token=[0-9a-f]*' "$log" 2>/dev/null | head -1 || true)
+        [ -n "$url" ] && break
+        sleep 0.1
+    done
+    [ -n "$url" ] || return 0
+    base=${url%%/\?token=*} token=${url##*token=}
+    local status
+    while :; do
+        # Not -f: a 503 before the first frame is waited out; 410 (the exam ended) or no server ends it.
+        status=$(curl -s -o /dev/null -D "$log.headers" -w '%{http_code}' -H "Authorization: Bearer $token" \
+                 "$base/api/preview?after=$seq") || return 0
+        case $status in
+            200) seq=$(tr -d '\r' <"$log.headers" | awk -F': ' 'tolower($1) == "x-preview-sequence" { print $2 }')
+                 echo "$seq" >>"$log.frames" ;;
+            410) return 0 ;;
+            *) sleep 0.2 ;;
+        esac
+    done
+}
+
 bench_recording_cpu() {
     local name="recording CPU s per media s" window
     window=$(steady_window)
@@ -116,18 +143,26 @@ bench_recording_cpu() {
             ffmpeg_record_command "$MEDIA_SECONDS" "$WORK/ffmpeg-$i.mkv"
             # shellcheck disable=SC2086
             run_sampled "$WORK/ffmpeg-$i.time" $window "${PIN[@]}" "${FFMPEG_RECORD[@]}"
-            for detectors in on off; do
-                local dir=$WORK/rec-$detectors
+            # "page": detectors on, with the student page's preview polled as a browser would.
+            for detectors in on off page; do
+                local dir=$WORK/rec-$detectors poller=""
                 [ -z "${failed[$detectors]:-}" ] || continue
-                if ! setup_exam "$dir" "$detectors"; then
+                if ! setup_exam "$dir" "${detectors/page/on}"; then
                     failed[$detectors]=$SETUP_ERROR
                     continue
                 fi
-                STUDENT=s$i-$try record_command "$MEDIA_SECONDS"
+                STUDENT=s$i-$try record_command "$MEDIA_SECONDS" --no-browser
+                rm -f "$dir/begin-$i.log" "$dir/begin-$i.log.frames"
+                if [ "$detectors" = page ]; then
+                    : >"$dir/begin-$i.log"
+                    poll_preview "$dir/begin-$i.log" &
+                    poller=$!
+                fi
                 # shellcheck disable=SC2086
-                if ! run_sampled "$dir/begin-$i.time" $window "${PIN[@]}" "${RECORD[@]}" >"$dir/begin-$i.log" 2>&1; then
+                if ! run_sampled "$dir/begin-$i.time" $window "${PIN[@]}" "${RECORD[@]}" >>"$dir/begin-$i.log" 2>&1; then
                     failed[$detectors]="proctor begin failed: $(first_error "$dir/begin-$i.log")"
                 fi
+                [ -z "$poller" ] || wait "$poller" 2>/dev/null || true
             done
             after=$(steal_ticks)
             steal=$(awk -v b="$before" -v a="$after" 'BEGIN { split(b, x, " "); split(a, y, " "); d = y[2] - x[2]; printf "%.4f", (d > 0 ? (y[1] - x[1]) / d : 0) }')
@@ -135,19 +170,22 @@ bench_recording_cpu() {
             log "recording: round $i lost ${steal} of the CPU to steal (over $MAX_STEAL): running it again"
         done
         record_cpu ffmpeg "$WORK/ffmpeg-$i.time"
-        for detectors in on off; do
+        for detectors in on off page; do
             [ -z "${failed[$detectors]:-}" ] && record_cpu "proctor-$detectors" "$WORK/rec-$detectors/begin-$i.time"
         done
-        printf '%s\t%s\t%s\t%s\n' "$(tail -1 "$WORK/ffmpeg.whole")" "$(tail -1 "$WORK/proctor-on.whole" 2>/dev/null)" \
-            "$(tail -1 "$WORK/proctor-off.whole" 2>/dev/null)" "$steal" >>"$WORK/rounds.tsv"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(tail -1 "$WORK/ffmpeg.whole")" "$(tail -1 "$WORK/proctor-on.whole" 2>/dev/null)" \
+            "$(tail -1 "$WORK/proctor-off.whole" 2>/dev/null)" "$steal" "$(tail -1 "$WORK/proctor-page.whole" 2>/dev/null)" \
+            "$(cat "$WORK/rec-page/begin-$i.log.frames" 2>/dev/null | wc -l)" >>"$WORK/rounds.tsv"
     done
     FFMPEG_CPU=$(median <"$WORK/ffmpeg.whole")
     local ffmpeg_rate=""
     [ -s "$WORK/ffmpeg.steady" ] && ffmpeg_rate=$(median <"$WORK/ffmpeg.steady")
     local steals; steals=$(cut -f4 "$WORK/rounds.tsv" | awk '{ printf "%s%.1f%%", (NR > 1 ? " " : ""), 100 * $1 }')
-    for detectors in on off; do
+    local frames; frames=$(cut -f6 "$WORK/rounds.tsv" | paste -sd' ')
+    for detectors in on off page; do
         local id=recording_cpu_detectors_$detectors label="$name (detectors $detectors)" column
-        [ "$detectors" = on ] && column=2 || column=3
+        case $detectors in on) column=2 ;; off) column=3 ;; page) column=5
+            id=recording_cpu_student_page label="$name (detectors on, student page open: preview frames fetched per round $frames)" ;; esac
         if [ -n "${failed[$detectors]:-}" ]; then
             not_measured "$id" "$label" "ratio <= 1.25" "${failed[$detectors]}"
             continue
