@@ -1,4 +1,5 @@
 import Foundation
+import TestTools
 import XCTest
 @testable import ProctorModel
 @testable import Seal
@@ -27,6 +28,21 @@ final class BundleDigestTests: XCTestCase {
             XCTAssertEqual(($0 as! ProctorError).code, .io, "a file shorter than what was written")
         }
         try file.close()
+    }
+
+    /// `SHA256.hash(contentsOf:)`, what review files and the server's arrival check bind to:
+    /// the same as coreutils across several 1 MiB pieces, and a missing file is missing input.
+    func testWholeFileHashIsCoreutilsOverSeveralPieces() throws {
+        let directory = Kit.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("whole.bin")
+        let bytes = (0..<(5 << 19) + 3).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ $0 >> 11) }
+        try Data(bytes).write(to: url)
+        XCTAssertEqual(try SHA256.hash(contentsOf: url.path).hexString, try Coreutils.sha256sum(url))
+        XCTAssertEqual(try SHA256.hash(contentsOf: url.path), SHA256.hash(bytes))
+        XCTAssertThrowsError(try SHA256.hash(contentsOf: directory.appendingPathComponent("absent").path)) {
+            XCTAssertEqual(($0 as! ProctorError).code, .missingInput)
+        }
     }
 
     func testABundleLargerThanTheReadBackPieceVerifies() throws {

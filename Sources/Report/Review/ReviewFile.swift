@@ -112,21 +112,8 @@ public enum ReviewFile {
         return stored.isEqual(again)
     }
 
-    /// Lowercase hex SHA-256 of a bundle file, read in 1 MiB pieces.
+    /// Lowercase hex SHA-256 of a bundle file: what a review is bound to.
     public static func sha256(ofFile url: URL) throws(ProctorError) -> String {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw ProctorError(.missingInput, "cannot read \(url.path)")
-        }
-        defer { try? handle.close() }
-        var hash = SHA256.Incremental()
-        while true {
-            let chunk: Data?
-            do { chunk = try handle.read(upToCount: 1 << 20) } catch {
-                throw ProctorError(.io, "reading \(url.path) failed", detail: "\(error)")
-            }
-            guard let chunk, !chunk.isEmpty else { break }
-            chunk.withUnsafeBytes { hash.update($0) }
-        }
-        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+        try SHA256.hash(contentsOf: url.path).hexString
     }
 }

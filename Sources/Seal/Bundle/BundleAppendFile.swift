@@ -91,18 +91,10 @@ final class BundleAppendFile: Sendable {
     /// append in flight.
     func hash(into hasher: inout SHA256.Incremental, from offset: Int, to end: Int, chunk: Int = 1 << 20) throws(ProctorError) {
         guard end > offset else { return }
-        let descriptor = try open()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(chunk, end - offset), alignment: 16)
-        defer { buffer.deallocate() }
-        var position = offset
-        while position < end {
-            let piece = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(buffer.count, end - position)])
-            let got = try descriptor.read(into: piece, at: Int64(position), "could not read back the bundle \(path) to hash it")
-            guard got > 0 else {
-                throw ProctorError(.io, "the bundle \(path) is shorter than what was written to it (\(position) of \(end) bytes); another program truncated it")
-            }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
-            position += got
+        let reached = try hasher.update(reading: try open(), from: Int64(offset), to: Int64(end), chunk: chunk,
+                                        "could not read back the bundle \(path) to hash it")
+        guard reached == Int64(end) else {
+            throw ProctorError(.io, "the bundle \(path) is shorter than what was written to it (\(reached) of \(end) bytes); another program truncated it")
         }
     }
 

@@ -1,4 +1,8 @@
 internal import COpenSSL
+#if canImport(Glibc)
+import Glibc
+#endif
+import ProctorModel
 
 /// SHA-256: exam file digests, bundle chaining, receipts.
 ///
@@ -13,6 +17,14 @@ public enum SHA256 {
     public static func hash(_ bytes: [UInt8]) -> [UInt8] {
         var hasher = Incremental()
         hasher.update(bytes)
+        return hasher.finalize()
+    }
+
+    /// The digest of a whole file (a bundle: hundreds of megabytes), read in 1 MiB pieces.
+    public static func hash(contentsOf path: String) throws(ProctorError) -> [UInt8] {
+        let file = try FileDescriptor(opening: path, O_RDONLY, "cannot read \(path)")
+        var hasher = Incremental()
+        try hasher.update(reading: file, "reading \(path) failed")
         return hasher.finalize()
     }
 
@@ -38,6 +50,27 @@ public enum SHA256 {
         public mutating func update(_ bytes: UnsafeRawBufferPointer) {
             guard let base = bytes.baseAddress, bytes.count > 0 else { return }
             guard EVP_DigestUpdate(context, base, bytes.count) == 1 else { fatalError("EVP_DigestUpdate failed") }
+        }
+
+        /// Feeds bytes [offset, end) of `file` (nil: to its end) as read from it, in pieces of
+        /// `chunk` bytes, in constant memory. Returns where reading stopped: short of `end`
+        /// only when the file is shorter, which the caller judges.
+        @discardableResult
+        package mutating func update(reading file: FileDescriptor, from offset: Int64 = 0, to end: Int64? = nil,
+                                     chunk: Int = 1 << 20, _ doing: @autoclosure () -> String) throws(ProctorError) -> Int64 {
+            let size = end.map { Int(min(Int64(chunk), max(0, $0 - offset))) } ?? chunk
+            guard size > 0 else { return offset }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+            defer { buffer.deallocate() }
+            var position = offset
+            while end.map({ position < $0 }) ?? true {
+                let want = end.map { Int(min(Int64(buffer.count), $0 - position)) } ?? buffer.count
+                let got = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: position, doing())
+                guard got > 0 else { break }
+                update(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
+                position += Int64(got)
+            }
+            return position
         }
 
         /// An independent hasher in the same state: the digest of a prefix while hashing goes on.

@@ -68,17 +68,9 @@ package struct ArrivalCheck {
     }
 
     private static func digest(_ url: URL) throws(ArrivalFailure) -> [UInt8] {
-        guard let stream = InputStream(url: url) else { throw ArrivalFailure("internal", "The upload could not be reopened.") }
-        stream.open()
-        defer { stream.close() }
-        var hasher = SHA256.Incremental()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = stream.read(&buffer, maxLength: buffer.count)
-            if count <= 0 { break }
-            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        do { return try SHA256.hash(contentsOf: url.path) } catch {
+            throw ArrivalFailure("internal", "The upload could not be reopened.")
         }
-        return hasher.finalize()
     }
 }
 
