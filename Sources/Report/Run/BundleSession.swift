@@ -14,6 +14,8 @@ struct BundleSession {
     let detection: DetectionSettings
     /// SHA-256 of the whole file, hashed in the verifying pass; nil when the pass stopped early.
     let fileSHA256: String?
+    /// The header's session id, which a review file names.
+    let sessionId: String
 
     /// `exams`: where the exam file is found by the hash in the header; `trust`: whose
     /// signature on it is accepted (docs/export.md, "Exam provenance").
@@ -84,7 +86,8 @@ struct BundleSession {
         }
         let fileSHA256 = failure == nil && reader.chainOffset == reader.fileSize ? reader.chainValue.hexString : nil
         if keepMediaSealed { collector.useSealedMedia(SealedBundleMedia(reader)) }
-        return BundleSession(collector: collector, integrity: integrity, detection: detection, fileSHA256: fileSHA256)
+        return BundleSession(collector: collector, integrity: integrity, detection: detection, fileSHA256: fileSHA256,
+                             sessionId: header.sessionId)
     }
 
     /// One authenticated payload, by type (layouts: docs/bundle-format.md, "Recording payloads").

@@ -107,7 +107,7 @@ public enum Exporter {
             let session = try BundleSession.read(url, key: key, spoolInside: options.outputDirectory, exams: exams, trust: options.trust)
             let written = try SessionExport(collector: session.collector, integrity: session.integrity, options: options,
                                             scorer: ReportScoring.scorer(session.detection), stem: stem,
-                                            review: try reviewBeside(url, trust: options.trust), detection: session.detection).run()
+                                            review: try reviewBeside(url, session: session, trust: options.trust), detection: session.detection).run()
             result.files = written.files
             result.integrity = written.model.integrity
             result.provenance = written.model.provenance
@@ -124,12 +124,14 @@ public enum Exporter {
     }
 
     /// The signed review beside the bundle (`NAME.proctor.review.json`), checked against the
-    /// bundle's bytes; nil when the instructor has not reviewed it.
-    static func reviewBeside(_ bundle: URL, trust: ExamTrust) throws(ProctorError) -> ReviewFile.Checked? {
+    /// bundle's bytes (hashed by the verifying pass that just read them, unless it stopped
+    /// early); nil when the instructor has not reviewed it.
+    static func reviewBeside(_ bundle: URL, session: BundleSession, trust: ExamTrust) throws(ProctorError) -> ReviewFile.Checked? {
         let file = ReviewFile.url(forBundle: bundle)
         guard FileManager.default.fileExists(atPath: file.path) else { return nil }
-        let sessionId = (try? BundleReader(contentsOf: bundle).header.sessionId) ?? ""
-        return ReviewFile.read(file, bundleSHA256: try ReviewFile.sha256(ofFile: bundle), sessionId: sessionId, trust: trust)
+        let sha256: String
+        if let hashed = session.fileSHA256 { sha256 = hashed } else { sha256 = try ReviewFile.sha256(ofFile: bundle) }
+        return ReviewFile.read(file, bundleSHA256: sha256, sessionId: session.sessionId, trust: trust)
     }
 
     /// The class overview PDF and one CSV with every student's events.
