@@ -137,15 +137,19 @@ final class CheckpointSender: Sendable {
 
     struct Entry { let signed: [UInt8]; let end: Int }
 
+    /// The entries from byte `offset` on: only what was not yet accepted is read, so a tick
+    /// costs the unsent checkpoints, not the whole exam's queue.
     static func entries(in url: URL, from offset: Int = 0) -> [Entry] {
-        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { return [] }
+        defer { try? handle.close() }
+        guard (try? handle.seek(toOffset: UInt64(offset))) != nil, let data = try? handle.readToEnd() else { return [] }
         let bytes = [UInt8](data)
         var entries: [Entry] = []
-        var position = offset
+        var position = 0
         while position + 4 <= bytes.count {
             let length = bytes[position..<position + 4].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
             guard length > 0, position + 4 + length <= bytes.count else { break }  // a torn last entry
-            entries.append(Entry(signed: Array(bytes[position + 4..<position + 4 + length]), end: position + 4 + length))
+            entries.append(Entry(signed: Array(bytes[position + 4..<position + 4 + length]), end: offset + position + 4 + length))
             position += 4 + length
         }
         return entries
