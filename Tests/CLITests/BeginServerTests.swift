@@ -36,23 +36,13 @@ final class BeginServerTests: XCTestCase {
     }
 
     func testBeginObtainsATicketAndBindsItIntoTheBundle() async throws {
-        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("begin-server-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: keys) }
-        XCTAssertEqual(try ProctorBinary.run(["keygen", "--server", "--name", "collector", "--out", keys.path]).status, 0)
-        let keyLine = try String(contentsOf: keys.appendingPathComponent("collector.server.pub"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let port = try ServeProcess.freePort()
-        let kit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(port)/\"\nkey = \"\(keyLine)\"\ncheckpoint_seconds = 2\n")
-        defer { kit.remove() }
-        var server = try ServeProcess(folder: keys, trusting: [kit.identity.recipientKey.line], port: port,
-                                      extraConfig: "\n[identity]\nkey_file = \"collector.server.key\"\n")
+        let served = try ServedExam()
+        defer { served.remove() }
+        let kit = served.kit
+        var server = try served.startServer()
         defer { server.stop() }
 
-        let code = EnrolmentCode.generate()
-        let publication = Publication(exam: Base64.encode(try Array(Data(contentsOf: kit.examURL))),
-                                      roster: [.init(student: "s1", codeSHA256: EnrolmentCode.digest(examId: "rec-test", studentId: "s1", code: code).hexString)],
-                                      signedAt: Date())
-        XCTAssertEqual(try server.json("POST", "/v1/exams", try publication.envelope(signedBy: kit.identity)).status, 201)
+        let code = try served.publish(on: server)
 
         let begin = ["begin", "--exam", kit.examURL.path, "--camera", "test", "--mic", "test", "--screen", "none", "--duration", "7", "--accept"]
         let missing = try ProctorBinary.run(begin + ["--student", "s1"], environment: kit.environment)
@@ -67,7 +57,7 @@ final class BeginServerTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         let bundle = try XCTUnwrap(kit.bundles.first)
         let header = try BundleReader(contentsOf: bundle).header
-        let ticket = try AttemptTicket.open(try XCTUnwrap(header.attemptTicket), publicKey: try ServerPublicKey(line: keyLine).publicKey)
+        let ticket = try AttemptTicket.open(try XCTUnwrap(header.attemptTicket), publicKey: try ServerPublicKey(line: served.keyLine).publicKey)
         XCTAssertEqual(ticket.studentId, "s1")
         XCTAssertEqual(ticket.examFileSHA256, try ExamFile.load(kit.examURL).sha256)
         XCTAssertEqual(BundleReader.verify(contentsOf: bundle, key: kit.key).status, .intact)
@@ -94,15 +84,14 @@ final class BeginServerTests: XCTestCase {
                                          body: Data(bytes.prefix(65536)))
         XCTAssertEqual(first.status, 204, first.text)
         XCTAssertEqual(server.stop(), 0)
-        server = try ServeProcess(folder: keys, trusting: [kit.identity.recipientKey.line], port: port,
-                                  extraConfig: "\n[identity]\nkey_file = \"collector.server.key\"\n")
+        server = try served.startServer()
         let submit = try ProctorBinary.run(["submit", "--bundle", bundle.path, "--exam", kit.examURL.path, "--json"], environment: kit.environment)
         XCTAssertEqual(submit.status, 0, submit.stderr)
         struct Submitted: Decodable { let bytesSent: Int; let checkpoints: Int; let allContained: Bool; let receipt: String }
         let submitted = try JSONDecoder().decode(Submitted.self, from: Data(submit.stdout.utf8))
         XCTAssertEqual(submitted.bytesSent, bytes.count - 65536, "only what the server did not hold was sent")
         let receipt = try ServerReceipt.open(Array(try Data(contentsOf: URL(fileURLWithPath: submitted.receipt))),
-                                             publicKey: try ServerPublicKey(line: keyLine).publicKey)
+                                             publicKey: try ServerPublicKey(line: served.keyLine).publicKey)
         XCTAssertEqual(receipt.bundleSHA256, SHA256.hash(bytes))
         XCTAssertEqual(receipt.checkpoints.count, UInt64(held))
         XCTAssertTrue(receipt.checkpoints.allContained)
@@ -138,7 +127,7 @@ final class BeginServerTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: receiptURL.path))
 
         // A practice run needs no code and carries no ticket.
-        let practiceKit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(port)/\"\nkey = \"\(keyLine)\"\n")
+        let practiceKit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(served.port)/\"\nkey = \"\(served.keyLine)\"\n")
         defer { practiceKit.remove() }
         let practice = try ProctorBinary.run(begin + ["--student", "s9", "--practice"], environment: practiceKit.environment)
         XCTAssertEqual(practice.status, 0, practice.stderr)
@@ -153,21 +142,11 @@ final class BeginServerTests: XCTestCase {
     /// The server goes away in the middle of a recording and comes back: the recording runs on
     /// untouched, the checkpoints made meanwhile wait in the queue file and arrive late, in order.
     func testServerDownDuringRecordingDelaysCheckpointsOnly() async throws {
-        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("begin-down-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: keys) }
-        XCTAssertEqual(try ProctorBinary.run(["keygen", "--server", "--name", "collector", "--out", keys.path]).status, 0)
-        let keyLine = try String(contentsOf: keys.appendingPathComponent("collector.server.pub"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let port = try ServeProcess.freePort()
-        let kit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(port)/\"\nkey = \"\(keyLine)\"\ncheckpoint_seconds = 2\n")
-        defer { kit.remove() }
-        let config = "\n[identity]\nkey_file = \"collector.server.key\"\n"
-        var server = try ServeProcess(folder: keys, trusting: [kit.identity.recipientKey.line], port: port, extraConfig: config)
-        let code = EnrolmentCode.generate()
-        let publication = Publication(exam: Base64.encode(try Array(Data(contentsOf: kit.examURL))),
-                                      roster: [.init(student: "s1", codeSHA256: EnrolmentCode.digest(examId: "rec-test", studentId: "s1", code: code).hexString)],
-                                      signedAt: Date())
-        XCTAssertEqual(try server.json("POST", "/v1/exams", try publication.envelope(signedBy: kit.identity)).status, 201)
+        let served = try ServedExam()
+        defer { served.remove() }
+        let kit = served.kit
+        var server = try served.startServer()
+        let code = try served.publish(on: server)
 
         let begin = Process()
         begin.executableURL = ProctorBinary.url
@@ -189,7 +168,7 @@ final class BeginServerTests: XCTestCase {
         let down = Date()
         // The outage itself: checkpoints due in it must wait, which only time can show.
         try await Task.sleep(for: .seconds(5))
-        server = try ServeProcess(folder: keys, trusting: [kit.identity.recipientKey.line], port: port, extraConfig: config)
+        server = try served.startServer()
         defer { server.stop() }
         let up = Date()
         while begin.isRunning { try await Task.sleep(for: .milliseconds(100)) }
@@ -227,5 +206,46 @@ final class BeginServerTests: XCTestCase {
         XCTAssertTrue(statement.line.contains("\(queued) checkpoints, all contained, "), statement.line)
         XCTAssertTrue(statement.line.range(of: #"all contained, [1-9][0-9]* arrived late \(queued while the network was away\), received"#,
                                            options: .regularExpression) != nil, statement.line)
+    }
+}
+
+/// A server key pair in a temporary folder (`proctor keygen --server`), an exam that pins it and
+/// names a free loopback port with 2 s checkpoints, and `proctor serve` started on that port.
+private struct ServedExam {
+    let keys: URL
+    let port: Int
+    /// The server's `proctor-server-v1` public key line, as the exam pins it.
+    let keyLine: String
+    let kit: RecordingSessionKit
+
+    init() throws {
+        keys = FileManager.default.temporaryDirectory.appendingPathComponent("begin-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+        XCTAssertEqual(try ProctorBinary.run(["keygen", "--server", "--name", "collector", "--out", keys.path]).status, 0)
+        keyLine = try String(contentsOf: keys.appendingPathComponent("collector.server.pub"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        port = try ServeProcess.freePort()
+        kit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(port)/\"\nkey = \"\(keyLine)\"\ncheckpoint_seconds = 2\n")
+    }
+
+    /// The server, trusting the exam's instructor and signing with the key made above.
+    func startServer() throws -> ServeProcess {
+        try ServeProcess(folder: keys, trusting: [kit.identity.recipientKey.line], port: port,
+                         extraConfig: "\n[identity]\nkey_file = \"collector.server.key\"\n")
+    }
+
+    /// Publishes the exam with a roster of one, student s1; returns s1's enrolment code.
+    func publish(on server: ServeProcess) throws -> String {
+        let code = EnrolmentCode.generate()
+        let publication = Publication(exam: Base64.encode(try Array(Data(contentsOf: kit.examURL))),
+                                      roster: [.init(student: "s1", codeSHA256: EnrolmentCode.digest(examId: "rec-test", studentId: "s1", code: code).hexString)],
+                                      signedAt: Date())
+        XCTAssertEqual(try server.json("POST", "/v1/exams", try publication.envelope(signedBy: kit.identity)).status, 201)
+        return code
+    }
+
+    func remove() {
+        kit.remove()
+        try? FileManager.default.removeItem(at: keys)
     }
 }

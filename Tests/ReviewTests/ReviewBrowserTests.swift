@@ -170,8 +170,8 @@ final class ReviewBrowserTests: XCTestCase {
         // proctor export --pdf shows it.
         let out = c.dir.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        _ = try? ReviewFixtures.run(app.process.executableURL!.path, ["export", c.flagged.path, "--key", c.key.path, "--pdf", "-o", out.path])
-        let pdf = try ReviewFixtures.run("pdftotext", [out.appendingPathComponent("s1000001-chem101.pdf").path, "-"])
+        _ = try? CommandOutput.run(app.process.executableURL!.path, ["export", c.flagged.path, "--key", c.key.path, "--pdf", "-o", out.path])
+        let pdf = try CommandOutput.run("pdftotext", [out.appendingPathComponent("s1000001-chem101.pdf").path, "-"])
             .split(whereSeparator: \.isWhitespace).joined(separator: " ")
         XCTAssertTrue(pdf.contains("Review: DISMISSED by prof (left out of the score after review): Picked up a pencil."), pdf)
 

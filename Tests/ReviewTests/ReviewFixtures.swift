@@ -1,4 +1,5 @@
 import Foundation
+import TestTools
 import XCTest
 @testable import ProctorModel
 @testable import Seal
@@ -11,7 +12,7 @@ enum ReviewFixtures {
     static let recording: [UInt8] = {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-review-\(UUID().uuidString).mkv").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        _ = try? run("bash", ["-c", """
+        _ = try? CommandOutput.run("bash", ["-c", """
             ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=320x240:rate=10:duration=20 \
               -f lavfi -i testsrc2=size=640x360:rate=2:duration=20 -f lavfi -i sine=frequency=440:sample_rate=48000:duration=20 \
               -map 0:v -map 1:v -map 2:a -c:v libx264 -preset ultrafast -bf 0 -sc_threshold 0 -pix_fmt yuv420p \
@@ -52,21 +53,6 @@ enum ReviewFixtures {
         }
         _ = try writer.finish(mediaDuration: 20)
         return url
-    }
-
-    @discardableResult
-    static func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw NSError(domain: tool, code: Int(process.terminationStatus)) }
-        return String(decoding: data, as: UTF8.self)
     }
 }
 

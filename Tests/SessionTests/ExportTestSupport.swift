@@ -1,4 +1,5 @@
 import Foundation
+import TestTools
 import XCTest
 @testable import ProctorModel
 @testable import Report
@@ -65,22 +66,7 @@ enum ExportFixtures {
 
 /// Runs a command-line tool (pdftotext, pdfinfo, pdfimages, ffprobe) and returns its stdout.
 enum Tool {
-    static func run(_ name: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [name] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw NSError(domain: "Tool", code: Int(process.terminationStatus),
-                          userInfo: [NSLocalizedDescriptionKey: "\(name) \(arguments) exited \(process.terminationStatus)"])
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
+    static func run(_ name: String, _ arguments: [String]) throws -> String { try CommandOutput.run(name, arguments) }
 
     static func pdfText(_ path: String, page: Int? = nil) throws -> String {
         let range = page.map { ["-f", "\($0)", "-l", "\($0)"] } ?? []
