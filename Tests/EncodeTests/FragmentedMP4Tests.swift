@@ -1,5 +1,6 @@
 @testable import Encode
 import Foundation
+import TestTools
 import XCTest
 @testable import ProctorModel
 
@@ -7,22 +8,9 @@ import XCTest
 /// `begin` writes it, without cues) cut into fragmented-MP4 segments that ffprobe and ffmpeg
 /// read back with the session's own media times and the same pictures.
 final class FragmentedMP4Tests: XCTestCase {
-    /// 20 s: camera 320x240 at 10 fps with a keyframe every 2 s, screen 640x360 at 2 fps with a
-    /// keyframe every 2 s, a 440 Hz tone; titled as a session's tracks are.
-    static let recording: [UInt8] = {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-fmp4-\(UUID().uuidString).mkv").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        _ = try? PlaybackTool.run("bash", ["-c", """
-            ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=320x240:rate=10:duration=20 \
-              -f lavfi -i testsrc2=size=640x360:rate=2:duration=20 -f lavfi -i sine=frequency=440:sample_rate=48000:duration=20 \
-              -map 0:v -map 1:v -map 2:a -c:v libx264 -preset ultrafast -bf 0 -sc_threshold 0 -pix_fmt yuv420p \
-              -g:v:0 20 -g:v:1 4 -c:a libopus -b:a 32k \
-              -metadata:s:v:0 title=camera -metadata:s:v:1 title=screen -metadata:s:a:0 title=microphone \
-              -live 1 -f matroska pipe:1 > \(path)
-            """])
-        return (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))) ?? []
-    }()
-    static let t0 = 0.007
+    /// The session-shaped recording (TestTools), read back here.
+    static let recording = SessionRecording.twentySeconds
+    static let t0 = SessionRecording.firstFrame
 
     private func file(_ bytes: [UInt8]) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-fmp4-\(UUID().uuidString).mp4").path

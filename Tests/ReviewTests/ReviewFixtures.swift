@@ -8,20 +8,8 @@ import XCTest
 /// with a keyframe every 2 s, screen 640x360 at 2 fps, an Opus tone; titled as `begin` titles
 /// them), sealed in 8 KiB media records with flags, for an instructor key written to disk.
 enum ReviewFixtures {
-    static let firstFrame = 0.007
-    static let recording: [UInt8] = {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-review-\(UUID().uuidString).mkv").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        _ = try? CommandOutput.run("bash", ["-c", """
-            ffmpeg -nostdin -loglevel error -f lavfi -i testsrc=size=320x240:rate=10:duration=20 \
-              -f lavfi -i testsrc2=size=640x360:rate=2:duration=20 -f lavfi -i sine=frequency=440:sample_rate=48000:duration=20 \
-              -map 0:v -map 1:v -map 2:a -c:v libx264 -preset ultrafast -bf 0 -sc_threshold 0 -pix_fmt yuv420p \
-              -g:v:0 20 -g:v:1 4 -c:a libopus -b:a 32k \
-              -metadata:s:v:0 title=camera -metadata:s:v:1 title=screen -metadata:s:a:0 title=microphone \
-              -live 1 -f matroska pipe:1 > \(path)
-            """])
-        return (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))) ?? []
-    }()
+    static let firstFrame = SessionRecording.firstFrame
+    static let recording = SessionRecording.twentySeconds
 
     /// A finished one-part bundle `NAME.proctor` in `directory` with `flags` (start, end, kind).
     static func bundle(_ name: String, student: String, flags: [(Double, Double, String)], in directory: URL,
