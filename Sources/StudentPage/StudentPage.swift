@@ -32,6 +32,8 @@ public final class StudentPage: Sendable {
         /// The page fetched the state after the delivery ended: it has shown the receipt.
         var outcomeFetched = false
         var bundle: URL?
+        /// Why the delivery started from the page failed: `begin` exits with its code.
+        var deliveryFailure: ProctorError?
     }
 
     public let feed: PreviewFeed
@@ -158,16 +160,21 @@ public final class StudentPage: Sendable {
         guard let submission else { return }
         let task = Task { [self] in
             let phase: StudentPageState.Submission
+            var failure: ProctorError?
             do {
                 let receipt = try await BundleDelivery.deliver(bundle: bundle, to: submission.destination, options: submission.options)
                 phase = .init(phase: .delivered, message: "Delivered. Keep this receipt.",
                               receipt: .init(bundle: receipt.bundle, destination: receipt.destination, sha256: receipt.sha256,
                                              size: receipt.size, location: receipt.location))
             } catch {
+                failure = (error as? ProctorError) ?? ProctorError(.io, "\(error)")
                 phase = .init(phase: .failed, message: "The recording is sealed but could not be delivered: \(error). "
                               + "Run `proctor submit` to try again.")
             }
-            shared.withLock { $0.page.submission = phase }
+            shared.withLock { shared in
+                shared.page.submission = phase
+                shared.deliveryFailure = failure
+            }
         }
         delivered.withLock { $0 = task }
     }
@@ -185,11 +192,12 @@ public final class StudentPage: Sendable {
         }
     }
 
-    /// The delivery's outcome, once it ended: the receipt lines, or the failure.
-    public var submissionResult: (delivered: Bool, message: String)? {
+    /// The delivery's outcome, once it ended: the receipt lines, or the failure with the error
+    /// `proctor submit` would have exited with.
+    public var submissionResult: (message: String, failure: ProctorError?)? {
         shared.withLock { shared in
             guard let submission = shared.page.submission, submission.phase == .delivered || submission.phase == .failed else { return nil }
-            return (submission.phase == .delivered, submission.message)
+            return (submission.message, shared.deliveryFailure)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import ProctorModel
 import Session
 import StudentPage
 import Synchronization
@@ -34,9 +35,14 @@ enum BeginPage {
         }
         // "Finish and submit" delivers after the seal: stay until the page shows the receipt.
         await page.waitForDelivery()
-        if let result = page.submissionResult { console.session(result.delivered ? .notice(result.message) : .warning(result.message)) }
         server.cancel()
         _ = await server.result
+        guard let result = page.submissionResult else { return }
+        // A failed delivery ends `begin` as it would end `proctor submit`: with its exit code, so
+        // a script (or the student's terminal) sees that the exam is sealed but not delivered.
+        guard let failure = result.failure else { return console.session(.notice(result.message)) }
+        throw ProctorError(failure.code, "the recording is sealed but could not be delivered: \(failure.message); "
+                           + "run `proctor submit` to try again", detail: failure.detail, underlying: failure.underlying)
     }
 }
 
