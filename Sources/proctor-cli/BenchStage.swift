@@ -4,6 +4,7 @@ import Encode
 import Foundation
 import ProctorModel
 import Seal
+import Session
 
 extension Proctor {
     /// Used by `make bench` (`BENCH_ONLY=stages`, scripts/bench/stages.sh) under callgrind;
@@ -29,9 +30,12 @@ extension Proctor {
             case camera
             /// The audio detectors on 10 ms blocks of a tone that starts and stops.
             case audio
+            /// What the student page adds: the analysis pictures offered to the preview at the
+            /// camera's rate, and each one it keeps encoded as the JPEG the page fetches.
+            case preview
         }
 
-        @Argument(help: "encode, scale, seal, faces, camera or audio.") var stage: Stage
+        @Argument(help: "encode, scale, seal, faces, camera, audio or preview.") var stage: Stage
         @Option(help: "Media seconds to process.") var seconds: Double = 10
         @Option(help: "The input: raw camera frames (encode, scale, camera) or a photo with a face (faces).") var input: String?
 
@@ -80,6 +84,8 @@ extension Proctor {
                     events += try detector.inspect(Self.tone(block: index, samples: block, rate: rate)).count
                 }
                 print("audio: \(Int(seconds * 100)) blocks, \(events) events")
+            case .preview:
+                print("preview: \(try preview(camera: camera, detection: detection, seconds: seconds)) JPEG bytes")
             }
         }
 
@@ -97,6 +103,25 @@ extension Proctor {
                 on ? Int16(3277 * sin(2 * Double.pi * 440 * Double(start + n) / Double(rate))) : 0
             }
             return AudioBlock(sampleRate: rate, samples: pcm, time: Double(start) / Double(rate))
+        }
+
+        /// The student page's own work on top of the recording: the pictures the detectors get
+        /// anyway (scaled once here, so the count per media second leaves the scaling to its own
+        /// row) offered to the preview at the camera's rate, and every frame the feed keeps (its
+        /// default rate) encoded once as the page's long poll asks for it. Serving the bytes over
+        /// loopback HTTP is not in the count.
+        private func preview(camera: RecordingSettings.Video, detection: DetectionSettings, seconds: Double) throws -> Int {
+            let pictures = try StageRuns.scaleForAnalysis(file: try required(), request: DetectorRunner.analysisRequest(for: detection),
+                                                          sourceFramesPerSecond: Double(camera.framesPerSecond), seconds: 1)
+            guard let picture = pictures.first else { throw ValidationError("no frame in \(try required())") }
+            let feed = PreviewFeed()
+            var bytes = 0
+            for index in 0..<Int(seconds * Double(camera.framesPerSecond)) {
+                let image = AnalysisImage(width: picture.width, height: picture.height, format: picture.format, pixels: picture.pixels,
+                                          time: Double(index) / Double(camera.framesPerSecond))
+                if let kept = feed.publish(image) { bytes += try kept.jpeg().count }
+            }
+            return bytes
         }
 
         /// A recording's media rate (camera and microphone bitrates) sealed in quarter-second

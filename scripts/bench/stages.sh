@@ -43,7 +43,7 @@ bench_stages() {
     # A model cache of the stages' own, warmed first, as a student's precheck does.
     "$bin" bench-stage faces --seconds 1 --input "$face" >/dev/null 2>&1 || true
     local stage input short long rate unit
-    for stage in encode scale seal faces camera audio; do
+    for stage in encode scale seal faces camera audio preview; do
         input=$frames
         [ "$stage" = faces ] && input=$face
         log "stages: $stage under callgrind (${STAGE_SHORT} s and ${STAGE_LONG} s of media)"
@@ -61,6 +61,7 @@ bench_stages() {
             camera) unit="2 samples/s" ;;
             audio) unit="100 blocks/s" ;;
             scale) unit="2 pictures/s" ;;
+            preview) unit="student page, 2 JPEGs/s" ;;
             seal) unit="66.5 kB/s" ;;
         esac
         row "stage_$stage" "instructions: $stage ($unit)" "M/media s" "$rate" "" "" "none (for the record)" "INFO" \

@@ -92,7 +92,7 @@ setup_exam() {
 # write_settings FILE ID on|off: exam settings for scripted sessions (docs/exam-settings.md):
 # the camera at the size, rate and bitrate the ffmpeg baseline uses, no screen, no photos and no
 # room scan, so that a recording's CPU and media time are the steady state being measured.
-# "off" disables every detector.
+# "off" disables every detector. SCREEN_SETTINGS, when set, is the [recording.screen] table's body.
 DETECTOR_SETTINGS="face_missing face_multiple gaze_away camera_blocked camera_frozen camera_lost scene_change
 light_insufficient audio_speech audio_loud mic_silent display_extra program_forbidden vm_detected network_changed clock_jump
 source_untrusted"
@@ -119,7 +119,7 @@ sample_rate = 48000
 bitrate_kbps = 32
 
 [recording.screen]
-enabled = false
+${SCREEN_SETTINGS:-enabled = false}
 
 [verification]
 id_photo = false
@@ -131,12 +131,12 @@ EOF
     fi
 }
 
-# record_command SECONDS [extra begin args...]: sets RECORD to the argv of one scripted session
+# record_command SECONDS [extra begin args...]: sets RECORD (SCREEN: the --screen source, default none) to the argv of one scripted session
 # through `proctor begin` (an array, so it can run under run_timed or in the background).
 # Needs setup_exam first.
 record_command() {
     local seconds=$1; shift
-    RECORD=("$PROCTOR" begin --exam "$EXAM_ID" --student "${STUDENT:-s1}" --camera test --mic test --screen none
+    RECORD=("$PROCTOR" begin --exam "$EXAM_ID" --student "${STUDENT:-s1}" --camera test --mic test --screen "${SCREEN:-none}"
         --duration "$seconds" --accept "$@")
 }
 
