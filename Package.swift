@@ -115,7 +115,8 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["Server", "ProctorModel"], path: "Tests/ServerTests"),
         .testTarget(name: "CLITests", dependencies: ["proctor-cli", "ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "NginxTestServer", "TestTools",
                                                 "Attest", "BrowserTesting", "Encode", .product(name: "SQLiteNIO", package: "sqlite-nio")], path: "Tests/CLITests"),
-        // A real nginx WebDAV server on loopback for delivery tests, shared by both test targets.
+        // A real nginx WebDAV server on loopback for delivery tests, and a TCP proxy that cuts
+        // connections as a flaky network does; shared by both test targets.
         .target(name: "NginxTestServer", path: "Tests/Support/Nginx"),
         // Helpers more than one test target needs: an Xvfb display, coreutils' sha256sum, a small tmpfs.
         .target(name: "TestTools", path: "Tests/Support/Tools"),

@@ -1,5 +1,6 @@
 import Attest
 import Foundation
+import NginxTestServer
 import TestTools
 import XCTest
 @testable import Exam
@@ -144,33 +145,65 @@ final class BeginServerTests: XCTestCase {
     func testServerDownDuringRecordingDelaysCheckpointsOnly() async throws {
         let served = try ServedExam()
         defer { served.remove() }
-        let kit = served.kit
         var server = try served.startServer()
-        let code = try served.publish(on: server)
-
-        let begin = Process()
-        begin.executableURL = ProctorBinary.url
-        begin.arguments = ["begin", "--exam", kit.examURL.path, "--student", "s1", "--camera", "test", "--mic", "test", "--screen", "none",
-                           "--duration", "12", "--accept"]
-        begin.environment = ProcessInfo.processInfo.environment.merging(kit.environment.merging(["PROCTOR_ENROLMENT_CODE": code]) { $1 }) { $1 }
-        begin.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        begin.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try begin.run()
+        let begin = try await Self.beginRecording(served, code: try served.publish(on: server), firstCheckpointOn: server)
         defer { if begin.isRunning { begin.terminate() } }
-        // Down once the first checkpoint is in; up again after several intervals.
-        var held = 0
-        for _ in 0..<200 where held == 0 {
-            try await Task.sleep(for: .milliseconds(50))
-            held = try await server.count("checkpoints")
-        }
-        XCTAssertGreaterThan(held, 0, "the first checkpoint arrived while the server was up")
         XCTAssertEqual(server.stop(), 0)
         let down = Date()
         // The outage itself: checkpoints due in it must wait, which only time can show.
         try await Task.sleep(for: .seconds(5))
         server = try served.startServer()
         defer { server.stop() }
-        let up = Date()
+        try await Self.assertRecordedThroughOutage(served, begin: begin, server: server, down: down, up: Date())
+    }
+
+    /// The network between student and server drops every connection for 5 s, checkpoint
+    /// requests half-sent included (a proxy shuts them down), while the server itself stays up:
+    /// the recording does not notice, and the checkpoints arrive late, in order, marked so.
+    func testANetworkThatDropsConnectionsDelaysCheckpointsOnly() async throws {
+        let proxy = try CuttingProxy(to: 0)
+        defer { proxy.close() }
+        let served = try ServedExam(examPort: Int(proxy.port))
+        defer { served.remove() }
+        proxy.upstreamPort = UInt16(served.port)
+        let server = try served.startServer()
+        defer { server.stop() }
+        let begin = try await Self.beginRecording(served, code: try served.publish(on: server), firstCheckpointOn: server)
+        defer { if begin.isRunning { begin.terminate() } }
+        XCTAssertGreaterThan(proxy.bytesTowardsServer, 0, "the ticket and the first checkpoint went through the proxy")
+        proxy.dropAll()
+        let down = Date()
+        try await Task.sleep(for: .seconds(5))
+        proxy.heal()
+        XCTAssertGreaterThan(proxy.refusedConnections, 0, "the client tried during the cut and was turned away")
+        try await Self.assertRecordedThroughOutage(served, begin: begin, server: server, down: down, up: Date())
+    }
+
+    /// `begin` for 12 s on the served exam, returned once the first checkpoint is held.
+    private static func beginRecording(_ served: ServedExam, code: String, firstCheckpointOn server: ServeProcess) async throws -> Process {
+        let begin = Process()
+        begin.executableURL = ProctorBinary.url
+        begin.arguments = ["begin", "--exam", served.kit.examURL.path, "--student", "s1", "--camera", "test", "--mic", "test",
+                           "--screen", "none", "--duration", "12", "--accept"]
+        begin.environment = ProcessInfo.processInfo.environment.merging(served.kit.environment.merging(["PROCTOR_ENROLMENT_CODE": code]) { $1 }) { $1 }
+        begin.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        begin.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try begin.run()
+        var held = 0
+        for _ in 0..<200 where held == 0 {
+            try await Task.sleep(for: .milliseconds(50))
+            held = try await server.count("checkpoints")
+        }
+        XCTAssertGreaterThan(held, 0, "the first checkpoint arrived while the network was up")
+        return begin
+    }
+
+    /// After an outage from `down` to `up`: the recording is whole, every checkpoint made
+    /// arrived (those of the outage after it, in order), the student was told once, and the
+    /// export of the server's copy is attested with the late checkpoints said so.
+    private static func assertRecordedThroughOutage(_ served: ServedExam, begin: Process, server: ServeProcess,
+                                                    down: Date, up: Date) async throws {
+        let kit = served.kit
         while begin.isRunning { try await Task.sleep(for: .milliseconds(100)) }
         XCTAssertEqual(begin.terminationStatus, 0)
 
@@ -180,7 +213,7 @@ final class BeginServerTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(verification.mediaDuration), 12, accuracy: 0.5, "the recording did not notice the outage")
         let queued = Self.entryCount(try Data(contentsOf: bundle.appendingPathExtension("checkpoints")))
         let arrivals = try await server.checkpointArrivals()
-        XCTAssertEqual(arrivals.count, queued, "every checkpoint made arrived, the late ones after the server came back")
+        XCTAssertEqual(arrivals.count, queued, "every checkpoint made arrived, the late ones after the network came back")
         let late = arrivals.filter { Double($0) / 1000 >= up.timeIntervalSince1970 - 0.5 }
         XCTAssertGreaterThanOrEqual(late.count, 2, "the ones made during the \(up.timeIntervalSince(down)) s outage arrived after it: \(arrivals)")
         XCTAssertEqual(arrivals, arrivals.sorted(), "in order")
@@ -210,22 +243,24 @@ final class BeginServerTests: XCTestCase {
 }
 
 /// A server key pair in a temporary folder (`proctor keygen --server`), an exam that pins it and
-/// names a free loopback port with 2 s checkpoints, and `proctor serve` started on that port.
+/// names a free loopback port with 2 s checkpoints (or `examPort`, a proxy's, in front of the
+/// server), and `proctor serve` started on the server's port.
 private struct ServedExam {
     let keys: URL
+    /// The server's own port.
     let port: Int
     /// The server's `proctor-server-v1` public key line, as the exam pins it.
     let keyLine: String
     let kit: RecordingSessionKit
 
-    init() throws {
+    init(examPort: Int? = nil) throws {
         keys = FileManager.default.temporaryDirectory.appendingPathComponent("begin-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
         XCTAssertEqual(try ProctorBinary.run(["keygen", "--server", "--name", "collector", "--out", keys.path]).status, 0)
         keyLine = try String(contentsOf: keys.appendingPathComponent("collector.server.pub"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         port = try ServeProcess.freePort()
-        kit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(port)/\"\nkey = \"\(keyLine)\"\ncheckpoint_seconds = 2\n")
+        kit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(examPort ?? port)/\"\nkey = \"\(keyLine)\"\ncheckpoint_seconds = 2\n")
     }
 
     /// The server, trusting the exam's instructor and signing with the key made above.

@@ -1,5 +1,4 @@
 import Foundation
-import NginxTestServer
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,10 +7,10 @@ import Glibc
 /// the server and can drop the connection after exactly N of them, as a flaky home network
 /// does. After a cut it can keep refusing (the network stays down) until `heal()`. It can also
 /// go silent after N bytes without closing anything (a Wi-Fi drop: no RST, no FIN), or pace
-/// the upload like a slow line.
-final class CuttingProxy: @unchecked Sendable {
-    let port: UInt16
-    private let upstreamPort: UInt16
+/// the upload like a slow line; or drop everything at once (`dropAll`), whatever is in flight.
+public final class CuttingProxy: @unchecked Sendable {
+    public let port: UInt16
+    private var upstream: UInt16
     private let listener: Int32
     private let lock = NSLock()
     private var upstreamBytes: Int64 = 0
@@ -21,9 +20,14 @@ final class CuttingProxy: @unchecked Sendable {
     private var closed = false
     private var stallAt: Int64?
     private var bytesPerSecond: Double?
+    /// The relayed connections, until both directions have ended and the sockets are closed.
+    private var open: [ObjectIdentifier: SocketPair] = [:]
+    private var refused = 0
 
-    init(to upstreamPort: UInt16) throws {
-        self.upstreamPort = upstreamPort
+    /// `upstreamPort` may be set later (`upstreamPort`), e.g. for an exam that must name the
+    /// proxy's address before the server behind it has a port.
+    public init(to upstreamPort: UInt16) throws {
+        self.upstream = upstreamPort
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.listener = listener
         var yes: Int32 = 1
@@ -45,7 +49,7 @@ final class CuttingProxy: @unchecked Sendable {
         close()
     }
 
-    func close() {
+    public func close() {
         let wasClosed = lock.withLock { () -> Bool in defer { closed = true }; return closed }
         if !wasClosed {
             shutdown(listener, Int32(SHUT_RDWR))
@@ -53,24 +57,43 @@ final class CuttingProxy: @unchecked Sendable {
         }
     }
 
-    func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)/\(path)")! }
+    public func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)/\(path)")! }
+
+    public var upstreamPort: UInt16 {
+        get { lock.withLock { upstream } }
+        set { lock.withLock { upstream = newValue } }
+    }
 
     /// Bytes relayed towards the server so far (request lines, headers and bodies).
-    var bytesTowardsServer: Int64 { lock.withLock { upstreamBytes } }
+    public var bytesTowardsServer: Int64 { lock.withLock { upstreamBytes } }
 
-    func cut(afterTotal bytes: Int64, thenRefuse: Bool) {
+    /// Connections turned away while refusing.
+    public var refusedConnections: Int { lock.withLock { refused } }
+
+    /// The network goes away now: every relayed connection is shut down in both directions,
+    /// requests and answers half-sent included, and new ones are refused until `heal()`.
+    public func dropAll() {
+        lock.withLock {
+            refusing = true
+            // Under the lock: a pair leaves `open` before its sockets are closed, so no
+            // descriptor here can have been closed and its number reused.
+            for pair in open.values { pair.shutDown() }
+        }
+    }
+
+    public func cut(afterTotal bytes: Int64, thenRefuse: Bool) {
         lock.withLock {
             cutAt = bytes
             refuseAfterCut = thenRefuse
         }
     }
 
-    func heal() { lock.withLock { refusing = false } }
+    public func heal() { lock.withLock { refusing = false } }
 
     /// The connection carrying byte N stops relaying and stays open until the client gives up.
-    func stall(afterTotal bytes: Int64) { lock.withLock { stallAt = bytes } }
+    public func stall(afterTotal bytes: Int64) { lock.withLock { stallAt = bytes } }
 
-    func pace(bytesPerSecond rate: Double) { lock.withLock { bytesPerSecond = rate } }
+    public func pace(bytesPerSecond rate: Double) { lock.withLock { bytesPerSecond = rate } }
 
     private func acceptLoop() {
         while true {
@@ -79,7 +102,11 @@ final class CuttingProxy: @unchecked Sendable {
                 if errno == EINTR { continue }
                 return
             }
-            if lock.withLock({ refusing }) {
+            let (turnAway, upstreamPort) = lock.withLock { () -> (Bool, UInt16) in
+                if refusing { refused += 1 }
+                return (refusing, upstream)
+            }
+            if turnAway {
                 Glibc.close(client)
                 continue
             }
@@ -94,6 +121,7 @@ final class CuttingProxy: @unchecked Sendable {
                 continue
             }
             let pair = SocketPair(client: client, server: server)
+            lock.withLock { open[ObjectIdentifier(pair)] = pair }
             Thread.detachNewThread { [self] in pump(pair, towardsServer: true) }
             Thread.detachNewThread { [self] in pump(pair, towardsServer: false) }
         }
@@ -131,7 +159,12 @@ final class CuttingProxy: @unchecked Sendable {
             if cutNow || stallNow || sent < allowed { break }
             if let rate { usleep(useconds_t(Double(allowed) / rate * 1_000_000)) }
         }
-        pair.finish()
+        if pair.finish() {
+            lock.withLock {
+                open[ObjectIdentifier(pair)] = nil
+                pair.close()
+            }
+        }
     }
 
     /// Relays nothing more, only notices when the client closes its end (POLLRDHUP is reported
@@ -147,8 +180,9 @@ final class CuttingProxy: @unchecked Sendable {
 }
 
 /// Both ends of one relayed connection. The first direction to end shuts both sockets down,
-/// which wakes the other; the descriptors are closed only when both directions are done, so
-/// neither thread can touch a number the kernel has already handed to a new connection.
+/// which wakes the other; the proxy closes the descriptors only when both directions are done
+/// (and under its lock, after forgetting the pair), so no thread can touch a number the kernel
+/// has already handed to a new connection.
 private final class SocketPair: @unchecked Sendable {
     let client: Int32
     let server: Int32
@@ -160,13 +194,20 @@ private final class SocketPair: @unchecked Sendable {
         self.server = server
     }
 
-    func finish() {
+    /// One direction ended; true for the second, whose caller closes the pair.
+    func finish() -> Bool {
         let left = lock.withLock { () -> Int in running -= 1; return running }
+        shutDown()
+        return left == 0
+    }
+
+    func shutDown() {
         shutdown(client, Int32(SHUT_RDWR))
         shutdown(server, Int32(SHUT_RDWR))
-        if left == 0 {
-            close(client)
-            close(server)
-        }
+    }
+
+    func close() {
+        Glibc.close(client)
+        Glibc.close(server)
     }
 }
