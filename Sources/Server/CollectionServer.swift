@@ -33,6 +33,7 @@ package struct CollectionServer: Sendable {
     package func makeRouter() -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: APIErrorMiddleware())
+        router.add(middleware: SecurityHeaders())
         router.get("/healthz") { _, _ in try JSONBody.response(APIBodies.Health(status: "ok")) }
         router.get("/readyz") { _, _ in try await ready() }
         router.post("/v1/exams") { request, _ in try await publish(request) }
@@ -54,8 +55,20 @@ package struct CollectionServer: Sendable {
         router.get("/v1/attempts/:attempt/receipt") { _, context in
             try await receipt(attemptId: context.parameters.require("attempt"))
         }
+        router.get("/v1/instructor/exams") { request, _ in try await dashboardExams(request) }
+        router.get("/v1/instructor/exams/:exam/attempts") { request, context in
+            try await dashboardAttempts(request, examId: context.parameters.require("exam"))
+        }
+        Self.dashboardPages.register(on: router)
         return router
     }
+
+    /// The dashboard page: plain HTML, CSS and JavaScript in the binary, under the strict CSP.
+    static let dashboardPages = EmbeddedAssets([
+        "/dashboard": PackageResources.dashboard_html,
+        "/dashboard.js": PackageResources.dashboard_js,
+        "/dashboard.css": PackageResources.dashboard_css,
+    ])
 
     /// Serves until SIGTERM/SIGINT (or the task is cancelled), then lets requests in flight finish.
     package func run(onReady: @escaping @Sendable (Int) async -> Void) async throws {

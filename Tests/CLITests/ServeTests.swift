@@ -147,7 +147,7 @@ final class ServeTests: XCTestCase {
             else if !line.hasPrefix("    ") { path = line.hasPrefix("  ") ? path : nil }
             if let path, let method = ["get", "post", "head", "patch"].first(where: { line == "    \($0):" }) { routes.append((method.uppercased(), path)) }
         }
-        XCTAssertEqual(routes.count, 9, "\(routes)")
+        XCTAssertEqual(routes.count, 12, "\(routes)")
         let attempt = String(repeating: "a", count: 32)
         for (method, template) in routes {
             let concrete = template.replacingOccurrences(of: "{exam}", with: "srv-exam").replacingOccurrences(of: "{attempt}", with: attempt)

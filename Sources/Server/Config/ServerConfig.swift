@@ -16,6 +16,8 @@ package struct ServerConfig: Sendable {
     /// Instructors whose signature may publish exams (their `.pub` lines).
     package var trustedInstructors: [RecipientKey] = []
     package var limits = Limits()
+    /// `[metadata]`: SQLite in the data folder, or a PostgreSQL database several instances share.
+    package var metadata: MetadataConfig = .sqlite
     /// A ticket lasts the student's time limit plus this, so a slow start or a resume fits.
     package var ticketGraceSeconds: Double = 15 * 60
 
@@ -63,6 +65,9 @@ package struct ServerConfig: Sendable {
         if let storage = try root.table("storage") {
             if let folder = try storage.string("data_dir") { config.dataDirectory = path(folder) }
             try storage.finish()
+        }
+        if let metadata = try root.table("metadata") {
+            config.metadata = try MetadataConfig.read(metadata, path: path)
         }
         if let identity = try root.table("identity") {
             if let key = try identity.string("key_file") { config.keyFile = path(key) }
