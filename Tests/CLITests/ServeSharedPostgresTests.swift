@@ -83,7 +83,7 @@ extension ServeTests {
         try await assertCount("uploads", 0)
         let late = try a.json("POST", "/v1/attempts/\(attemptId)/checkpoints",
                               CheckpointBody(checkpoint: Base64.encode(try recording.checkpoint(attemptId: attemptId, ticket: signedTicket,
-                                                                                                 sequence: 4, carriesKey: false))))
+                                                                                                 sequence: 4, carriesKey: false, unsigned: true))))
         XCTAssertEqual(late.status, 409)
         XCTAssertEqual(late.errorCode, "already_submitted", "A knows what B received")
         server = nil

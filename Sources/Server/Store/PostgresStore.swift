@@ -50,7 +50,10 @@ package final class PostgresStore: MetadataStore {
         var configuration = PostgresClient.Configuration(host: settings.host, port: settings.port, username: settings.user,
                                                          password: password, database: settings.database, tls: poolTLS)
         configuration.options.maximumConnections = settings.maxConnections
-        return PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
+        // The pool's own chatter (a connection being made as the pool closes) is not an event.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .warning)
+        return PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: background), logger: logger)
     }
 
     package func close() async throws {

@@ -103,26 +103,32 @@ public final class PostgresServer {
         return root.appendingPathComponent("\(newest)/bin")
     }
 
+    /// posix_spawn and waitpid rather than Foundation's `Process`: `Process.waitUntilExit` was
+    /// seen never to return for `runuser` (left a zombie nobody reaped), and `pg_ctl start`
+    /// leaves a daemon holding the output file, which a pipe would never see closed.
     @discardableResult
     private static func run(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        // pg_ctl's postmaster inherits these; files, not pipes, so it cannot block on a full pipe.
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("pg-out-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: out) }
-        let handle = try FileHandle(forWritingTo: out)
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
-            throw PostgresServerError("\(URL(fileURLWithPath: path).lastPathComponent) exited \(process.terminationStatus): \(text)")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("pg-out-\(UUID().uuidString)").path
+        defer { unlink(out) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        guard spawned == 0 else { throw PostgresServerError("cannot run \(path): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        // WIFEXITED && WEXITSTATUS == 0, spelled out: the C macros do not import.
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+            throw PostgresServerError("\(URL(fileURLWithPath: path).lastPathComponent) failed (wait status \(status)): \(text)")
         }
         return text
     }
