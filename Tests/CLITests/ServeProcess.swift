@@ -116,6 +116,17 @@ final class ServeProcess {
         return rows.first?.column("n")?.integer ?? -1
     }
 
+    /// One statement on the server's database, for a state a test cannot wait for (an expired ticket).
+    func execute(_ sql: String) async throws {
+        if let postgres { try postgres.cluster.query(sql, database: postgres.database); return }
+        let connection = try await SQLiteConnection.open(storage: .file(path: database.path))
+        do { _ = try await connection.query(sql, []) } catch {
+            try await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+
     /// When each checkpoint arrived (Unix ms), in sequence order.
     func checkpointArrivals() async throws -> [Int] {
         let connection = try await SQLiteConnection.open(storage: .file(path: database.path))

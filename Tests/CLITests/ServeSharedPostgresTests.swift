@@ -15,6 +15,8 @@ extension ServeTests {
         // setUp's SQLite instance made the server key the exam pins; the two instances use it too.
         XCTAssertEqual(server.stop(), 0)
         let cluster = try PostgresServer()
+        // Stopped here, last, even when the test throws: `server` may still hold an instance that holds it.
+        defer { cluster.stop() }
         let database = try cluster.createDatabase()
         let a = try ServeProcess(folder: folder, trusting: [identity.recipientKey.line], postgres: (cluster, database), configName: "serve-a.toml")
         let b = try ServeProcess(folder: folder, trusting: [identity.recipientKey.line], postgres: (cluster, database), configName: "serve-b.toml")

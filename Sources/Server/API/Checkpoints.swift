@@ -31,6 +31,11 @@ extension CollectionServer {
         if try await store.receipt(attemptId: attempt.attemptId) != nil {
             throw APIError.conflict("already_submitted", "This attempt's bundle was already received; no checkpoints are taken after it.")
         }
+        // A checkpoint proves the recording existed when it arrived; after the ticket's end that
+        // proves nothing the upload's receipt does not, so it is refused, not stored as late.
+        guard Date() <= attempt.notAfter else {
+            throw APIError.forbidden("ticket_expired", "The attempt's ticket expired at \(ISO8601DateFormatter().string(from: attempt.notAfter)); no checkpoints are taken after it. Submit the bundle.")
+        }
         let held = try await store.checkpoints(attemptId: attempt.attemptId)
         let partKey = try partKey(for: checkpoint, held: held)
         guard Signing.verify(Array(signed.suffix(SigningKey.signatureBytes)),

@@ -48,6 +48,7 @@ extension CollectionServer {
     func dashboardExams(_ request: Request) async throws -> Response {
         let now = Date()
         let instructor = try instructor(request, now: now)
+        try await limitRate("instructor:\(instructor.fingerprint)")
         var exams: [DashboardBodies.Exam] = []
         for exam in try await store.exams() where Self.published(exam, by: instructor) {
             let settings = try ExamFile.decode(exam.examFile).settings
@@ -62,6 +63,7 @@ extension CollectionServer {
     func dashboardAttempts(_ request: Request, examId: String) async throws -> Response {
         let now = Date()
         let instructor = try instructor(request, now: now)
+        try await limitRate("instructor:\(instructor.fingerprint)")
         // Another instructor's exam answers as an unknown one: ids are not disclosed across instructors.
         guard let exam = try await store.exam(id: examId), Self.published(exam, by: instructor) else {
             throw APIError(.notFound, code: "unknown_exam", "You published no exam with this id on this server.")
