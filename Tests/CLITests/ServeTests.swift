@@ -1,6 +1,7 @@
 import Attest
 import Exam
 import Foundation
+import PostgresTestServer
 import ProctorModel
 import Seal
 import TestTools
@@ -9,7 +10,22 @@ import XCTest
 /// `proctor serve` as a real process on loopback, driven over HTTP: publish, tickets, live
 /// checkpoints, the tus upload, the arrival check and the signed receipt, and every refusal
 /// with its documented status and code, with the database read back to show nothing was stored.
-final class ServeTests: XCTestCase {
+class ServeTests: XCTestCase {
+    /// `ServeOnPostgresTests` runs this whole suite with the metadata in PostgreSQL.
+    class var metadataOnPostgres: Bool { false }
+    nonisolated(unsafe) static var cluster: PostgresServer?
+
+    override class func setUp() {
+        super.setUp()
+        guard metadataOnPostgres else { return }
+        do { cluster = try PostgresServer() } catch { XCTFail("cannot start PostgreSQL: \(error)") }
+    }
+
+    override class func tearDown() {
+        cluster = nil
+        super.tearDown()
+    }
+
     var folder: URL!
     var server: ServeProcess!
     var identity: InstructorIdentity!
@@ -23,7 +39,12 @@ final class ServeTests: XCTestCase {
         let keygen = try ProctorBinary.run(["keygen", "--name", "prof", "--no-passphrase", "--out", folder.path])
         XCTAssertEqual(keygen.status, 0, keygen.stderr)
         let pub = try String(contentsOf: folder.appendingPathComponent("prof.pub"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        server = try ServeProcess(folder: folder, trusting: [pub])
+        if Self.metadataOnPostgres {
+            let cluster = try XCTUnwrap(Self.cluster)
+            server = try ServeProcess(folder: folder, trusting: [pub], postgres: (cluster, try cluster.createDatabase()))
+        } else {
+            server = try ServeProcess(folder: folder, trusting: [pub])
+        }
         serverKey = try ServerPublicKey(line: server.keyLine)
         try """
         [exam]
