@@ -15,6 +15,8 @@ final class ServerConfigTests: XCTestCase {
         XCTAssertEqual(config.resolvedKeyFile.path, "/srv/proctor/proctor-server/server.server.key")
         XCTAssertEqual(config.limits.segmentBytes, 8 << 20)
         XCTAssertEqual(config.ticketGraceSeconds, 900)
+        XCTAssertEqual(config.lateUploadSeconds, 72 * 3600)
+        XCTAssertEqual(config.limits.requestsPerMinute, 120)
         XCTAssertTrue(config.trustedInstructors.isEmpty)
     }
 
@@ -29,16 +31,20 @@ final class ServerConfigTests: XCTestCase {
             key_file = "keys/c.server.key"
             [trust]
             ticket_grace_minutes = 5
+            late_upload_hours = 2
             [limits]
             json_bytes = 4096
             segment_bytes = 65536
             bundle_bytes = 1000000
+            requests_per_minute = 30
             """, fileName: "serve.toml", baseDirectory: base)
         XCTAssertEqual(config.host, "0.0.0.0")
         XCTAssertEqual(config.port, 9000)
         XCTAssertEqual(config.bundlesDirectory.path, "/var/lib/proctor/bundles")
         XCTAssertEqual(config.resolvedKeyFile.path, "/srv/proctor/keys/c.server.key")
         XCTAssertEqual(config.ticketGraceSeconds, 300)
+        XCTAssertEqual(config.lateUploadSeconds, 7200)
+        XCTAssertEqual(config.limits.requestsPerMinute, 30)
         XCTAssertEqual([config.limits.jsonBytes, config.limits.segmentBytes, config.limits.bundleBytes], [4096, 65536, 1_000_000])
     }
 
