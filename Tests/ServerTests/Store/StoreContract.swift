@@ -33,56 +33,43 @@ struct StoreContract {
                          signed: signed ?? Array("checkpoint \(sequence)".utf8), receivedAt: t0.addingTimeInterval(Double(sequence) * 10))
     }
 
+    /// XCTAssertEqual's autoclosures cannot await; a plain parameter can.
+    func expect<T: Equatable>(_ value: T, _ expected: T, _ message: String = "", line: UInt = #line) {
+        XCTAssertEqual(value, expected, message, line: line)
+    }
+
     static let attemptA = String(repeating: "a", count: 32)
     static let attemptB = String(repeating: "b", count: 32)
 
     func publishedExamRoundTripsAndARetryIsNotANewOne() async throws {
         let store = try await open()
         try await store.ping()
-        let value1 = try await store.publish(Self.exam(), roster: Self.roster())
-        XCTAssertTrue(value1)
-        let value2 = try await store.publish(Self.exam("exam-2", open: true), roster: [])
-        XCTAssertTrue(value2)
-        let value3 = try await store.publish(Self.exam(), roster: Self.roster())
-        XCTAssertFalse(value3, "the same exam again is a retry")
-        let value4 = try await store.exam(id: "exam-1")
-        XCTAssertEqual(value4, Self.exam())
-        let value5 = try await store.exam(id: "exam-2")
-        XCTAssertEqual(value5, Self.exam("exam-2", open: true))
-        let value6 = try await store.exam(id: "exam-3")
-        XCTAssertNil(value6)
-        let value7 = try await store.exams().map(\.examId)
-        XCTAssertEqual(value7, ["exam-1", "exam-2"])
-        let value8 = try await store.rosterEntry(examId: "exam-1", studentId: "s2")
-        XCTAssertEqual(value8, Self.roster()[1])
-        let value9 = try await store.rosterEntry(examId: "exam-2", studentId: "s2")
-        XCTAssertNil(value9)
-        let value10 = try await store.roster(examId: "exam-1")
-        XCTAssertEqual(value10, Self.roster())
-        let value11 = try await store.roster(examId: "exam-2")
-        XCTAssertEqual(value11, [])
+        expect(try await store.publish(Self.exam(), roster: Self.roster()), true)
+        expect(try await store.publish(Self.exam("exam-2", open: true), roster: []), true)
+        expect(try await store.publish(Self.exam(), roster: Self.roster()), false, "the same exam again is a retry")
+        expect(try await store.exam(id: "exam-1"), Self.exam())
+        expect(try await store.exam(id: "exam-2"), Self.exam("exam-2", open: true))
+        expect(try await store.exam(id: "exam-3"), nil)
+        expect(try await store.exams().map(\.examId), ["exam-1", "exam-2"])
+        expect(try await store.rosterEntry(examId: "exam-1", studentId: "s2"), Self.roster()[1])
+        expect(try await store.rosterEntry(examId: "exam-2", studentId: "s2"), nil)
+        expect(try await store.roster(examId: "exam-1"), Self.roster())
+        expect(try await store.roster(examId: "exam-2"), [])
         try await store.close()
     }
 
     func aCodeAdmitsOnceAndTheRefusalStoresNothing() async throws {
         let store = try await open()
         _ = try await store.publish(Self.exam(), roster: Self.roster())
-        let value12 = try await store.issue(Self.attempt(Self.attemptA), claimingCode: true)
-        XCTAssertTrue(value12)
-        let value13 = try await store.issue(Self.attempt(Self.attemptB), claimingCode: true)
-        XCTAssertFalse(value13)
-        let value14 = try await store.attempt(id: Self.attemptB)
-        XCTAssertNil(value14, "a refused claim stores no attempt")
-        let value15 = try await store.attempt(id: Self.attemptA)
-        XCTAssertEqual(value15, Self.attempt(Self.attemptA))
-        let value16 = try await store.rosterEntry(examId: "exam-1", studentId: "s1")?.usedAt
-        XCTAssertEqual(value16, Self.attempt(Self.attemptA).issuedAt)
+        expect(try await store.issue(Self.attempt(Self.attemptA), claimingCode: true), true)
+        expect(try await store.issue(Self.attempt(Self.attemptB), claimingCode: true), false)
+        expect(try await store.attempt(id: Self.attemptB), nil, "a refused claim stores no attempt")
+        expect(try await store.attempt(id: Self.attemptA), Self.attempt(Self.attemptA))
+        expect(try await store.rosterEntry(examId: "exam-1", studentId: "s1")?.usedAt, Self.attempt(Self.attemptA).issuedAt)
         // An institution token claims no code: any number of attempts.
         let c = String(repeating: "c", count: 32)
-        let value17 = try await store.issue(Self.attempt(c, student: "walk-in"), claimingCode: false)
-        XCTAssertTrue(value17)
-        let value18 = try await store.attempts(examId: "exam-1").map(\.attemptId).sorted()
-        XCTAssertEqual(value18, [Self.attemptA, c])
+        expect(try await store.issue(Self.attempt(c, student: "walk-in"), claimingCode: false), true)
+        expect(try await store.attempts(examId: "exam-1").map(\.attemptId).sorted(), [Self.attemptA, c])
         try await store.close()
     }
 
@@ -100,8 +87,7 @@ struct StoreContract {
             return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
         XCTAssertEqual(wins, 1)
-        let value19 = try await first.attempts(examId: "exam-1").count
-        XCTAssertEqual(value19, 1)
+        expect(try await first.attempts(examId: "exam-1").count, 1)
         try await first.close()
         try await second.close()
     }
@@ -115,12 +101,9 @@ struct StoreContract {
             XCTAssertNil(held, "a new sequence is stored")
         }
         let other = Self.checkpoint(Self.attemptA, 1, signed: Array("another chain".utf8))
-        let value20 = try await store.addCheckpoint(other)
-        XCTAssertEqual(value20, Self.checkpoint(Self.attemptA, 1), "the held one is answered, not replaced")
-        let value21 = try await store.checkpoints(attemptId: Self.attemptA)
-        XCTAssertEqual(value21, (0..<3).map { Self.checkpoint(Self.attemptA, $0) })
-        let value22 = try await store.checkpoints(attemptId: Self.attemptB)
-        XCTAssertEqual(value22, [])
+        expect(try await store.addCheckpoint(other), Self.checkpoint(Self.attemptA, 1), "the held one is answered, not replaced")
+        expect(try await store.checkpoints(attemptId: Self.attemptA), (0..<3).map { Self.checkpoint(Self.attemptA, $0) })
+        expect(try await store.checkpoints(attemptId: Self.attemptB), [])
         try await store.close()
     }
 
@@ -163,27 +146,21 @@ struct StoreContract {
         let store = try await open()
         _ = try await store.publish(Self.exam(), roster: Self.roster())
         _ = try await store.issue(Self.attempt(Self.attemptA), claimingCode: true)
-        let value23 = try await store.upload(attemptId: Self.attemptA)
-        XCTAssertNil(value23)
+        expect(try await store.upload(attemptId: Self.attemptA), nil)
         let big = 6 << 30
         try await store.saveUpload(UploadRecord(attemptId: Self.attemptA, length: big, offset: 0, startedAt: Self.t0))
         try await store.saveUpload(UploadRecord(attemptId: Self.attemptA, length: big, offset: 5 << 30, startedAt: Self.t0.addingTimeInterval(9)))
-        let value24 = try await store.upload(attemptId: Self.attemptA)
-        XCTAssertEqual(value24,
-                       UploadRecord(attemptId: Self.attemptA, length: big, offset: 5 << 30, startedAt: Self.t0), "only the offset moves")
+        expect(try await store.upload(attemptId: Self.attemptA), UploadRecord(attemptId: Self.attemptA, length: big, offset: 5 << 30, startedAt: Self.t0), "only the offset moves")
         let receipt = ReceiptRecord(attemptId: Self.attemptA, receipt: [1, 2, 3], bundleSHA256: Array(repeating: 0xee, count: 32),
                                     size: big, receivedAt: Self.t0.addingTimeInterval(30))
         try await store.saveReceipt(receipt)
         var again = receipt
         again.receipt = [4, 5]
         try await store.saveReceipt(again)
-        let value25 = try await store.receipt(attemptId: Self.attemptA)
-        XCTAssertEqual(value25, again)
+        expect(try await store.receipt(attemptId: Self.attemptA), again)
         try await store.deleteUpload(attemptId: Self.attemptA)
-        let value26 = try await store.upload(attemptId: Self.attemptA)
-        XCTAssertNil(value26)
-        let value27 = try await store.receipt(attemptId: Self.attemptB)
-        XCTAssertNil(value27)
+        expect(try await store.upload(attemptId: Self.attemptA), nil)
+        expect(try await store.receipt(attemptId: Self.attemptB), nil)
         try await store.close()
     }
 
@@ -192,16 +169,12 @@ struct StoreContract {
         let first = try await open()
         _ = try await first.publish(Self.exam(), roster: Self.roster())
         _ = try await first.issue(Self.attempt(Self.attemptA), claimingCode: true)
-        let value28 = try await first.addCheckpoint(Self.checkpoint(Self.attemptA, 0))
-        XCTAssertNil(value28)
+        expect(try await first.addCheckpoint(Self.checkpoint(Self.attemptA, 0)), nil)
         try await first.close()
         let second = try await open()
-        let value29 = try await second.attempt(id: Self.attemptA)
-        XCTAssertEqual(value29, Self.attempt(Self.attemptA))
-        let value30 = try await second.checkpoints(attemptId: Self.attemptA)
-        XCTAssertEqual(value30, [Self.checkpoint(Self.attemptA, 0)])
-        let value31 = try await second.issue(Self.attempt(Self.attemptB), claimingCode: true)
-        XCTAssertFalse(value31)
+        expect(try await second.attempt(id: Self.attemptA), Self.attempt(Self.attemptA))
+        expect(try await second.checkpoints(attemptId: Self.attemptA), [Self.checkpoint(Self.attemptA, 0)])
+        expect(try await second.issue(Self.attempt(Self.attemptB), claimingCode: true), false)
         try await second.close()
     }
 }
