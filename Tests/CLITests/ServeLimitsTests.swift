@@ -59,4 +59,23 @@ extension ServeTests {
         XCTAssertEqual(third.header("Retry-After"), "60")
         XCTAssertEqual(try slow.http.send("GET", "/v1/attempts/\(String(repeating: "2", count: 32))/receipt").errorCode, "unknown_attempt")
     }
+
+    /// A checkpoint whose sizes do not fit the database's 64-bit signed integers, signed under
+    /// the part key it carries: 400, nothing stored, and the server still answers.
+    func testCheckpointSizesBeyondTheDatabaseRangeAreRefused() async throws {
+        XCTAssertEqual(try publish().status, 201)
+        let exam = try ExamFile.load(examURL)
+        let (attemptId, signedTicket) = try ticket(for: "s1")
+        let recording = try Recording(folder: folder, exam: exam, student: "s1", recipient: identity.recipientKey, ticket: signedTicket)
+        try recording.append(2)
+        let point = try XCTUnwrap(try BundleChain.lastPoint(of: recording.url))
+        var huge = Checkpoint(point, attemptId: attemptId, ticketDigest: AttemptTicket.digest(of: signedTicket), sequence: 0,
+                              mediaTimeMicros: 2_000_000, carriesPartKey: true)
+        huge.sealedBytes = UInt64.max
+        let refused = try send(try huge.signed(byPartOf: recording.writer), attemptId)
+        XCTAssertEqual(refused.status, 400)
+        XCTAssertEqual(refused.errorCode, "malformed_checkpoint")
+        try await assertCount("checkpoints", 0)
+        XCTAssertEqual(try server.http.send("GET", "/healthz").status, 200)
+    }
 }

@@ -28,6 +28,11 @@ extension CollectionServer {
         guard checkpoint.recordCount > 0 else {
             throw APIError.badRequest("empty_checkpoint", "A checkpoint covers at least one sealed record.")
         }
+        // Both databases keep these as signed 64-bit integers; a larger value (which any student
+        // can sign under a part key of their own) is no real recording and must not trap.
+        guard [checkpoint.sequence, checkpoint.recordCount, checkpoint.sealedBytes, checkpoint.mediaTimeMicros].allSatisfy({ $0 <= UInt64(Int64.max) }) else {
+            throw APIError.badRequest("malformed_checkpoint", "A checkpoint's counts and sizes are at most 2^63 - 1.")
+        }
         if try await store.receipt(attemptId: attempt.attemptId) != nil {
             throw APIError.conflict("already_submitted", "This attempt's bundle was already received; no checkpoints are taken after it.")
         }
