@@ -1,4 +1,5 @@
 import Foundation
+import TestTools
 import XCTest
 
 /// Every `ServeTests` case again with `[metadata] store = "postgres"` on a private cluster this
@@ -20,5 +21,24 @@ final class ServeOnPostgresTests: ServeTests {
         XCTAssertEqual(schema, "1")
         XCTAssertFalse(FileManager.default.fileExists(atPath: server.database.path), "no proctor.sqlite with store = \"postgres\"")
         XCTAssertTrue(FileManager.default.fileExists(atPath: server.bundles.path))
+    }
+
+    /// PostgreSQL going away: `/readyz` answers 503 `not_ready` (a load balancer takes the
+    /// instance out), requests fail with a JSON 5xx, and when it is back the pool reconnects
+    /// without a restart of `proctor serve`.
+    func testReadinessFollowsTheDatabase() async throws {
+        let cluster = try XCTUnwrap(Self.cluster)
+        XCTAssertEqual(try server.http.send("GET", "/readyz").status, 200)
+        cluster.stop()
+        defer { try? cluster.start() }
+        let started = Date()
+        let down = try server.http.send("GET", "/readyz")
+        XCTAssertEqual(down.status, 503)
+        XCTAssertEqual(down.errorCode, "not_ready")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 15, "readiness answers within the connect timeout")
+        XCTAssertEqual(try server.http.send("GET", "/healthz").status, 200, "the process itself is alive")
+        try cluster.start()
+        XCTAssertTrue(try waitUntil(timeout: 30, poll: 0.2) { try server.http.send("GET", "/readyz").status == 200 })
+        XCTAssertEqual(try publish().status, 201)
     }
 }

@@ -64,134 +64,191 @@ package final class PostgresStore: MetadataStore {
     // MARK: - MetadataStore
 
     package func ping() async throws {
-        try await client.query("SELECT 1", logger: logger)
+        try await bounded { [self] in
+            try await client.query("SELECT 1", logger: logger)
+        }
     }
 
     package func publish(_ exam: ExamRecord, roster: [RosterEntry]) async throws -> Bool {
-        try await client.withTransaction(logger: logger) { connection in
-            // A concurrent publish of the same id waits on the key here, then finds it taken.
-            let inserted = try await connection.query("""
-                INSERT INTO exams VALUES (\(exam.examId), \(ByteBuffer(bytes: exam.examSHA256)), \(ByteBuffer(bytes: exam.examFile)),
-                    \(exam.publisher), \(exam.openTokenSHA256.map { ByteBuffer(bytes: $0) }), \(exam.opensAt.map(Self.millis)),
-                    \(exam.closesAt.map(Self.millis)), \(Self.millis(exam.publishedAt)))
-                ON CONFLICT (exam_id) DO NOTHING RETURNING exam_id
-                """, logger: logger).collect()
-            guard !inserted.isEmpty else { return false }
-            for entry in roster {
-                try await connection.query("""
-                    INSERT INTO roster VALUES (\(entry.examId), \(entry.studentId), \(ByteBuffer(bytes: entry.codeSHA256)), NULL)
-                    """, logger: logger)
+        try await bounded { [self] in
+            try await client.withTransaction(logger: logger) { connection in
+                // A concurrent publish of the same id waits on the key here, then finds it taken.
+                let inserted = try await connection.query("""
+                    INSERT INTO exams VALUES (\(exam.examId), \(ByteBuffer(bytes: exam.examSHA256)), \(ByteBuffer(bytes: exam.examFile)),
+                        \(exam.publisher), \(exam.openTokenSHA256.map { ByteBuffer(bytes: $0) }), \(exam.opensAt.map(Self.millis)),
+                        \(exam.closesAt.map(Self.millis)), \(Self.millis(exam.publishedAt)))
+                    ON CONFLICT (exam_id) DO NOTHING RETURNING exam_id
+                    """, logger: logger).collect()
+                guard !inserted.isEmpty else { return false }
+                for entry in roster {
+                    try await connection.query("""
+                        INSERT INTO roster VALUES (\(entry.examId), \(entry.studentId), \(ByteBuffer(bytes: entry.codeSHA256)), NULL)
+                        """, logger: logger)
+                }
+                return true
             }
-            return true
         }
     }
 
     package func exam(id: String) async throws -> ExamRecord? {
-        try await client.query("SELECT * FROM exams WHERE exam_id = \(id)", logger: logger).collect().first.map(Self.exam)
+        try await bounded { [self] in
+            try await client.query("SELECT * FROM exams WHERE exam_id = \(id)", logger: logger).collect().first.map(Self.exam)
+        }
     }
 
     package func exams() async throws -> [ExamRecord] {
-        try await client.query("SELECT * FROM exams ORDER BY published_at, exam_id", logger: logger).collect().map(Self.exam)
+        try await bounded { [self] in
+            try await client.query("SELECT * FROM exams ORDER BY published_at, exam_id", logger: logger).collect().map(Self.exam)
+        }
     }
 
     package func rosterEntry(examId: String, studentId: String) async throws -> RosterEntry? {
-        try await client.query("SELECT * FROM roster WHERE exam_id = \(examId) AND student_id = \(studentId)", logger: logger)
-            .collect().first.map(Self.rosterEntry)
+        try await bounded { [self] in
+            try await client.query("SELECT * FROM roster WHERE exam_id = \(examId) AND student_id = \(studentId)", logger: logger)
+                .collect().first.map(Self.rosterEntry)
+        }
     }
 
     package func roster(examId: String) async throws -> [RosterEntry] {
-        try await client.query("SELECT * FROM roster WHERE exam_id = \(examId) ORDER BY student_id", logger: logger).collect().map(Self.rosterEntry)
+        try await bounded { [self] in
+            try await client.query("SELECT * FROM roster WHERE exam_id = \(examId) ORDER BY student_id", logger: logger).collect().map(Self.rosterEntry)
+        }
     }
 
     package func issue(_ attempt: AttemptRecord, claimingCode: Bool) async throws -> Bool {
-        try await client.withTransaction(logger: logger) { connection in
-            if claimingCode {
-                let claimed = try await connection.query("""
-                    UPDATE roster SET used_at = \(Self.millis(attempt.issuedAt))
-                    WHERE exam_id = \(attempt.examId) AND student_id = \(attempt.studentId) AND used_at IS NULL RETURNING student_id
-                    """, logger: logger).collect()
-                // Nothing written yet in this transaction: returning ends it with a harmless COMMIT.
-                if claimed.isEmpty { return false }
+        try await bounded { [self] in
+            try await client.withTransaction(logger: logger) { connection in
+                if claimingCode {
+                    let claimed = try await connection.query("""
+                        UPDATE roster SET used_at = \(Self.millis(attempt.issuedAt))
+                        WHERE exam_id = \(attempt.examId) AND student_id = \(attempt.studentId) AND used_at IS NULL RETURNING student_id
+                        """, logger: logger).collect()
+                    // Nothing written yet in this transaction: returning ends it with a harmless COMMIT.
+                    if claimed.isEmpty { return false }
+                }
+                try await connection.query("""
+                    INSERT INTO attempts VALUES (\(attempt.attemptId), \(attempt.examId), \(attempt.studentId), \(ByteBuffer(bytes: attempt.ticket)),
+                        \(ByteBuffer(bytes: attempt.ticketDigest)), \(Self.millis(attempt.notAfter)), \(Self.millis(attempt.issuedAt)), NULL, NULL)
+                    """, logger: logger)
+                return true
             }
-            try await connection.query("""
-                INSERT INTO attempts VALUES (\(attempt.attemptId), \(attempt.examId), \(attempt.studentId), \(ByteBuffer(bytes: attempt.ticket)),
-                    \(ByteBuffer(bytes: attempt.ticketDigest)), \(Self.millis(attempt.notAfter)), \(Self.millis(attempt.issuedAt)), NULL, NULL)
-                """, logger: logger)
-            return true
         }
     }
 
     package func attempt(id: String) async throws -> AttemptRecord? {
-        try await client.query("SELECT * FROM attempts WHERE attempt_id = \(id)", logger: logger).collect().first.map(Self.attempt)
+        try await bounded { [self] in
+            try await client.query("SELECT * FROM attempts WHERE attempt_id = \(id)", logger: logger).collect().first.map(Self.attempt)
+        }
     }
 
     package func attempts(examId: String) async throws -> [AttemptRecord] {
-        try await client.query("SELECT * FROM attempts WHERE exam_id = \(examId) ORDER BY issued_at, attempt_id", logger: logger)
-            .collect().map(Self.attempt)
+        try await bounded { [self] in
+            try await client.query("SELECT * FROM attempts WHERE exam_id = \(examId) ORDER BY issued_at, attempt_id", logger: logger)
+                .collect().map(Self.attempt)
+        }
     }
 
     package func addCheckpoint(_ checkpoint: CheckpointRecord) async throws -> CheckpointRecord? {
-        let inserted = try await client.query("""
-            INSERT INTO checkpoints VALUES (\(checkpoint.attemptId), \(Int64(checkpoint.sequence)), \(Int64(checkpoint.part)),
-                \(Int64(checkpoint.recordCount)), \(Int64(checkpoint.sealedBytes)), \(ByteBuffer(bytes: checkpoint.chain)),
-                \(Int64(checkpoint.mediaTimeMicros)), \(checkpoint.partKey.map { ByteBuffer(bytes: $0) }), \(ByteBuffer(bytes: checkpoint.signed)),
-                \(Self.millis(checkpoint.receivedAt)))
-            ON CONFLICT (attempt_id, sequence) DO NOTHING RETURNING sequence
-            """, logger: logger).collect()
-        if !inserted.isEmpty { return nil }
-        // The conflicting row was committed before ON CONFLICT gave way, so this statement sees it.
-        return try await client.query("""
-            SELECT * FROM checkpoints WHERE attempt_id = \(checkpoint.attemptId) AND sequence = \(Int64(checkpoint.sequence))
-            """, logger: logger).collect().first.map(Self.checkpoint)
+        try await bounded { [self] in
+            let inserted = try await client.query("""
+                INSERT INTO checkpoints VALUES (\(checkpoint.attemptId), \(Int64(checkpoint.sequence)), \(Int64(checkpoint.part)),
+                    \(Int64(checkpoint.recordCount)), \(Int64(checkpoint.sealedBytes)), \(ByteBuffer(bytes: checkpoint.chain)),
+                    \(Int64(checkpoint.mediaTimeMicros)), \(checkpoint.partKey.map { ByteBuffer(bytes: $0) }), \(ByteBuffer(bytes: checkpoint.signed)),
+                    \(Self.millis(checkpoint.receivedAt)))
+                ON CONFLICT (attempt_id, sequence) DO NOTHING RETURNING sequence
+                """, logger: logger).collect()
+            if !inserted.isEmpty { return nil }
+            // The conflicting row was committed before ON CONFLICT gave way, so this statement sees it.
+            return try await client.query("""
+                SELECT * FROM checkpoints WHERE attempt_id = \(checkpoint.attemptId) AND sequence = \(Int64(checkpoint.sequence))
+                """, logger: logger).collect().first.map(Self.checkpoint)
+        }
     }
 
     package func checkpoints(attemptId: String) async throws -> [CheckpointRecord] {
-        try await client.query("SELECT * FROM checkpoints WHERE attempt_id = \(attemptId) ORDER BY sequence", logger: logger)
-            .collect().map(Self.checkpoint)
+        try await bounded { [self] in
+            try await client.query("SELECT * FROM checkpoints WHERE attempt_id = \(attemptId) ORDER BY sequence", logger: logger)
+                .collect().map(Self.checkpoint)
+        }
     }
 
     package func markFork(attemptId: String, sequence: UInt64, at date: Date) async throws {
-        try await client.query("""
-            UPDATE attempts SET forked_at = \(Self.millis(date)), fork_sequence = \(Int64(sequence))
-            WHERE attempt_id = \(attemptId) AND forked_at IS NULL
-            """, logger: logger)
+        try await bounded { [self] in
+            try await client.query("""
+                UPDATE attempts SET forked_at = \(Self.millis(date)), fork_sequence = \(Int64(sequence))
+                WHERE attempt_id = \(attemptId) AND forked_at IS NULL
+                """, logger: logger)
+        }
     }
 
     package func upload(attemptId: String) async throws -> UploadRecord? {
-        try await client.query("SELECT * FROM uploads WHERE attempt_id = \(attemptId)", logger: logger).collect().first.map { row in
-            let row = row.makeRandomAccess()
-            return UploadRecord(attemptId: try row.text("attempt_id"), length: Int(try row.int("length")), offset: Int(try row.int("received")),
-                                startedAt: try row.time("started_at"))
+        try await bounded { [self] in
+            try await client.query("SELECT * FROM uploads WHERE attempt_id = \(attemptId)", logger: logger).collect().first.map { row in
+                let row = row.makeRandomAccess()
+                return UploadRecord(attemptId: try row.text("attempt_id"), length: Int(try row.int("length")), offset: Int(try row.int("received")),
+                                    startedAt: try row.time("started_at"))
+            }
         }
     }
 
     package func saveUpload(_ upload: UploadRecord) async throws {
-        try await client.query("""
-            INSERT INTO uploads VALUES (\(upload.attemptId), \(Int64(upload.length)), \(Int64(upload.offset)), \(Self.millis(upload.startedAt)))
-            ON CONFLICT (attempt_id) DO UPDATE SET received = excluded.received
-            """, logger: logger)
+        try await bounded { [self] in
+            try await client.query("""
+                INSERT INTO uploads VALUES (\(upload.attemptId), \(Int64(upload.length)), \(Int64(upload.offset)), \(Self.millis(upload.startedAt)))
+                ON CONFLICT (attempt_id) DO UPDATE SET received = excluded.received
+                """, logger: logger)
+        }
     }
 
     package func deleteUpload(attemptId: String) async throws {
-        try await client.query("DELETE FROM uploads WHERE attempt_id = \(attemptId)", logger: logger)
+        try await bounded { [self] in
+            try await client.query("DELETE FROM uploads WHERE attempt_id = \(attemptId)", logger: logger)
+        }
     }
 
     package func saveReceipt(_ receipt: ReceiptRecord) async throws {
-        try await client.query("""
-            INSERT INTO receipts VALUES (\(receipt.attemptId), \(ByteBuffer(bytes: receipt.receipt)), \(ByteBuffer(bytes: receipt.bundleSHA256)),
-                \(Int64(receipt.size)), \(Self.millis(receipt.receivedAt)))
-            ON CONFLICT (attempt_id) DO UPDATE SET receipt = excluded.receipt, bundle_sha256 = excluded.bundle_sha256,
-                size = excluded.size, received_at = excluded.received_at
-            """, logger: logger)
+        try await bounded { [self] in
+            try await client.query("""
+                INSERT INTO receipts VALUES (\(receipt.attemptId), \(ByteBuffer(bytes: receipt.receipt)), \(ByteBuffer(bytes: receipt.bundleSHA256)),
+                    \(Int64(receipt.size)), \(Self.millis(receipt.receivedAt)))
+                ON CONFLICT (attempt_id) DO UPDATE SET receipt = excluded.receipt, bundle_sha256 = excluded.bundle_sha256,
+                    size = excluded.size, received_at = excluded.received_at
+                """, logger: logger)
+        }
     }
 
     package func receipt(attemptId: String) async throws -> ReceiptRecord? {
-        try await client.query("SELECT * FROM receipts WHERE attempt_id = \(attemptId)", logger: logger).collect().first.map { row in
-            let row = row.makeRandomAccess()
-            return ReceiptRecord(attemptId: try row.text("attempt_id"), receipt: try row.bytes("receipt"),
-                                 bundleSHA256: try row.bytes("bundle_sha256"), size: Int(try row.int("size")),
-                                 receivedAt: try row.time("received_at"))
+        try await bounded { [self] in
+            try await client.query("SELECT * FROM receipts WHERE attempt_id = \(attemptId)", logger: logger).collect().first.map { row in
+                let row = row.makeRandomAccess()
+                return ReceiptRecord(attemptId: try row.text("attempt_id"), receipt: try row.bytes("receipt"),
+                                     bundleSHA256: try row.bytes("bundle_sha256"), size: Int(try row.int("size")),
+                                     receivedAt: try row.time("received_at"))
+            }
         }
+    }
+
+    // MARK: - Time limit
+
+    /// With the database unreachable the pool would hold a request until a connection comes
+    /// back; a bound turns that into an error the client sees (a 500, `/readyz` a 503) while the
+    /// pool keeps reconnecting behind it.
+    private static let timeout: Duration = .seconds(10)
+
+    private func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: Self.timeout)
+                throw DatabaseTimeout()
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    struct DatabaseTimeout: Error, CustomStringConvertible {
+        var description: String { "PostgreSQL did not answer within \(PostgresStore.timeout)" }
     }
 
     // MARK: - Rows

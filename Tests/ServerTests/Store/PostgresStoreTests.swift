@@ -95,4 +95,13 @@ final class PostgresStoreTests: XCTestCase {
             XCTAssertFalse(error.message.contains("not-the-password"))
         }
     }
+
+    /// The default `tls = "prefer"` against a server without TLS (this cluster) connects in plain.
+    func testTheDefaultTLSPreferenceConnectsWithoutTLS() async throws {
+        var settings = try settings()
+        settings.tls = .prefer
+        let store = try await PostgresStore.open(settings, password: Self.cluster!.password, logger: Logger(label: "test"))
+        try await store.ping()
+        try await store.close()
+    }
 }
