@@ -22,7 +22,9 @@ public final class PostgresServer {
         bin = try Self.binaries()
         password = UUID().uuidString.replacingOccurrences(of: "-", with: "")
         owner = geteuid() == 0 ? "postgres" : nil
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-pg-\(UUID().uuidString)")
+        // The postgres user must reach the folder: under root, TMPDIR may be root's own (0700).
+        let base = owner == nil ? FileManager.default.temporaryDirectory : URL(fileURLWithPath: "/tmp")
+        folder = base.appendingPathComponent("proctor-pg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try Data(password.utf8).write(to: folder.appendingPathComponent("pwfile"))
         if let owner { try Self.run("/bin/chown", ["-R", owner, folder.path]) }
