@@ -61,6 +61,10 @@ package struct CollectionServer: Sendable {
         router.get("/v1/instructor/exams/:exam/attempts") { request, context in
             try await dashboardAttempts(request, examId: context.parameters.require("exam"))
         }
+        router.get("/v1/instructor/attempts/:attempt/files/:kind") { request, context in
+            try await dashboardFile(request, context: context, attemptId: context.parameters.require("attempt"),
+                                    kind: context.parameters.require("kind"))
+        }
         Self.dashboardPages.register(on: router)
         return router
     }

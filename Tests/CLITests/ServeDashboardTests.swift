@@ -69,6 +69,19 @@ extension ServeTests {
         XCTAssertEqual(receipt["allContained"] as? Bool, true)
         XCTAssertEqual(receipt["checkpoints"] as? Int, 1)
 
+        // The received attempt's files, exactly as kept; nothing yet for the one still recording.
+        let download = try get("/v1/instructor/attempts/\(done)/files/bundle", token: token)
+        XCTAssertEqual(download.status, 200)
+        XCTAssertEqual(Array(download.body), bundle)
+        XCTAssertEqual(download.header("Content-Disposition"), "attachment; filename=\"\(done).proctor\"")
+        let receiptFile = try get("/v1/instructor/attempts/\(done)/files/receipt", token: token)
+        XCTAssertEqual(Array(receiptFile.body), try Array(Data(contentsOf: server.bundles.appendingPathComponent("\(done).receipt"))))
+        XCTAssertEqual(try get("/v1/instructor/attempts/\(done)/files/checkpoints", token: token).status, 200)
+        XCTAssertEqual(try get("/v1/instructor/attempts/\(live)/files/bundle", token: token).errorCode, "no_receipt")
+        XCTAssertEqual(try get("/v1/instructor/attempts/\(done)/files/..%2Fproctor.sqlite", token: token).errorCode, "unknown_file")
+        XCTAssertEqual(try get("/v1/instructor/attempts/..%2F..%2Fetc/files/bundle", token: token).errorCode, "bad_attempt_id")
+        XCTAssertEqual(try server.http.send("GET", "/v1/instructor/attempts/\(done)/files/bundle").status, 401)
+
         // Refusals, each with its status and code.
         XCTAssertEqual(try server.http.send("GET", "/v1/instructor/exams").errorCode, "missing_token")
         XCTAssertEqual(try server.http.send("GET", "/v1/instructor/exams").status, 401)

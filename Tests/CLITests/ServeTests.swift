@@ -168,10 +168,11 @@ class ServeTests: XCTestCase {
             else if !line.hasPrefix("    ") { path = line.hasPrefix("  ") ? path : nil }
             if let path, let method = ["get", "post", "head", "patch"].first(where: { line == "    \($0):" }) { routes.append((method.uppercased(), path)) }
         }
-        XCTAssertEqual(routes.count, 12, "\(routes)")
+        XCTAssertEqual(routes.count, 13, "\(routes)")
         let attempt = String(repeating: "a", count: 32)
         for (method, template) in routes {
             let concrete = template.replacingOccurrences(of: "{exam}", with: "srv-exam").replacingOccurrences(of: "{attempt}", with: attempt)
+                .replacingOccurrences(of: "{kind}", with: "bundle")
             let answer = try server.http.send(method, concrete, headers: ["Content-Type": "application/json"], body: Data("{}".utf8))
             XCTAssertNotEqual(answer.errorCode, "not_found", "\(method) \(template) is not served")
             XCTAssertNotEqual(answer.status, 405, "\(method) \(template)")

@@ -37,6 +37,22 @@ function seconds(value) {
   return s < 120 ? s + " s" : Math.floor(s / 60) + " min " + (s % 60) + " s";
 }
 
+// The bundle stays sealed to the exam's recipients; it is fetched with the token (a plain link
+// could not carry it) and handed to the browser as a file.
+async function download(attemptId) {
+  const answer = await fetch("/v1/instructor/attempts/" + attemptId + "/files/bundle",
+    { headers: { Authorization: "Bearer " + token() }, cache: "no-store" });
+  if (!answer.ok) throw new Error("the bundle could not be fetched (HTTP " + answer.status + ")");
+  const url = URL.createObjectURL(await answer.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = attemptId + ".proctor";
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
 function showError(error) {
   const p = document.getElementById("error");
   p.textContent = error.message;
@@ -90,7 +106,15 @@ async function showAttempts(examId) {
     if (a.receipt) bundle = "received " + time(a.receipt.receivedAt) + ", " + a.receipt.size + " bytes" +
       (a.receipt.allContained ? ", all checkpoints contained" : ", NOT all checkpoints contained") + (a.receipt.late ? ", late" : "");
     else if (a.upload) bundle = "uploading " + a.upload.offset + " of " + a.upload.length + " bytes";
-    cell(row, bundle, a.receipt && !a.receipt.allContained ? "warn" : "");
+    const last = cell(row, bundle, a.receipt && !a.receipt.allContained ? "warn" : "");
+    if (a.receipt) {
+      const button = document.createElement("button");
+      button.className = "link";
+      button.textContent = "download";
+      button.setAttribute("aria-label", "download the sealed bundle of " + a.studentId);
+      button.addEventListener("click", () => download(a.attemptId).catch(showError));
+      last.append(" ", button);
+    }
     body.appendChild(row);
   }
   document.getElementById("not-started").textContent =
