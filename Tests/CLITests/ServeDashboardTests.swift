@@ -76,7 +76,23 @@ extension ServeTests {
         XCTAssertEqual(download.header("Content-Disposition"), "attachment; filename=\"\(done).proctor\"")
         let receiptFile = try get("/v1/instructor/attempts/\(done)/files/receipt", token: token)
         XCTAssertEqual(Array(receiptFile.body), try Array(Data(contentsOf: server.bundles.appendingPathComponent("\(done).receipt"))))
-        XCTAssertEqual(try get("/v1/instructor/attempts/\(done)/files/checkpoints", token: token).status, 200)
+        let log = try get("/v1/instructor/attempts/\(done)/files/checkpoints", token: token)
+        XCTAssertEqual(log.status, 200)
+        // Downloaded under their own names, the three are what export attests from.
+        let downloads = folder.appendingPathComponent("downloads")
+        try FileManager.default.createDirectory(at: downloads, withIntermediateDirectories: true)
+        for answer in [download, receiptFile, log] {
+            let name = try XCTUnwrap(answer.header("Content-Disposition")?.split(separator: "\"").dropFirst().first.map(String.init))
+            try answer.body.write(to: downloads.appendingPathComponent(name))
+        }
+        let out = folder.appendingPathComponent("report")
+        let export = try ProctorBinary.run(["export", downloads.appendingPathComponent("\(done).proctor").path, "--key",
+                                            folder.appendingPathComponent("prof.key").path, "--json", "-o", out.path, "--exams", folder.path])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let reportName = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: out.path).first { $0.hasSuffix(".json") })
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent(reportName))) as? [String: Any])
+        let provenance = try XCTUnwrap(report["provenance"] as? [String: Any])
+        XCTAssertEqual(provenance["originAttested"] as? Bool, true, "\(provenance)")
         XCTAssertEqual(try get("/v1/instructor/attempts/\(live)/files/bundle", token: token).errorCode, "no_receipt")
         XCTAssertEqual(try get("/v1/instructor/attempts/\(done)/files/..%2Fproctor.sqlite", token: token).errorCode, "unknown_file")
         XCTAssertEqual(try get("/v1/instructor/attempts/..%2F..%2Fetc/files/bundle", token: token).errorCode, "bad_attempt_id")
