@@ -22,6 +22,9 @@ class ServeTests: XCTestCase {
     }
 
     override class func tearDown() {
+        // Stopped here, not left to deinit: XCTest keeps every test case (and the server it
+        // held, which holds the cluster) alive until the process ends.
+        cluster?.stop()
         cluster = nil
         super.tearDown()
     }
@@ -66,6 +69,7 @@ class ServeTests: XCTestCase {
 
     override func tearDown() async throws {
         if let server { XCTAssertEqual(server.stop(), 0, "a graceful stop exits 0") }
+        server = nil
         if let folder { try? FileManager.default.removeItem(at: folder) }
     }
 

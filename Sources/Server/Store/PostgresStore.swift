@@ -235,6 +235,7 @@ package final class PostgresStore: MetadataStore {
     /// pool keeps reconnecting behind it.
     private static let timeout: Duration = .seconds(10)
 
+    @discardableResult
     private func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T.self) { group in
             group.addTask { try await body() }

@@ -19,6 +19,7 @@ final class PostgresStoreTests: XCTestCase {
     }
 
     override class func tearDown() {
+        cluster?.stop()
         cluster = nil
         super.tearDown()
     }
