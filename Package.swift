@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // One system-library target per C library; each is imported by exactly one Swift module.
@@ -80,7 +81,7 @@ let package = Package(
             .embedInCode("Assets/class.html"), .embedInCode("Assets/attempt.html"), .embedInCode("Assets/review.css"),
             .embedInCode("Assets/class.js"), .embedInCode("Assets/attempt.js"),
         ]),
-        // `proctor serve`: the collection server (docs/server.md). Metadata in SQLite, bundles in a folder.
+        // `proctor serve`: the collection server (docs/server.md). Metadata in SQLite or PostgreSQL, bundles in a folder.
         .target(name: "Server", dependencies: [
             "ProctorModel", "Seal", "Exam", "Attest", "WebLayer",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -88,7 +89,8 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "SQLiteNIO", package: "sqlite-nio"),
-        ]),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ], resources: [.embedInCode("Assets/dashboard.html"), .embedInCode("Assets/dashboard.js"), .embedInCode("Assets/dashboard.css")]),
         .executableTarget(name: "proctor-cli", dependencies: [
             "ProctorModel", "Encode", "Detect", "Seal", "Exam", "Delivery", "Report", "Session", "Attest", "Server", "Review", "StudentPage", "WebLayer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -112,12 +114,15 @@ let package = Package(
         .testTarget(name: "EncodeTests", dependencies: ["ProctorModel", "Encode", "TestTools"], path: "Tests/EncodeTests"),
         .testTarget(name: "DetectTests", dependencies: ["ProctorModel", "Detect", "Encode", "TestTools"], path: "Tests/DetectTests"),
         .testTarget(name: "SessionTests", dependencies: ["ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "Encode", "Detect", "NginxTestServer", "TestTools", "Attest", "StudentPage", "WebLayer"], path: "Tests/SessionTests"),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "ProctorModel"], path: "Tests/ServerTests"),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "ProctorModel", "PostgresTestServer", .product(name: "Logging", package: "swift-log")],
+                    path: "Tests/ServerTests"),
         .testTarget(name: "CLITests", dependencies: ["proctor-cli", "ProctorModel", "Seal", "Exam", "Delivery", "Report", "Session", "NginxTestServer", "TestTools",
-                                                "Attest", "BrowserTesting", "Encode", .product(name: "SQLiteNIO", package: "sqlite-nio")], path: "Tests/CLITests"),
+                                                "Attest", "BrowserTesting", "Encode", "PostgresTestServer", .product(name: "SQLiteNIO", package: "sqlite-nio")], path: "Tests/CLITests"),
         // A real nginx WebDAV server on loopback for delivery tests, and a TCP proxy that cuts
         // connections as a flaky network does; shared by both test targets.
         .target(name: "NginxTestServer", path: "Tests/Support/Nginx"),
+        // A private PostgreSQL cluster (Debian's postgresql) per test class, for the shared metadata store.
+        .target(name: "PostgresTestServer", path: "Tests/Support/Postgres"),
         // Helpers more than one test target needs: an Xvfb display, coreutils' sha256sum, a small tmpfs.
         .target(name: "TestTools", path: "Tests/Support/Tools"),
         // A real headless Chromium through chromedriver (WebDriver) and axe-core, for the pages.

@@ -19,12 +19,29 @@ package enum ServerStartup {
             logger.notice("made a server key", metadata: ["file": "\(made.key.path)", "fingerprint": "\(made.identity.fingerprint)"])
         }
         let (key, identity) = try ServerKeyFile.load(keyURL)
-        let store: SQLiteStore
-        do {
-            store = try await SQLiteStore.open(config.databaseURL, logger: logger)
-        } catch {
-            throw ProctorError(.unavailable, "cannot open the database \(config.databaseURL.path): \(error)")
-        }
+        let store = try await openStore(config, logger: logger)
         return try CollectionServer(config: config, store: store, key: key, identity: identity, logger: logger)
+    }
+
+    /// The store `[metadata]` names; the PostgreSQL password is read from `environment` or its file here, at start.
+    package static func openStore(_ config: ServerConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
+                                  logger: Logger) async throws(ProctorError) -> any MetadataStore {
+        switch config.metadata {
+        case .sqlite:
+            do {
+                return try await SQLiteStore.open(config.databaseURL, logger: logger)
+            } catch {
+                throw ProctorError(.unavailable, "cannot open the database \(config.databaseURL.path): \(error)")
+            }
+        case .postgres(let settings):
+            let password = try settings.resolvePassword(environment: environment)
+            do {
+                let store = try await PostgresStore.open(settings, password: password, logger: logger)
+                logger.info("metadata in PostgreSQL", metadata: ["database": "\(settings.redacted)"])
+                return store
+            } catch {
+                throw ProctorError(.unavailable, "cannot open the PostgreSQL database \(settings.redacted): \(PostgresFailure.describe(error))")
+            }
+        }
     }
 }

@@ -13,11 +13,14 @@ package struct APIError: Error, HTTPResponseError, Sendable, Equatable {
     package let status: HTTPResponse.Status
     package let code: String
     package let message: String
+    /// Seconds for `Retry-After`, on a 429 or 503 that knows when to come back.
+    package var retryAfter: Int?
 
-    package init(_ status: HTTPResponse.Status, code: String, _ message: String) {
+    package init(_ status: HTTPResponse.Status, code: String, _ message: String, retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     package func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -30,6 +33,7 @@ package struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 

@@ -9,7 +9,7 @@ extension Proctor {
     struct Exam: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a signed exam file, or show what an exam will record.",
-            subcommands: [Create.self, Show.self, Roster.self, Publish.self]
+            subcommands: [Create.self, Show.self, Roster.self, Publish.self, Dashboard.self]
         )
     }
 }

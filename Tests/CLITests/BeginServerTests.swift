@@ -1,6 +1,7 @@
 import Attest
 import Foundation
 import NginxTestServer
+import PostgresTestServer
 import TestTools
 import XCTest
 @testable import Exam
@@ -163,10 +164,11 @@ final class BeginServerTests: XCTestCase {
     func testANetworkThatDropsConnectionsDelaysCheckpointsOnly() async throws {
         let proxy = try CuttingProxy(to: 0)
         defer { proxy.close() }
-        let served = try ServedExam(examPort: Int(proxy.port))
+        let served = try ServedExam(port: Int(proxy.port))
         defer { served.remove() }
-        proxy.upstreamPort = UInt16(served.port)
-        let server = try served.startServer()
+        let serverPort = try ServeProcess.freePort()
+        proxy.upstreamPort = UInt16(serverPort)
+        let server = try served.startServer(port: serverPort)
         defer { server.stop() }
         let begin = try await Self.beginRecording(served, code: try served.publish(on: server), firstCheckpointOn: server)
         defer { if begin.isRunning { begin.terminate() } }
@@ -242,31 +244,83 @@ final class BeginServerTests: XCTestCase {
     }
 }
 
+extension BeginServerTests {
+    /// Two instances on one PostgreSQL behind a round-robin load balancer (a real nginx): the
+    /// real client's checkpoints and its resumable upload land on both, every checkpoint is
+    /// accepted, one receipt, and export says attested.
+    func testTheClientSwitchesBetweenTwoInstancesBehindABalancer() async throws {
+        let cluster = try PostgresServer()
+        defer { cluster.stop() }
+        let database = try cluster.createDatabase()
+        let ports = [try ServeProcess.freePort(), try ServeProcess.freePort()]
+        let balancer = try NginxServer(balancing: ports)
+        defer { balancer.stop() }
+        let served = try ServedExam(port: Int(balancer.port))
+        defer { served.remove() }
+        let kit = served.kit
+        let a = try served.startServer(port: ports[0], postgres: (cluster, database), configName: "a.toml")
+        defer { XCTAssertEqual(a.stop(), 0) }
+        let b = try served.startServer(port: ports[1], postgres: (cluster, database), configName: "b.toml")
+        defer { XCTAssertEqual(b.stop(), 0) }
+        let code = try served.publish(on: a)
+
+        let run = try ProctorBinary.run(["begin", "--exam", kit.examURL.path, "--student", "s1", "--camera", "test", "--mic", "test",
+                                         "--screen", "none", "--duration", "7", "--accept"],
+                                        environment: kit.environment.merging(["PROCTOR_ENROLMENT_CODE": code]) { $1 })
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let bundle = try XCTUnwrap(kit.bundles.first)
+        let queued = Self.entryCount(try Data(contentsOf: bundle.appendingPathExtension("checkpoints")))
+        let held = try await a.count("checkpoints")
+        XCTAssertGreaterThanOrEqual(held, 4)
+        XCTAssertEqual(held, queued, "every checkpoint made was accepted, whichever instance took it")
+
+        let submit = try ProctorBinary.run(["submit", "--bundle", bundle.path, "--exam", kit.examURL.path, "--segment-kib", "64"],
+                                           environment: kit.environment)
+        XCTAssertEqual(submit.status, 0, submit.stderr)
+        let receipts = try await b.count("receipts")
+        XCTAssertEqual(receipts, 1)
+
+        let log = balancer.upstreamLog()
+        let upstreams = { (what: String) in Set(log.filter { $0.contains(what) }.compactMap { $0.split(separator: " ").last.map(String.init) }) }
+        let both: Set<String> = Set(ports.map { "127.0.0.1:\($0)" })
+        XCTAssertEqual(upstreams("/checkpoints"), both, "checkpoints went to both instances: \(log)")
+        XCTAssertEqual(upstreams("/upload"), both, "the upload's requests went to both instances: \(log)")
+        XCTAssertFalse(log.contains { $0.split(separator: " ")[2].hasPrefix("5") }, "no 5xx: \(log)")
+
+        let key = try kit.identity.write(to: kit.directory, passphrase: nil).key
+        let statement = try Self.exportAttestation(bundle, kit: kit, key: key)
+        XCTAssertEqual(statement.attested, true, statement.line)
+        XCTAssertTrue(statement.line.contains(", \(held) checkpoints, all contained, received 20"), statement.line)
+    }
+}
+
 /// A server key pair in a temporary folder (`proctor keygen --server`), an exam that pins it and
-/// names a free loopback port with 2 s checkpoints (or `examPort`, a proxy's, in front of the
-/// server), and `proctor serve` started on the server's port.
+/// names a free loopback port with 2 s checkpoints (or `port`, a proxy's or a balancer's in
+/// front of the servers), and `proctor serve` started on that port or one given.
 private struct ServedExam {
     let keys: URL
-    /// The server's own port.
+    /// Where the exam says the server is.
     let port: Int
     /// The server's `proctor-server-v1` public key line, as the exam pins it.
     let keyLine: String
     let kit: RecordingSessionKit
 
-    init(examPort: Int? = nil) throws {
+    /// `port`: where the exam says the server is (a load balancer's port); default a free one.
+    init(port: Int? = nil) throws {
         keys = FileManager.default.temporaryDirectory.appendingPathComponent("begin-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
         XCTAssertEqual(try ProctorBinary.run(["keygen", "--server", "--name", "collector", "--out", keys.path]).status, 0)
         keyLine = try String(contentsOf: keys.appendingPathComponent("collector.server.pub"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        port = try ServeProcess.freePort()
-        kit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(examPort ?? port)/\"\nkey = \"\(keyLine)\"\ncheckpoint_seconds = 2\n")
+        self.port = try port ?? ServeProcess.freePort()
+        kit = try RecordingSessionKit(extraSettings: "[server]\nurl = \"http://127.0.0.1:\(self.port)/\"\nkey = \"\(keyLine)\"\ncheckpoint_seconds = 2\n")
     }
 
     /// The server, trusting the exam's instructor and signing with the key made above.
-    func startServer() throws -> ServeProcess {
-        try ServeProcess(folder: keys, trusting: [kit.identity.recipientKey.line], port: port,
-                         extraConfig: "\n[identity]\nkey_file = \"collector.server.key\"\n")
+    func startServer(port: Int? = nil, postgres: (cluster: PostgresServer, database: String)? = nil,
+                     configName: String = "serve.toml") throws -> ServeProcess {
+        try ServeProcess(folder: keys, trusting: [kit.identity.recipientKey.line], port: port ?? self.port,
+                         extraConfig: "\n[identity]\nkey_file = \"collector.server.key\"\n", postgres: postgres, configName: configName)
     }
 
     /// Publishes the exam with a roster of one, student s1; returns s1's enrolment code.

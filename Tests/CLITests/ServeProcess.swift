@@ -1,4 +1,5 @@
 import Foundation
+import PostgresTestServer
 import SQLiteNIO
 import TestTools
 import XCTest
@@ -12,15 +13,28 @@ final class ServeProcess {
     /// The `proctor-server-v1` line the server printed: what an exam pins.
     let keyLine: String
     private let output = Pipe()
+    /// Set when `[metadata]` names PostgreSQL: the database the rows are counted in.
+    var postgres: (cluster: PostgresServer, database: String)?
 
     var http: RawHTTP { RawHTTP(port: port) }
     var database: URL { folder.appendingPathComponent("data/proctor.sqlite") }
     var bundles: URL { folder.appendingPathComponent("data/bundles") }
 
     /// `trusting`: the instructor `.pub` lines allowed to publish.
-    init(folder: URL, trusting instructors: [String], port: Int = 0, extraConfig: String = "") throws {
+    /// `postgres`: metadata in that database, the password through `PROCTOR_DB_PASSWORD`; several
+    /// instances on one folder (each its own `configName`) share the data folder, key and bundles.
+    init(folder: URL, trusting instructors: [String], port: Int = 0, extraConfig: String = "",
+         postgres: (cluster: PostgresServer, database: String)? = nil, configName: String = "serve.toml") throws {
         self.folder = folder
-        let config = folder.appendingPathComponent("serve.toml")
+        self.postgres = postgres
+        let config = folder.appendingPathComponent(configName)
+        let metadata = postgres.map { """
+            [metadata]
+            store = "postgres"
+            url = "\($0.cluster.url(database: $0.database))"
+            password_env = "PROCTOR_DB_PASSWORD"
+            tls = "disable"
+            """ } ?? ""
         let list = instructors.map { "\"\($0)\"" }.joined(separator: ", ")
         try """
         [listen]
@@ -32,9 +46,13 @@ final class ServeProcess {
         [trust]
         instructors = [\(list)]
         \(extraConfig)
+        \(metadata)
         """.write(to: config, atomically: true, encoding: .utf8)
         process.executableURL = ProctorBinary.url
         process.arguments = ["serve", "--config", config.path]
+        if let postgres {
+            process.environment = ProcessInfo.processInfo.environment.merging(["PROCTOR_DB_PASSWORD": postgres.cluster.password]) { $1 }
+        }
         process.standardOutput = output
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
@@ -85,6 +103,7 @@ final class ServeProcess {
 
     /// `SELECT COUNT(*) FROM table`, read from the server's own database file.
     func count(_ table: String) async throws -> Int {
+        if let postgres { return try postgres.cluster.count(table, database: postgres.database) }
         let connection = try await SQLiteConnection.open(storage: .file(path: database.path))
         let rows: [SQLiteRow]
         do {
@@ -95,6 +114,17 @@ final class ServeProcess {
         }
         try await connection.close()
         return rows.first?.column("n")?.integer ?? -1
+    }
+
+    /// One statement on the server's database, for a state a test cannot wait for (an expired ticket).
+    func execute(_ sql: String) async throws {
+        if let postgres { try postgres.cluster.query(sql, database: postgres.database); return }
+        let connection = try await SQLiteConnection.open(storage: .file(path: database.path))
+        do { _ = try await connection.query(sql, []) } catch {
+            try await connection.close()
+            throw error
+        }
+        try await connection.close()
     }
 
     /// When each checkpoint arrived (Unix ms), in sequence order.

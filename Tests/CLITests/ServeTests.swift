@@ -1,6 +1,7 @@
 import Attest
 import Exam
 import Foundation
+import PostgresTestServer
 import ProctorModel
 import Seal
 import TestTools
@@ -9,7 +10,25 @@ import XCTest
 /// `proctor serve` as a real process on loopback, driven over HTTP: publish, tickets, live
 /// checkpoints, the tus upload, the arrival check and the signed receipt, and every refusal
 /// with its documented status and code, with the database read back to show nothing was stored.
-final class ServeTests: XCTestCase {
+class ServeTests: XCTestCase {
+    /// `ServeOnPostgresTests` runs this whole suite with the metadata in PostgreSQL.
+    class var metadataOnPostgres: Bool { false }
+    nonisolated(unsafe) static var cluster: PostgresServer?
+
+    override class func setUp() {
+        super.setUp()
+        guard metadataOnPostgres else { return }
+        do { cluster = try PostgresServer() } catch { XCTFail("cannot start PostgreSQL: \(error)") }
+    }
+
+    override class func tearDown() {
+        // Stopped here, not left to deinit: XCTest keeps every test case (and the server it
+        // held, which holds the cluster) alive until the process ends.
+        cluster?.stop()
+        cluster = nil
+        super.tearDown()
+    }
+
     var folder: URL!
     var server: ServeProcess!
     var identity: InstructorIdentity!
@@ -23,7 +42,12 @@ final class ServeTests: XCTestCase {
         let keygen = try ProctorBinary.run(["keygen", "--name", "prof", "--no-passphrase", "--out", folder.path])
         XCTAssertEqual(keygen.status, 0, keygen.stderr)
         let pub = try String(contentsOf: folder.appendingPathComponent("prof.pub"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        server = try ServeProcess(folder: folder, trusting: [pub])
+        if Self.metadataOnPostgres {
+            let cluster = try XCTUnwrap(Self.cluster)
+            server = try ServeProcess(folder: folder, trusting: [pub], postgres: (cluster, try cluster.createDatabase()))
+        } else {
+            server = try ServeProcess(folder: folder, trusting: [pub])
+        }
         serverKey = try ServerPublicKey(line: server.keyLine)
         try """
         [exam]
@@ -45,6 +69,7 @@ final class ServeTests: XCTestCase {
 
     override func tearDown() async throws {
         if let server { XCTAssertEqual(server.stop(), 0, "a graceful stop exits 0") }
+        server = nil
         if let folder { try? FileManager.default.removeItem(at: folder) }
     }
 
@@ -147,10 +172,11 @@ final class ServeTests: XCTestCase {
             else if !line.hasPrefix("    ") { path = line.hasPrefix("  ") ? path : nil }
             if let path, let method = ["get", "post", "head", "patch"].first(where: { line == "    \($0):" }) { routes.append((method.uppercased(), path)) }
         }
-        XCTAssertEqual(routes.count, 9, "\(routes)")
+        XCTAssertEqual(routes.count, 13, "\(routes)")
         let attempt = String(repeating: "a", count: 32)
         for (method, template) in routes {
             let concrete = template.replacingOccurrences(of: "{exam}", with: "srv-exam").replacingOccurrences(of: "{attempt}", with: attempt)
+                .replacingOccurrences(of: "{kind}", with: "bundle")
             let answer = try server.http.send(method, concrete, headers: ["Content-Type": "application/json"], body: Data("{}".utf8))
             XCTAssertNotEqual(answer.errorCode, "not_found", "\(method) \(template) is not served")
             XCTAssertNotEqual(answer.status, 405, "\(method) \(template)")

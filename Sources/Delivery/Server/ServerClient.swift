@@ -114,6 +114,8 @@ extension ServerClient {
         }
         switch response.status {
         case 200, 201: return .accepted
+        // Over the server's rate: not a verdict on the checkpoint, so it stays queued for the next tick.
+        case 429: throw Self.refusal(response)
         case 400..<500: return .refused(Self.refusal(response))
         default: throw Self.refusal(response)
         }

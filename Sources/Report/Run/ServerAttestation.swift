@@ -84,13 +84,9 @@ enum ServerAttestation {
             findings.append("records missing after checkpoint \(before.map { String($0.checkpoint.sequence + 1) } ?? "0") "
                             + "(the bundle does not contain checkpoint \(missing.checkpoint.sequence + 1) of \(entries.count), received \(format(missing.received)))")
         }
-        // Checkpoints are made on the media clock every interval whatever the network does, so a
-        // stretch of media with none is a recording that was stopped or not checkpointed.
-        for (previous, next) in zip(entries, entries.dropFirst()) {
-            let from = Double(previous.checkpoint.mediaTimeMicros) / 1e6, to = Double(next.checkpoint.mediaTimeMicros) / 1e6
-            if to - from > 3 * interval {
-                findings.append("an unexplained gap in checkpoints from \(Int(from)) s to \(Int(to)) s of media")
-            }
+        let timeline = entries.map { CheckpointTimeline.Entry(sequence: $0.checkpoint.sequence, received: $0.received, mediaMicros: $0.checkpoint.mediaTimeMicros) }
+        for gap in CheckpointTimeline.gaps(timeline, interval: interval) {
+            findings.append("an unexplained gap in checkpoints from \(Int(gap.from)) s to \(Int(gap.to)) s of media")
         }
         return findings
     }
@@ -98,17 +94,17 @@ enum ServerAttestation {
     /// Checkpoints that reached the server more than two intervals after their media time said
     /// they were made (reckoned from the first one): sent late, not missing.
     static func lateCount(_ log: [UInt8], interval: Double) -> Int? {
-        var arrivals: [(received: Double, media: Double)] = []
+        var arrivals: [CheckpointTimeline.Entry] = []
         var position = 0
         while position + 12 <= log.count {
             let millis = log[position..<position + 8].enumerated().reduce(Int64(0)) { $0 | Int64($1.element) << (8 * $1.offset) }
             let length = log[position + 8..<position + 12].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
             guard position + 12 + length <= log.count, let checkpoint = try? Checkpoint.decode(Array(log[position + 12..<position + 12 + length])) else { return nil }
-            arrivals.append((Double(millis) / 1000, Double(checkpoint.mediaTimeMicros) / 1e6))
+            arrivals.append(.init(sequence: checkpoint.sequence, received: Date(timeIntervalSince1970: Double(millis) / 1000),
+                                  mediaMicros: checkpoint.mediaTimeMicros))
             position += 12 + length
         }
-        guard let first = arrivals.first else { return 0 }
-        return arrivals.filter { $0.received - first.received - ($0.media - first.media) > 2 * interval }.count
+        return CheckpointTimeline.late(arrivals, interval: interval).count
     }
 
     static func format(_ date: Date) -> String {

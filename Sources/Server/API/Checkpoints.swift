@@ -28,8 +28,18 @@ extension CollectionServer {
         guard checkpoint.recordCount > 0 else {
             throw APIError.badRequest("empty_checkpoint", "A checkpoint covers at least one sealed record.")
         }
+        // Both databases keep these as signed 64-bit integers; a larger value (which any student
+        // can sign under a part key of their own) is no real recording and must not trap.
+        guard [checkpoint.sequence, checkpoint.recordCount, checkpoint.sealedBytes, checkpoint.mediaTimeMicros].allSatisfy({ $0 <= UInt64(Int64.max) }) else {
+            throw APIError.badRequest("malformed_checkpoint", "A checkpoint's counts and sizes are at most 2^63 - 1.")
+        }
         if try await store.receipt(attemptId: attempt.attemptId) != nil {
             throw APIError.conflict("already_submitted", "This attempt's bundle was already received; no checkpoints are taken after it.")
+        }
+        // A checkpoint proves the recording existed when it arrived; after the ticket's end that
+        // proves nothing the upload's receipt does not, so it is refused, not stored as late.
+        guard Date() <= attempt.notAfter else {
+            throw APIError.forbidden("ticket_expired", "The attempt's ticket expired at \(ISO8601DateFormatter().string(from: attempt.notAfter)); no checkpoints are taken after it. Submit the bundle.")
         }
         let held = try await store.checkpoints(attemptId: attempt.attemptId)
         let partKey = try partKey(for: checkpoint, held: held)

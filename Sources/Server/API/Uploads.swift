@@ -25,6 +25,12 @@ extension CollectionServer {
         if try await store.receipt(attemptId: attempt.attemptId) != nil {
             throw APIError.conflict("already_submitted", "This attempt's bundle was already received; fetch its receipt.")
         }
+        // Late is received and marked late in the receipt; only an upload that starts after the
+        // late window is refused. One that started in time may finish.
+        let cutoff = attempt.notAfter.addingTimeInterval(config.lateUploadSeconds)
+        guard Date() <= cutoff else {
+            throw APIError.forbidden("ticket_expired", "The attempt's ticket expired at \(ISO8601DateFormatter().string(from: attempt.notAfter)) and this server takes bundles until \(ISO8601DateFormatter().string(from: cutoff)); ask your instructor to collect the bundle another way.")
+        }
         // The same length again continues the upload; another length starts over (a re-finished bundle).
         if let held = try await store.upload(attemptId: attempt.attemptId), held.length == length {
             return tusResponse(.created, offset: held.offset, location: true, attemptId: attempt.attemptId)

@@ -16,8 +16,13 @@ package struct ServerConfig: Sendable {
     /// Instructors whose signature may publish exams (their `.pub` lines).
     package var trustedInstructors: [RecipientKey] = []
     package var limits = Limits()
+    /// `[metadata]`: SQLite in the data folder, or a PostgreSQL database several instances share.
+    package var metadata: MetadataConfig = .sqlite
     /// A ticket lasts the student's time limit plus this, so a slow start or a resume fits.
     package var ticketGraceSeconds: Double = 15 * 60
+    /// How long after a ticket's end a bundle may still start uploading (its receipt says late):
+    /// a student who lost the network at the end still delivers; after this, 403 `ticket_expired`.
+    package var lateUploadSeconds: Double = 72 * 3600
 
     package struct Limits: Sendable {
         /// JSON bodies: publications with large rosters are the largest.
@@ -26,6 +31,10 @@ package struct ServerConfig: Sendable {
         package var segmentBytes = 8 << 20
         /// A whole bundle.
         package var bundleBytes: Int = 20 << 30
+        /// Requests per minute one attempt (checkpoints, upload) or one instructor (dashboard) may
+        /// make, with bursts up to twice that: a client catching up after an outage sends its
+        /// whole queue at once, and a 429 only makes it wait for its next tick (docs/server.md).
+        package var requestsPerMinute = 120
     }
 
     package init(dataDirectory: URL) {
@@ -64,6 +73,9 @@ package struct ServerConfig: Sendable {
             if let folder = try storage.string("data_dir") { config.dataDirectory = path(folder) }
             try storage.finish()
         }
+        if let metadata = try root.table("metadata") {
+            config.metadata = try MetadataConfig.read(metadata, path: path)
+        }
         if let identity = try root.table("identity") {
             if let key = try identity.string("key_file") { config.keyFile = path(key) }
             try identity.finish()
@@ -71,12 +83,14 @@ package struct ServerConfig: Sendable {
         if let trust = try root.table("trust") {
             config.trustedInstructors = try readInstructors(trust, path: path)
             config.ticketGraceSeconds = try trust.number("ticket_grace_minutes", in: 0...1440).map { $0 * 60 } ?? config.ticketGraceSeconds
+            config.lateUploadSeconds = try trust.number("late_upload_hours", in: 0...8760).map { $0 * 3600 } ?? config.lateUploadSeconds
             try trust.finish()
         }
         if let limits = try root.table("limits") {
             config.limits.jsonBytes = try limits.integer("json_bytes", in: 1024...(64 << 20)) ?? config.limits.jsonBytes
             config.limits.segmentBytes = try limits.integer("segment_bytes", in: 4096...(256 << 20)) ?? config.limits.segmentBytes
             config.limits.bundleBytes = try limits.integer("bundle_bytes", in: 4096...(1 << 40)) ?? config.limits.bundleBytes
+            config.limits.requestsPerMinute = try limits.integer("requests_per_minute", in: 1...100_000) ?? config.limits.requestsPerMinute
             try limits.finish()
         }
         try root.finish()

@@ -14,12 +14,18 @@ package protocol MetadataStore: Sendable {
     /// (a retry). A different file under the same exam id is the caller's conflict to report.
     func publish(_ exam: ExamRecord, roster: [RosterEntry]) async throws -> Bool
     func exam(id: String) async throws -> ExamRecord?
+    /// Every published exam, oldest first (the instructor dashboard filters by publisher).
+    func exams() async throws -> [ExamRecord]
     func rosterEntry(examId: String, studentId: String) async throws -> RosterEntry?
+    /// An exam's roster by student id (the dashboard's "not started" list).
+    func roster(examId: String) async throws -> [RosterEntry]
 
     /// Stores the ticket and, when `claimingCode`, marks the student's enrolment code used in
     /// the same step; false (and nothing stored) when the code was used already.
     func issue(_ attempt: AttemptRecord, claimingCode: Bool) async throws -> Bool
     func attempt(id: String) async throws -> AttemptRecord?
+    /// An exam's attempts in the order their tickets were issued.
+    func attempts(examId: String) async throws -> [AttemptRecord]
 
     /// Inserts a checkpoint unless one with its sequence is held; returns the held one then.
     func addCheckpoint(_ checkpoint: CheckpointRecord) async throws -> CheckpointRecord?

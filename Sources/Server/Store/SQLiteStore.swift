@@ -87,21 +87,25 @@ package actor SQLiteStore: MetadataStore {
 
     package func exam(id: String) async throws -> ExamRecord? {
         try await serially {
-            try await connection.query("SELECT * FROM exams WHERE exam_id = ?", [.text(id)]).first.map { row in
-                ExamRecord(examId: try row.text("exam_id"), examSHA256: try row.bytes("exam_sha256"), examFile: try row.bytes("exam_file"),
-                           publisher: try row.text("publisher"), openTokenSHA256: row.optionalBytes("open_token_sha256"),
-                           opensAt: row.optionalTime("opens_at"), closesAt: row.optionalTime("closes_at"),
-                           publishedAt: try row.time("published_at"))
-            }
+            try await connection.query("SELECT * FROM exams WHERE exam_id = ?", [.text(id)]).first.map(Self.exam)
+        }
+    }
+
+    package func exams() async throws -> [ExamRecord] {
+        try await serially {
+            try await connection.query("SELECT * FROM exams ORDER BY published_at, exam_id", []).map(Self.exam)
         }
     }
 
     package func rosterEntry(examId: String, studentId: String) async throws -> RosterEntry? {
         try await serially {
-            try await connection.query("SELECT * FROM roster WHERE exam_id = ? AND student_id = ?", [.text(examId), .text(studentId)]).first.map { row in
-                RosterEntry(examId: try row.text("exam_id"), studentId: try row.text("student_id"),
-                            codeSHA256: try row.bytes("code_sha256"), usedAt: row.optionalTime("used_at"))
-            }
+            try await connection.query("SELECT * FROM roster WHERE exam_id = ? AND student_id = ?", [.text(examId), .text(studentId)]).first.map(Self.rosterEntry)
+        }
+    }
+
+    package func roster(examId: String) async throws -> [RosterEntry] {
+        try await serially {
+            try await connection.query("SELECT * FROM roster WHERE exam_id = ? ORDER BY student_id", [.text(examId)]).map(Self.rosterEntry)
         }
     }
 
@@ -125,12 +129,13 @@ package actor SQLiteStore: MetadataStore {
 
     package func attempt(id: String) async throws -> AttemptRecord? {
         try await serially {
-            try await connection.query("SELECT * FROM attempts WHERE attempt_id = ?", [.text(id)]).first.map { row in
-                AttemptRecord(attemptId: try row.text("attempt_id"), examId: try row.text("exam_id"), studentId: try row.text("student_id"),
-                              ticket: try row.bytes("ticket"), ticketDigest: try row.bytes("ticket_digest"),
-                              notAfter: try row.time("not_after"), issuedAt: try row.time("issued_at"),
-                              forkedAt: row.optionalTime("forked_at"), forkSequence: row.column("fork_sequence")?.integer.map { UInt64($0) })
-            }
+            try await connection.query("SELECT * FROM attempts WHERE attempt_id = ?", [.text(id)]).first.map(Self.attempt)
+        }
+    }
+
+    package func attempts(examId: String) async throws -> [AttemptRecord] {
+        try await serially {
+            try await connection.query("SELECT * FROM attempts WHERE exam_id = ? ORDER BY issued_at, attempt_id", [.text(examId)]).map(Self.attempt)
         }
     }
 
@@ -229,6 +234,25 @@ package actor SQLiteStore: MetadataStore {
                 throw error
             }
         }
+    }
+
+    private static func exam(_ row: SQLiteRow) throws -> ExamRecord {
+        ExamRecord(examId: try row.text("exam_id"), examSHA256: try row.bytes("exam_sha256"), examFile: try row.bytes("exam_file"),
+                   publisher: try row.text("publisher"), openTokenSHA256: row.optionalBytes("open_token_sha256"),
+                   opensAt: row.optionalTime("opens_at"), closesAt: row.optionalTime("closes_at"),
+                   publishedAt: try row.time("published_at"))
+    }
+
+    private static func rosterEntry(_ row: SQLiteRow) throws -> RosterEntry {
+        RosterEntry(examId: try row.text("exam_id"), studentId: try row.text("student_id"),
+                    codeSHA256: try row.bytes("code_sha256"), usedAt: row.optionalTime("used_at"))
+    }
+
+    private static func attempt(_ row: SQLiteRow) throws -> AttemptRecord {
+        AttemptRecord(attemptId: try row.text("attempt_id"), examId: try row.text("exam_id"), studentId: try row.text("student_id"),
+                      ticket: try row.bytes("ticket"), ticketDigest: try row.bytes("ticket_digest"),
+                      notAfter: try row.time("not_after"), issuedAt: try row.time("issued_at"),
+                      forkedAt: row.optionalTime("forked_at"), forkSequence: row.column("fork_sequence")?.integer.map { UInt64($0) })
     }
 
     private static func checkpoint(_ row: SQLiteRow) throws -> CheckpointRecord {

@@ -18,10 +18,13 @@ public final class NginxServer {
     public let port: UInt16
     /// Serves https with a fresh self-signed certificate (which clients rightly refuse).
     public let tls: Bool
+    /// Set by `init(balancing:)`: the loopback ports requests are spread over, round robin.
+    public let upstreams: [Int]
     private var process: Process?
 
     public init(tls: Bool = false) throws {
         self.tls = tls
+        upstreams = []
         prefix = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-nginx-\(UUID().uuidString)")
         root = prefix.appendingPathComponent("root")
         for folder in ["logs", "tmp", "root/dav", "root/forbidden", "root/small"] {
@@ -31,6 +34,28 @@ public final class NginxServer {
         if tls { try makeCertificate() }
         try configuration.write(to: prefix.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
         try start()
+    }
+
+    /// A load balancer instead of a WebDAV server: every request goes to the next of `ports` in
+    /// turn (a new upstream connection each time, so the turn is per request), and the access
+    /// log's lines end with the upstream that answered (`upstreamLog()`).
+    public init(balancing ports: [Int]) throws {
+        tls = false
+        upstreams = ports
+        prefix = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-nginx-\(UUID().uuidString)")
+        root = prefix.appendingPathComponent("root")
+        for folder in ["logs", "tmp", "root"] {
+            try FileManager.default.createDirectory(at: prefix.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        port = try LoopbackPort.free()
+        try configuration.write(to: prefix.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
+        try start()
+    }
+
+    /// `METHOD URI STATUS UPSTREAM` per balanced request, in order.
+    public func upstreamLog() -> [String] {
+        let text = (try? String(contentsOf: prefix.appendingPathComponent("logs/upstream.log"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map(String.init)
     }
 
     deinit {
@@ -100,6 +125,7 @@ public final class NginxServer {
         // Run as root (CI containers), nginx would switch workers to `nobody`, who cannot
         // write into our private temporary folders.
         let user = geteuid() == 0 ? "user root;" : ""
+        if !upstreams.isEmpty { return balancer(user: user) }
         return """
         \(user)
         daemon off;
@@ -128,6 +154,39 @@ public final class NginxServer {
                 location ~ ^/moved/(.*)$ { return 307 http://localhost:\(port)/dav/$1; }
                 location /discard/ { if ($request_method ~ ^(PUT|MKCOL)$) { return 201; } }
                 location /blind/ { if ($request_method = PUT) { return 201; } return 403; }
+            }
+        }
+        """
+    }
+}
+
+extension NginxServer {
+    fileprivate func balancer(user: String) -> String {
+        """
+        \(user)
+        daemon off;
+        worker_processes 1;
+        error_log logs/error.log info;
+        pid logs/nginx.pid;
+        events { worker_connections 64; }
+        http {
+            log_format upstream '$request_method $uri $status $upstream_addr';
+            access_log logs/upstream.log upstream;
+            client_body_temp_path tmp;
+            proxy_temp_path tmp;
+            fastcgi_temp_path tmp;
+            uwsgi_temp_path tmp;
+            scgi_temp_path tmp;
+            upstream backends { \(upstreams.map { "server 127.0.0.1:\($0);" }.joined(separator: " ")) }
+            server {
+                listen 127.0.0.1:\(port);
+                client_max_body_size 0;
+                location / {
+                    proxy_pass http://backends;
+                    proxy_http_version 1.1;
+                    proxy_request_buffering off;
+                    proxy_next_upstream off;
+                }
             }
         }
         """
