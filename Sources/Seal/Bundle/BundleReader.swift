@@ -59,6 +59,16 @@ public final class BundleReader {
     /// its records again. Otherwise a part's key is wiped as soon as the part ends.
     public var retainsPartKeys = false
     private var partKeys: [UInt32: (cipher: ContentCipher, partHash: [UInt8])] = [:]
+    /// Records of these types are framed and counted (their length fields checked, the file
+    /// walked past them) but neither read, hashed nor decrypted: their `payload` is nil. For a
+    /// first look at a long bundle (the review app's class list) that needs its timeline but
+    /// not its media. Skipping breaks the running hash, so a reader that skipped anything
+    /// cannot check the preceding hashes or the final record's file SHA-256: it has not verified
+    /// the bundle (`hasSkipped`), only what it did decrypt. Set before the first `next()`.
+    public var skippedTypes: Set<RecordType> = []
+    /// Some record was skipped (`skippedTypes`): the hash chain and the skipped records are
+    /// unchecked, and `chainValue` is not the file's SHA-256.
+    public private(set) var hasSkipped = false
     private var recordIndex: UInt64 = 0
     private var lastMediaTime: Double?
     private var failure: BundleFailure?
@@ -278,7 +288,7 @@ public final class BundleReader {
             }
             self.cipher = cipher
         }
-        guard precedingHash == hasher.copy().finalize() else {
+        guard hasSkipped || precedingHash == hasher.copy().finalize() else {
             if partNumber == 0 {
                 // With a key the header tag has just vouched for part 0's header, so the session
                 // header changed; without one, either of the two may have (docs/bundle-format.md).
@@ -320,6 +330,14 @@ public final class BundleReader {
         }
         guard (BundleCipher.tagByteCount...BundleFormat.maxSealedByteCount).contains(Int(length)) else {
             throw BundleFailure(.malformed, location, offset: start, "has an impossible length (\(length) bytes)")
+        }
+        if type.isPayload, skippedTypes.contains(type) {
+            guard start + frame.count + Int(length) <= source.size else { return tornRecord() }
+            hasSkipped = true
+            observed.count(type, sealedLength: Int(length))
+            offset = start + frame.count + Int(length)
+            defer { recordIndex += 1 }
+            return BundleRecord(part: partNumber, index: recordIndex, type: type, offset: start, sealedLength: Int(length), payload: nil)
         }
         let sealed = try Self.read(source, at: start + frame.count, count: Int(length))
         guard sealed.count == Int(length) else { return tornRecord() }
@@ -394,7 +412,7 @@ public final class BundleReader {
         guard let manifest = BundleManifest.decode(manifestBytes) else {
             throw BundleFailure(.malformed, .finalRecord, offset: start, "holds a manifest that does not parse")
         }
-        guard manifest.fileSHA256 == hasher.copy().finalize() else {
+        guard hasSkipped || manifest.fileSHA256 == hasher.copy().finalize() else {
             throw BundleFailure(.tampered, .finalRecord, offset: start,
                                 "does not match the bytes before it: something in bytes 0-\(start - 1) was altered after signing")
         }
