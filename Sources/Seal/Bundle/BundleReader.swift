@@ -65,7 +65,9 @@ public final class BundleReader {
     /// not its media. Skipping breaks the running hash, so a reader that skipped anything
     /// cannot check the preceding hashes or the final record's file SHA-256: it has not verified
     /// the bundle (`hasSkipped`), only what it did decrypt. Set before the first `next()`.
-    public var skippedTypes: Set<RecordType> = []
+    public var skippedTypes: Set<RecordType> = [] {
+        didSet { if !skippedTypes.isEmpty { source.expectSparseReads() } }
+    }
     /// Some record was skipped (`skippedTypes`): the hash chain and the skipped records are
     /// unchecked, and `chainValue` is not the file's SHA-256.
     public private(set) var hasSkipped = false
