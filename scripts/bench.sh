@@ -545,9 +545,12 @@ review_class_media() {
     REVIEW_MEDIA=$REVIEW_CACHE/review-class-${seconds}s-320x240-100k.mkv
     [ -s "$REVIEW_MEDIA" ] && return 0
     mkdir -p "$REVIEW_CACHE"
-    [ -s "$minute" ] || ffmpeg -nostdin -hide_banner -loglevel error -f lavfi -i "testsrc2=size=320x240:rate=15" -f lavfi -i "$LAVFI_MIC" -t 60 \
-        -map 0:v -map 1:a -c:v libx264 -preset veryfast -g 30 -bf 0 -b:v 100k -pix_fmt yuv420p -c:a libopus -b:a 24k -ac 1 -ar 48000 \
-        -metadata:s:v:0 title=camera -metadata:s:a:0 title=microphone -y "$minute.tmp.mkv" && mv "$minute.tmp.mkv" "$minute" || return 1
+    if [ ! -s "$minute" ]; then
+        ffmpeg -nostdin -hide_banner -loglevel error -f lavfi -i "testsrc2=size=320x240:rate=15" -f lavfi -i "$LAVFI_MIC" -t 60 \
+            -map 0:v -map 1:a -c:v libx264 -preset veryfast -g 30 -bf 0 -b:v 100k -pix_fmt yuv420p -c:a libopus -b:a 24k -ac 1 -ar 48000 \
+            -metadata:s:v:0 title=camera -metadata:s:a:0 title=microphone -y "$minute.tmp.mkv" || return 1
+        mv "$minute.tmp.mkv" "$minute"
+    fi
     ffmpeg -nostdin -hide_banner -loglevel error -stream_loop $(( (seconds + 59) / 60 - 1 )) -i "$minute" -t "$seconds" -c copy \
         -y "$REVIEW_MEDIA.tmp.mkv" && mv "$REVIEW_MEDIA.tmp.mkv" "$REVIEW_MEDIA"
 }
