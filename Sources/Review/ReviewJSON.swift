@@ -76,6 +76,8 @@ struct AttemptDetail: Encodable {
     let integrityLine: String
     let provenanceLines: [String]
     let parts: [ReportModel.Part]
+    /// The parts with recorded media, which the player plays one after the other.
+    let mediaParts: [Int]
     let settings: [ReportModel.Setting]
     let accommodations: [String]
     let photos: [String]
@@ -108,6 +110,7 @@ struct AttemptDetail: Encodable {
         integrityLine = model.integrity.line
         provenanceLines = model.provenance.lines
         parts = model.parts
+        mediaParts = attempt.mediaParts
         settings = model.settings
         accommodations = model.accommodations
         photos = [model.idPhoto == nil ? nil : "id", model.facePhoto == nil ? nil : "face"].compactMap { $0 }

@@ -172,16 +172,20 @@ public final class ReviewLibrary: Sendable {
         try withAttempt(id) { $0.evidenceFrames(flag: index).first { $0.source == source }?.jpeg }
     }
 
-    /// The browser media of one track ("camera" with the microphone, or "screen") of part 0.
-    func media(_ id: Int, track: String) throws -> FragmentedMP4 {
+    /// The browser media of one track ("camera" with the microphone, or "screen") of one bundle
+    /// part (the first part with media when `part` is nil). Each part is its own recording, on
+    /// the session clock: its segments carry their own media times, so the page puts every part
+    /// on one timeline with the gaps between them.
+    func media(_ id: Int, track: String, part wanted: Int? = nil) throws -> FragmentedMP4 {
         guard track == "camera" || track == "screen" else { throw APIError.notFound("No track \(track): camera or screen.") }
-        let name = "\(id)/\(track)"
         return try state.withLock { state throws -> FragmentedMP4 in
-            if let open = state.media[name] { return open }
             let attempt = try self.open(id, in: &state)
+            guard let part = wanted ?? attempt.mediaParts.first else { throw APIError.notFound("Attempt \(id) recorded no media.") }
+            let name = "\(id)/\(track)/\(part)"
+            if let open = state.media[name] { return open }
             do {
-                guard let part = attempt.mediaParts.first, let source = try attempt.media(part: part) else {
-                    throw APIError.notFound("Attempt \(id) recorded no media.")
+                guard attempt.mediaParts.contains(part), let source = try attempt.media(part: part) else {
+                    throw APIError.notFound("Part \(part) of attempt \(id) recorded no media.")
                 }
                 let media = try FragmentedMP4(source, video: track, withAudio: track == "camera")
                 state.media[name] = media

@@ -73,7 +73,8 @@ public final class ReviewAttempt: @unchecked Sendable {
         return try spool.source()
     }
 
-    public var mediaParts: [Int] { collector.spools.keys.sorted() }
+    /// The parts that recorded media, in order.
+    public var mediaParts: [Int] { collector.spools.filter { $0.value.size > 0 }.keys.sorted() }
 
     /// The evidence frames of the flag at `index` in the timeline (camera and screen, JPEG), as
     /// the PDF shows them; empty for anything that is not a flag.

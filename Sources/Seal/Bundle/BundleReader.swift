@@ -59,6 +59,10 @@ public final class BundleReader {
     /// its records again. Otherwise a part's key is wiped as soon as the part ends.
     public var retainsPartKeys = false
     private var partKeys: [UInt32: (cipher: ContentCipher, partHash: [UInt8])] = [:]
+    /// With `skippedTypes`: the page of the file the next frame headers are read from.
+    private var page: [UInt8] = []
+    private var pageOffset = 0
+    private static let pageByteCount = 4096
     /// Records of these types are framed and counted (their length fields checked, the file
     /// walked past them) but neither read, hashed nor decrypted: their `payload` is nil. For a
     /// first look at a long bundle (the review app's class list) that needs its timeline but
@@ -220,7 +224,9 @@ public final class BundleReader {
                     state = .done
                     return nil
                 }
-                let first = try Self.read(source, at: offset, count: 1)[0]
+                // A record's frame header is read once, here: its first byte tells the unit apart.
+                let head = try frameHeader(at: offset)
+                let first = head[head.startIndex]
                 if first == BundleFormat.partMarker {
                     if state == .inPart { noteAbruptEnd() }
                     partNumber += 1
@@ -235,7 +241,7 @@ public final class BundleReader {
                         throw BundleFailure(.malformed, .record(part: partNumber, index: recordIndex), offset: offset,
                                             "follows the part-end record of part \(partNumber)")
                     }
-                    return try readRecord()
+                    return try readRecord(frame: head)
                 }
             }
         }
@@ -313,14 +319,31 @@ public final class BundleReader {
     }
 
     /// nil: the file ends inside this record (the torn write of a crash).
-    private func readRecord() throws(BundleFailure) -> BundleRecord? {
+    /// The (up to 10) bytes at `offset`. When records are skipped, read a page at a time:
+    /// walking a bundle's frame headers is then one `pread` per page, not one per record.
+    private func frameHeader(at offset: Int) throws(BundleFailure) -> ArraySlice<UInt8> {
+        let count = BundleFormat.frameHeaderByteCount
+        guard !skippedTypes.isEmpty else { return try Self.read(source, at: offset, count: count)[...] }
+        let end = min(offset + count, source.size)
+        if offset < pageOffset || end > pageOffset + page.count {
+            page = try Self.read(source, at: offset, count: Self.pageByteCount)
+            pageOffset = offset
+        }
+        return page[(offset - pageOffset)..<(end - pageOffset)]
+    }
+
+    /// `frame`: the (up to 10) bytes at the record's start, already read. Parsed by hand: this
+    /// runs once per record, and a walk over a long bundle's media is nothing else.
+    private func readRecord(frame: ArraySlice<UInt8>) throws(BundleFailure) -> BundleRecord? {
         let start = offset
         let location = BundleFailure.Location.record(part: partNumber, index: recordIndex)
-        let frame = try Self.read(source, at: start, count: BundleFormat.frameHeaderByteCount)
         guard frame.count == BundleFormat.frameHeaderByteCount else { return tornRecord() }
-        var parser = ByteParser(frame)
-        let type = RecordType(rawValue: parser.u8()!), flags = parser.u8()!
-        let length = parser.u32()!, check = parser.u32()!
+        let at = frame.startIndex
+        func u32(_ index: Int) -> UInt32 {
+            UInt32(frame[index]) | UInt32(frame[index + 1]) << 8 | UInt32(frame[index + 2]) << 16 | UInt32(frame[index + 3]) << 24
+        }
+        let type = RecordType(rawValue: frame[at]), flags = frame[at + 1]
+        let length = u32(at + 2), check = u32(at + 6)
         guard check == ~length else {
             throw BundleFailure(.malformed, location, offset: start, "has a damaged length field")
         }
@@ -368,7 +391,7 @@ public final class BundleReader {
             }
             payload = plaintext
         }
-        hasher.update(frame)
+        frame.withUnsafeBytes { hasher.update($0) }
         hasher.update(sealed)
         observed.count(type, sealedLength: sealed.count)
         if type == .partEnd {
