@@ -212,7 +212,8 @@ final class ReviewBrowserTests: XCTestCase {
         XCTAssertEqual((gaps.first?[0] as? NSNumber)?.doubleValue ?? -1, 40, accuracy: 0.5, "starts at 20 s of 50 s")
         XCTAssertEqual((gaps.first?[1] as? NSNumber)?.doubleValue ?? -1, 20, accuracy: 0.5, "10 s wide")
         XCTAssertEqual(gaps.first?[2] as? String, "Gap: nothing recorded from 0:00:20 to 0:00:30, between part 0 and part 1")
-        XCTAssertTrue(try browser.element("#parts").text.contains("gap of 0:00:10 not recorded, part 1 0:00:30–0:00:50"), try browser.element("#parts").text)
+        let partsLine = try browser.element("#parts").text
+        XCTAssertTrue(partsLine.contains("gap of 0:00:10 not recorded, part 1 0:00:30–0:00:50"), partsLine)
         XCTAssertEqual(try browser.axeViolations().map(\.description), [])
 
         func times() throws -> (camera: Double, screen: Double, settled: Bool) {
@@ -241,7 +242,10 @@ final class ReviewBrowserTests: XCTestCase {
         XCTAssertEqual(drawn.count, 320 * 240 * 3)
         let near = try [-0.2, -0.1, 0, 0.1, 0.2].map { try Self.residual(partOne.frame(at: now.camera + $0, maxWidth: 320).pixels, drawn) }
         let zero = try Self.residual(partZero.frame(at: now.camera - SessionRecording.resumedStart, maxWidth: 320).pixels, drawn)
-        XCTAssertLessThan(near.min()!, 3.5, "part 1's picture at \(now.camera) s, up to colour conversion: \(near)")
+        // Measured: 4.1 for the frame at the playhead, 26–37 for its neighbours 0.1–0.2 s away
+        // (testsrc2's moving colours leave more after the colour map than part 0's testsrc).
+        XCTAssertEqual(near.firstIndex(of: near.min()!), 2, "the frame shown is part 1's at \(now.camera) s: \(near)")
+        XCTAssertLessThan(near[2], 6, "part 1's picture, up to colour conversion: \(near)")
         XCTAssertGreaterThan(zero, 3 * near.min()!, "not part 0's picture: \(zero) against \(near)")
 
         // A seek into the gap goes on at part 1's start.

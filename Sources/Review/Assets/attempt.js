@@ -342,6 +342,23 @@
       tbody.appendChild(tr);
     }
     document.getElementById('accommodations').textContent = 'Accommodations: ' + (detail.accommodations.length ? detail.accommodations.join('; ') : 'none');
+    // One number input per kind flagged in this attempt, as in the class view: saved in the
+    // review file's weights beside the preset.
+    const weights = document.getElementById('kind-weights');
+    Object.keys(detail.examWeights).sort().forEach(function (kind) {
+      const input = document.createElement('input');
+      input.type = 'number';
+      input.min = '0';
+      input.step = '0.1';
+      input.id = 'kind-weight-' + kind.replace(/[^a-z0-9]/gi, '-');
+      input.dataset.kind = kind;
+      const label = document.createElement('label');
+      label.htmlFor = input.id;
+      label.textContent = kind + ' (exam ' + detail.examWeights[kind] + ') ';
+      weights.appendChild(label);
+      weights.appendChild(input);
+      weights.appendChild(document.createTextNode(' '));
+    });
     document.getElementById('exam-weights').textContent = "The exam's signed weights: " + (Object.keys(detail.examWeights).sort()
       .map(function (k) { return k + ' ' + detail.examWeights[k]; }).join(', ') || 'no flagged kinds') + '.';
     document.getElementById('parts').textContent = 'Parts: ' + detail.parts.map(function (p, i) {
@@ -361,14 +378,26 @@
       document.getElementById('reviewed').checked = r.reviewed;
       document.getElementById('summary').value = r.note;
       if (r.preset) document.getElementById('preset').value = r.preset;
+      document.querySelectorAll('#kind-weights input[data-kind]').forEach(function (input) {
+        const saved = r.weights && r.weights[input.dataset.kind];
+        input.value = saved === undefined || saved === null ? '' : saved;
+      });
     }
+  }
+
+  function kindWeights() {
+    const kinds = {};
+    document.querySelectorAll('#kind-weights input[data-kind]').forEach(function (input) {
+      if (input.value !== '' && isFinite(parseFloat(input.value))) kinds[input.dataset.kind] = parseFloat(input.value);
+    });
+    return kinds;
   }
 
   async function save() {
     const body = {
       reviewed: document.getElementById('reviewed').checked,
       note: document.getElementById('summary').value,
-      weights: { preset: document.getElementById('preset').value, kinds: {} },
+      weights: { preset: document.getElementById('preset').value, kinds: kindWeights() },
       flags: []
     };
     document.querySelectorAll('#flags > li').forEach(function (li, n) {
