@@ -147,6 +147,8 @@ final class ReviewBrowserTests: XCTestCase {
         try browser.execute("document.querySelector('#disposition-0').value = 'dismiss'")
         try browser.element("#note-0").type("Picked up a pencil.")
         try browser.element("#reviewed").click()
+        // A per-kind weight in the attempt view, saved beside the preset.
+        try browser.execute("document.getElementById('kind-weight-audio-speech').value = '1.5'")
         try browser.element("#save").click()
         try browser.waitUntil("the save") { try browser.element("#status").text == "Review saved and signed." }
         var trust = ExamTrust()
@@ -157,6 +159,7 @@ final class ReviewBrowserTests: XCTestCase {
         XCTAssertEqual(checked.status, .valid, checked.line)
         XCTAssertEqual(checked.document?.flags.map(\.disposition), [.dismiss])
         XCTAssertEqual(checked.document?.attempt.reviewed, true)
+        XCTAssertEqual(checked.document?.weights.kinds, ["audio.speech": "1.5"])
 
         // A restart of proctor review shows it again.
         app.stop()
@@ -166,6 +169,7 @@ final class ReviewBrowserTests: XCTestCase {
             try browser.execute("const s = document.querySelector('#disposition-0'); return s ? s.value : ''") as? String == "dismiss"
         }
         XCTAssertEqual(try browser.element("#note-0").property("value") as? String, "Picked up a pencil.")
+        XCTAssertEqual(try browser.element("#kind-weight-audio-speech").property("value") as? String, "1.5", "the saved kind weight shown again")
 
         // proctor export --pdf shows it.
         let out = c.dir.appendingPathComponent("out")

@@ -62,7 +62,9 @@ public final class BundleReader {
     /// With `skippedTypes`: the page of the file the next frame headers are read from.
     private var page: [UInt8] = []
     private var pageOffset = 0
+    private var window = BundleReader.pageByteCount
     private static let pageByteCount = 4096
+    private static let maxWindowByteCount = 65536
     /// Records of these types are framed and counted (their length fields checked, the file
     /// walked past them) but neither read, hashed nor decrypted: their `payload` is nil. For a
     /// first look at a long bundle (the review app's class list) that needs its timeline but
@@ -319,14 +321,19 @@ public final class BundleReader {
     }
 
     /// nil: the file ends inside this record (the torn write of a crash).
-    /// The (up to 10) bytes at `offset`. When records are skipped, read a page at a time:
-    /// walking a bundle's frame headers is then one `pread` per page, not one per record.
+    /// The (up to 10) bytes at `offset`. When records are skipped, read through a window that
+    /// adapts to the records' size: it doubles (up to 64 KiB) while the next header lies within
+    /// one more window, so small records cost one `pread` per many records, and falls back to
+    /// one page when records are larger, so their bytes are not read from disk at all (the
+    /// source reads without readahead then, `expectSparseReads`).
     private func frameHeader(at offset: Int) throws(BundleFailure) -> ArraySlice<UInt8> {
         let count = BundleFormat.frameHeaderByteCount
         guard !skippedTypes.isEmpty else { return try Self.read(source, at: offset, count: count)[...] }
         let end = min(offset + count, source.size)
         if offset < pageOffset || end > pageOffset + page.count {
-            page = try Self.read(source, at: offset, count: Self.pageByteCount)
+            let near = offset >= pageOffset && offset < pageOffset + page.count + window
+            window = near ? min(2 * window, Self.maxWindowByteCount) : Self.pageByteCount
+            page = try Self.read(source, at: offset, count: window)
             pageOffset = offset
         }
         return page[(offset - pageOffset)..<(end - pageOffset)]
