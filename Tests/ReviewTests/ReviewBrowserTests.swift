@@ -219,6 +219,9 @@ final class ReviewBrowserTests: XCTestCase {
         let partsLine = try browser.element("#parts").text
         XCTAssertTrue(partsLine.contains("gap of 0:00:10 not recorded, part 1 0:00:30–0:00:50"), partsLine)
         XCTAssertEqual(try browser.axeViolations().map(\.description), [])
+        try browser.execute("document.getElementById('timeline-title').scrollIntoView();")
+        try browser.screenshot(to: Self.images.appendingPathComponent("review-attempt-parts.png"))
+        try browser.execute("window.scrollTo(0, 0);")
 
         func times() throws -> (camera: Double, screen: Double, settled: Bool) {
             let value = try browser.execute("""
