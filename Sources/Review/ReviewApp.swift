@@ -52,15 +52,16 @@ package enum ReviewApp {
             }
             return bytes(jpeg, type: "image/jpeg")
         }
-        router.get("/api/attempts/:id/media/:track/init") { _, context in
-            let media = try library.media(try id(context), track: context.parameters.get("track") ?? "")
+        router.get("/api/attempts/:id/media/:track/init") { request, context in
+            let media = try library.media(try id(context), track: context.parameters.get("track") ?? "", part: try part(request))
             var response = bytes(media.initSegment, type: "video/mp4")
             response.headers[.mimeTypeHeader] = media.mimeType
             response.headers[.durationHeader] = String(media.duration)
+            response.headers[.mediaStartHeader] = String(media.keyframes.first ?? 0)
             return response
         }
         router.get("/api/attempts/:id/media/:track/segment") { request, context in
-            let media = try library.media(try id(context), track: context.parameters.get("track") ?? "")
+            let media = try library.media(try id(context), track: context.parameters.get("track") ?? "", part: try part(request))
             guard let text = request.uri.queryParameters["t"], let time = Double(String(text)), time.isFinite, time >= 0 else {
                 throw APIError.badRequest("bad_time", "t must be a media time in seconds, e.g. ?t=105.5")
             }
@@ -92,6 +93,13 @@ package enum ReviewApp {
         return ReviewWeights(preset: chosen, kinds: kinds)
     }
 
+    /// `?part=N`: a bundle part (from 0); absent: the first part with media.
+    static func part(_ request: Request) throws -> Int? {
+        guard let text = request.uri.queryParameters["part"] else { return nil }
+        guard let part = Int(String(text)), part >= 0 else { throw APIError.badRequest("bad_part", "part must be a bundle part number, e.g. ?part=1") }
+        return part
+    }
+
     static func id(_ context: LocalWebApp.Context) throws -> Int {
         guard let text = context.parameters.get("id"), let id = Int(text) else { throw APIError.notFound("No such attempt.") }
         return id
@@ -109,6 +117,8 @@ package enum ReviewApp {
 extension HTTPField.Name {
     static let mimeTypeHeader = HTTPField.Name("X-Proctor-Mime-Type")!
     static let durationHeader = HTTPField.Name("X-Proctor-Duration")!
+    /// The media time of the part's first keyframe: where its playable video starts.
+    static let mediaStartHeader = HTTPField.Name("X-Proctor-Start")!
     static let segmentStartHeader = HTTPField.Name("X-Proctor-Segment-Start")!
     static let segmentEndHeader = HTTPField.Name("X-Proctor-Segment-End")!
 }

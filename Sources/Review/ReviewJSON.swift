@@ -24,7 +24,9 @@ struct AttemptSummary: Encodable {
     /// "reviewed", "in progress", "not reviewed" or the review file's problem ("tampered", ...).
     let reviewStatus: String
 
-    init(_ summary: ReviewSummary, review checked: ReviewFile.Checked?, id: Int, weights: ReviewWeights?) {
+    /// `reviewPending`: a review file is there but the bundle is not verified yet, so it cannot
+    /// be checked against the bundle's SHA-256 and is not used.
+    init(_ summary: ReviewSummary, review checked: ReviewFile.Checked?, reviewPending: Bool = false, id: Int, weights: ReviewWeights?) {
         let valid = checked?.status == .valid ? checked?.document : nil
         self.id = id
         student = summary.student
@@ -38,7 +40,7 @@ struct AttemptSummary: Encodable {
         examIssuer = summary.examIssuer
         coverage = summary.coverage
         switch checked?.status {
-        case nil: reviewStatus = "not reviewed"
+        case nil: reviewStatus = reviewPending ? "review not yet checked" : "not reviewed"
         case .valid?: reviewStatus = valid?.attempt.reviewed == true ? "reviewed" : "in progress"
         case .tampered?: reviewStatus = "review tampered"
         case .untrustedSigner?: reviewStatus = "review by an untrusted key"
@@ -74,6 +76,8 @@ struct AttemptDetail: Encodable {
     let integrityLine: String
     let provenanceLines: [String]
     let parts: [ReportModel.Part]
+    /// The parts with recorded media, which the player plays one after the other.
+    let mediaParts: [Int]
     let settings: [ReportModel.Setting]
     let accommodations: [String]
     let photos: [String]
@@ -106,6 +110,7 @@ struct AttemptDetail: Encodable {
         integrityLine = model.integrity.line
         provenanceLines = model.provenance.lines
         parts = model.parts
+        mediaParts = attempt.mediaParts
         settings = model.settings
         accommodations = model.accommodations
         photos = [model.idPhoto == nil ? nil : "id", model.facePhoto == nil ? nil : "face"].compactMap { $0 }
@@ -117,7 +122,7 @@ struct AttemptDetail: Encodable {
         }
         examWeights = Dictionary(Set(model.flagged.map(\.event.kind)).map { ($0, attempt.detection.config(for: $0)?.weight ?? 0) },
                                  uniquingKeysWith: { a, _ in a })
-        let levels = model.audioLevels, stride = max(1, (levels.count + 599) / 600)
+        let levels = attempt.audioLevels, stride = max(1, (levels.count + 599) / 600)
         audioLevels = Swift.stride(from: 0, to: levels.count, by: stride).map { start in
             let slice = levels[start..<min(levels.count, start + stride)]
             return [slice.first!.time, slice.map(\.dbfs).max()!]

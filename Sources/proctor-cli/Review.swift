@@ -55,6 +55,10 @@ extension Proctor {
                                         cache: ReviewSummaryCache(directory: ReviewSummaryCache.defaultDirectory()))
             for problem in library.problems { FileHandle.standardError.write(Data("proctor: \(problem)\n".utf8)) }
             guard library.count > 0 else { throw ProctorError(.badData, "none of the \(bundles.count) bundle(s) could be opened") }
+            let unchecked = library.uncheckedCount
+            if unchecked > 0 {
+                FileHandle.standardError.write(Data("proctor: \(unchecked) of \(library.count) attempt(s) listed from a first look, integrity \"not yet checked\": they are being verified in the background\n".utf8))
+            }
             let open = !noBrowser
             try await ReviewApp.make(library, port: port).run(stopOnSignals: true) { url in
                 // Unbuffered: a script waits for this line.

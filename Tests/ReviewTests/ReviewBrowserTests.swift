@@ -147,6 +147,8 @@ final class ReviewBrowserTests: XCTestCase {
         try browser.execute("document.querySelector('#disposition-0').value = 'dismiss'")
         try browser.element("#note-0").type("Picked up a pencil.")
         try browser.element("#reviewed").click()
+        // A per-kind weight in the attempt view, saved beside the preset.
+        try browser.execute("document.getElementById('kind-weight-audio-speech').value = '1.5'")
         try browser.element("#save").click()
         try browser.waitUntil("the save") { try browser.element("#status").text == "Review saved and signed." }
         var trust = ExamTrust()
@@ -157,6 +159,7 @@ final class ReviewBrowserTests: XCTestCase {
         XCTAssertEqual(checked.status, .valid, checked.line)
         XCTAssertEqual(checked.document?.flags.map(\.disposition), [.dismiss])
         XCTAssertEqual(checked.document?.attempt.reviewed, true)
+        XCTAssertEqual(checked.document?.weights.kinds, ["audio.speech": "1.5"])
 
         // A restart of proctor review shows it again.
         app.stop()
@@ -166,6 +169,7 @@ final class ReviewBrowserTests: XCTestCase {
             try browser.execute("const s = document.querySelector('#disposition-0'); return s ? s.value : ''") as? String == "dismiss"
         }
         XCTAssertEqual(try browser.element("#note-0").property("value") as? String, "Picked up a pencil.")
+        XCTAssertEqual(try browser.element("#kind-weight-audio-speech").property("value") as? String, "1.5", "the saved kind weight shown again")
 
         // proctor export --pdf shows it.
         let out = c.dir.appendingPathComponent("out")
@@ -182,6 +186,83 @@ final class ReviewBrowserTests: XCTestCase {
         app = try ReviewProcess([c.dir.path, "--key", c.key.path], cache: c.dir.appendingPathComponent("cache"))
         let rows = try XCTUnwrap(try json(try api(app, "/api/attempts")) as? [[String: Any]])
         XCTAssertEqual(rows.first { $0["student"] as? String == "s1000001" }?["reviewStatus"] as? String, "review tampered")
+    }
+
+    /// A crash and `begin --resume` made two parts (0–20 s and 30–50 s): the attempt view plays
+    /// both on one timeline. The gap is drawn where it is, a flag in part 1 seeks both videos
+    /// into part 1 and the picture shown is part 1's frame there (not part 0's), a seek into the
+    /// gap goes on at part 1's start, and playing past part 0's end goes on in part 1.
+    func testAResumedAttemptPlaysEveryPartOnOneTimelineWithTheGapShown() throws {
+        try XCTSkipUnless(Browser.isAvailable, "needs chromium and chromium-driver (make setup)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-review-parts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let identity = try InstructorIdentity.generate(name: "prof")
+        let key = try identity.write(to: dir, passphrase: nil).key
+        let bundle = try ReviewFixtures.resumedBundle("r-resumed", student: "s2000001", flags: [(7.05, 12, "face.missing"), (35, 38, "gaze.away")],
+                                                      in: dir, for: identity)
+        let app = try ReviewProcess([bundle.path, "--key", key.path], cache: dir.appendingPathComponent("cache"))
+        defer { app.stop() }
+        let browser = try Browser()
+        defer { browser.quit() }
+        try browser.open(URL(string: "http://127.0.0.1:\(app.port)/attempt?token=\(app.token)&id=0")!)
+        try browser.waitUntil("the videos", timeout: 20) { try browser.execute("return document.body.dataset.ready || ''") as? String == "true" }
+
+        // The gap: 20–30 s on an axis to 50 s, hatched over the lanes.
+        let gaps = try XCTUnwrap(browser.execute("""
+            return Array.from(document.querySelectorAll('#timeline .gap')).map(g => [parseFloat(g.style.left), parseFloat(g.style.width), g.getAttribute('aria-label')]);
+            """) as? [[Any]])
+        XCTAssertEqual(gaps.count, 1)
+        XCTAssertEqual((gaps.first?[0] as? NSNumber)?.doubleValue ?? -1, 40, accuracy: 0.5, "starts at 20 s of 50 s")
+        XCTAssertEqual((gaps.first?[1] as? NSNumber)?.doubleValue ?? -1, 20, accuracy: 0.5, "10 s wide")
+        XCTAssertEqual(gaps.first?[2] as? String, "Gap: nothing recorded from 0:00:20 to 0:00:30, between part 0 and part 1")
+        let partsLine = try browser.element("#parts").text
+        XCTAssertTrue(partsLine.contains("gap of 0:00:10 not recorded, part 1 0:00:30–0:00:50"), partsLine)
+        XCTAssertEqual(try browser.axeViolations().map(\.description), [])
+        try browser.execute("document.getElementById('timeline-title').scrollIntoView();")
+        try browser.screenshot(to: Self.images.appendingPathComponent("review-attempt-parts.png"))
+        try browser.execute("window.scrollTo(0, 0);")
+
+        func times() throws -> (camera: Double, screen: Double, settled: Bool) {
+            let value = try browser.execute("""
+                const c = document.getElementById('camera'), s = document.getElementById('screen');
+                return [c.currentTime, s.currentTime, !c.seeking && !s.seeking && c.readyState >= 2 && s.readyState >= 2];
+                """) as? [Any] ?? []
+            return ((value.first as? NSNumber)?.doubleValue ?? -1, (value.dropFirst().first as? NSNumber)?.doubleValue ?? -1, value.last as? Bool ?? false)
+        }
+        // The flag in part 1 seeks both videos there.
+        try browser.elements("#flags > li button.seek")[1].click()
+        try browser.waitUntil("the camera in part 1", timeout: 15) { let t = try times(); return t.settled && abs(t.camera - 35) < 0.5 }
+        let now = try times()
+        XCTAssertEqual(now.camera, 35, accuracy: 0.5)
+        XCTAssertEqual(now.screen, now.camera, accuracy: 0.2, "the screen stays in step in part 1")
+        let drawn = try XCTUnwrap(browser.execute("""
+            const v = document.getElementById('camera'), canvas = document.createElement('canvas');
+            canvas.width = v.videoWidth; canvas.height = v.videoHeight;
+            const g = canvas.getContext('2d'); g.drawImage(v, 0, 0);
+            const rgba = g.getImageData(0, 0, canvas.width, canvas.height).data, rgb = [];
+            for (let i = 0; i < rgba.length; i += 4) rgb.push(rgba[i], rgba[i + 1], rgba[i + 2]);
+            return rgb;
+            """) as? [NSNumber]).map { UInt8(truncating: $0) }
+        let partOne = try RecordingReader(MemoryByteSource(SessionRecording.resumedPart))
+        let partZero = try RecordingReader(MemoryByteSource(ReviewFixtures.recording))
+        XCTAssertEqual(drawn.count, 320 * 240 * 3)
+        let near = try [-0.2, -0.1, 0, 0.1, 0.2].map { try Self.residual(partOne.frame(at: now.camera + $0, maxWidth: 320).pixels, drawn) }
+        let zero = try Self.residual(partZero.frame(at: now.camera - SessionRecording.resumedStart, maxWidth: 320).pixels, drawn)
+        // Measured: 4.1 for the frame at the playhead, 26–37 for its neighbours 0.1–0.2 s away
+        // (testsrc2's moving colours leave more after the colour map than part 0's testsrc).
+        XCTAssertEqual(near.firstIndex(of: near.min()!), 2, "the frame shown is part 1's at \(now.camera) s: \(near)")
+        XCTAssertLessThan(near[2], 6, "part 1's picture, up to colour conversion: \(near)")
+        XCTAssertGreaterThan(zero, 3 * near.min()!, "not part 0's picture: \(zero) against \(near)")
+
+        // A seek into the gap goes on at part 1's start.
+        try browser.execute("document.getElementById('camera').currentTime = 25;")
+        try browser.waitUntil("part 1's start", timeout: 15) { let t = try times(); return t.settled && abs(t.camera - 30) < 0.5 }
+
+        // Playing past part 0's end goes on in part 1.
+        try browser.execute("const c = document.getElementById('camera'); c.currentTime = 19; c.play();")
+        try browser.waitUntil("playback in part 1", timeout: 20) { try times().camera > 30.3 }
+        try browser.execute("document.getElementById('camera').pause();")
     }
 
     /// Mean absolute difference between `b` and the least-squares affine colour map of `a`

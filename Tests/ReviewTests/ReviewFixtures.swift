@@ -19,8 +19,39 @@ enum ReviewFixtures {
                                   sessionId: UUID().uuidString, startTime: Date(timeIntervalSince1970: 1_795_000_000),
                                   recipients: [BundleRecipient(identity.recipientKey)], cipher: .aes256GCM)
         let writer = try BundleWriter(creating: url, header: header)
+        try part(0, of: writer, start: 0, media: recording, flags: flags, student: student, startedAt: header.startTime)
+        _ = try writer.finish(mediaDuration: 20)
+        return url
+    }
+
+    /// A session that crashed and was resumed: part 0 is the 20 s recording (0–20 s), cut off
+    /// without its part-end record; `begin --resume` then recorded part 1 from 30 s to 50 s
+    /// (`SessionRecording.resumedPart`, other pictures), so there is a 10 s gap between them.
+    static func resumedBundle(_ name: String, student: String, flags: [(Double, Double, String)], in directory: URL,
+                              for identity: InstructorIdentity) throws -> URL {
+        let url = directory.appendingPathComponent(name + ".proctor")
+        let header = BundleHeader(examId: "chem101", examFileSHA256: SHA256.hash(Array("no exam file".utf8)), studentId: student,
+                                  sessionId: UUID().uuidString, startTime: Date(timeIntervalSince1970: 1_795_000_000),
+                                  recipients: [BundleRecipient(identity.recipientKey)], cipher: .aes256GCM)
+        let resumed = SessionRecording.resumedStart
+        do {
+            let writer = try BundleWriter(creating: url, header: header)
+            try part(0, of: writer, start: 0, media: recording, flags: flags.filter { $0.0 < resumed }, student: student, startedAt: header.startTime)
+            try writer.sync()
+        }
+        let writer = try BundleWriter.resume(at: url)
+        try part(1, of: writer, start: resumed, media: SessionRecording.resumedPart, flags: flags.filter { $0.0 >= resumed }, student: student,
+                 startedAt: header.startTime.addingTimeInterval(resumed + 5))
+        _ = try writer.finish(mediaDuration: 40)
+        return url
+    }
+
+    /// One part's records as a recorder seals them: metadata, then the media in 8 KiB records
+    /// (each ending `20 s` of media linearly from `start`), each flag sealed once its end is reached.
+    private static func part(_ number: UInt32, of writer: BundleWriter, start: Double, media: [UInt8], flags: [(Double, Double, String)],
+                             student: String, startedAt: Date) throws {
         let metadata = SessionMetadata(software: "proctor test", examId: "chem101", examTitle: "Chemistry midterm", studentId: student,
-                                       part: 0, mediaOffset: 0, startedAt: header.startTime, sources: ["camera": "test"],
+                                       part: number, mediaOffset: start, startedAt: startedAt, sources: ["camera": "test"],
                                        camera: "320x240 at 10 fps", screen: "640x360 at 2 fps", microphone: "48000 Hz",
                                        timeLimitSeconds: 3600, hostname: "test")
         try writer.append(.metadata, RecordingRecords.metadata(metadata))
@@ -28,19 +59,16 @@ enum ReviewFixtures {
             TimelineEvent(kind: kind, detector: "test", severity: .flag, start: start, end: end, measured: ["seconds": end - start],
                           thresholds: ["seconds": 2], message: "\(kind) for \(end - start) s.")
         }
-        let media = recording
         var offset = 0
         while offset < media.count {
             let end = min(media.count, offset + 8192)
-            let mediaEnd = 20 * Double(end) / Double(media.count)
+            let mediaEnd = start + 20 * Double(end) / Double(media.count)
             try media[offset..<end].withUnsafeBytes { try writer.append(.media, RecordingRecords.media($0, mediaEnd: mediaEnd)) }
             while let next = pending.firstIndex(where: { ($0.end ?? $0.start) <= mediaEnd }) {
                 try writer.append(.timeline, RecordingRecords.timeline(pending.remove(at: next)))
             }
             offset = end
         }
-        _ = try writer.finish(mediaDuration: 20)
-        return url
     }
 }
 

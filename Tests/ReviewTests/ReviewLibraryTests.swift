@@ -27,7 +27,8 @@ final class ReviewLibraryTests: XCTestCase {
         }
 
         let cold = library()
-        XCTAssertEqual(memo.bundlesHashed, 2, "no cache: every bundle verified (and hashed in that pass)")
+        cold.waitUntilChecked()
+        XCTAssertEqual(memo.bundlesHashed, 2, "no cache: every bundle verified (and hashed in that pass) in the background")
         XCTAssertEqual(cold.openCount, 0, "only the summaries are kept")
         let sha = try ReviewFile.sha256(ofFile: flagged)
         XCTAssertEqual(cache.load(sha256: sha)?.student, "s1")
@@ -49,7 +50,7 @@ final class ReviewLibraryTests: XCTestCase {
         // A damaged cache entry is made again, not trusted.
         try Data("{}".utf8).write(to: file)
         XCTAssertNil(cache.load(sha256: sha))
-        _ = library()
+        library().waitUntilChecked()
         XCTAssertEqual(memo.bundlesHashed, 4, "the bundle with the damaged entry verified again")
         XCTAssertEqual(cache.load(sha256: sha)?.student, "s1")
     }
@@ -71,8 +72,10 @@ final class ReviewLibraryTests: XCTestCase {
         let cache = ReviewSummaryCache(directory: dir.appendingPathComponent("cache"))
         func start() -> (ReviewLibrary, BundleHashMemo) {
             let memo = BundleHashMemo(directory: cache.directory)
-            return (ReviewLibrary(bundles: [a, b, c], identity: identity, examFolders: [], trust: trust, spoolInside: dir,
-                                  cache: cache, memo: memo), memo)
+            let library = ReviewLibrary(bundles: [a, b, c], identity: identity, examFolders: [], trust: trust, spoolInside: dir,
+                                        cache: cache, memo: memo)
+            library.waitUntilChecked()
+            return (library, memo)
         }
         func rows(_ library: ReviewLibrary) -> [String] {
             library.summaries(weights: nil).map { row in
@@ -113,5 +116,61 @@ final class ReviewLibraryTests: XCTestCase {
         let id = again.summaries(weights: nil)[index].id
         XCTAssertEqual(try again.detail(id).student, "s1")
         XCTAssertEqual(againMemo.bundlesHashed, 1, "opened for viewing: read and hashed for real")
+    }
+
+    /// A cold start lists every bundle from a first look (timeline read, media skipped), which
+    /// never claims "verified": a bundle whose media record was altered reads "not yet checked"
+    /// like an intact one, one whose timeline record was altered "failed". The background check
+    /// then verifies each in full: the intact one becomes "verified" with the same duration and
+    /// score as its first look, the altered media "failed".
+    func testFirstLookIsNotYetCheckedUntilTheBackgroundCheckVerifies() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-review-first-look-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let identity = try InstructorIdentity.generate(name: "prof")
+        let intact = try ReviewFixtures.bundle("a", student: "s1", flags: [(7.05, 12, "face.missing")], in: dir, for: identity)
+        let media = try ReviewFixtures.bundle("m", student: "s2", flags: [(3, 9, "gaze.away")], in: dir, for: identity)
+        let timeline = try ReviewFixtures.bundle("t", student: "s3", flags: [(3, 9, "gaze.away")], in: dir, for: identity)
+        try Self.flipByte(in: media, ofRecord: .media, number: 5)
+        try Self.flipByte(in: timeline, ofRecord: .timeline, number: 0)
+        var trust = ExamTrust()
+        trust.trustOwn(identity.recipientKey)
+        let key = BundleKey(identity)
+
+        let first = try [intact, media, timeline].map {
+            try ReviewSummary.firstLook($0, key: key, examFolders: [], trust: trust, spoolInside: dir)
+        }
+        XCTAssertEqual(first.map(\.integrity), ["not yet checked", "not yet checked", "failed"])
+        XCTAssertEqual(first.map(\.isChecked), [false, false, false], "nothing hashed: no SHA-256 to cache it under")
+        XCTAssertEqual(first[0].duration, 20, accuracy: 0.001, "the part's end from its last media record's sealed mediaEnd")
+        XCTAssertEqual(first[0].flaggedMinutes["face.missing"] ?? 0, 4.95 / 60, accuracy: 1e-9)
+
+        let cache = ReviewSummaryCache(directory: dir.appendingPathComponent("cache"))
+        let library = ReviewLibrary(bundles: [intact, media, timeline], identity: identity, examFolders: [], trust: trust,
+                                    spoolInside: dir, cache: cache, memo: BundleHashMemo(directory: nil))
+        library.waitUntilChecked()
+        XCTAssertEqual(library.uncheckedCount, 0)
+        let rows = Dictionary(uniqueKeysWithValues: library.summaries(weights: nil).map { ($0.student, $0) })
+        XCTAssertEqual(rows["s1"]?.integrity, "verified")
+        XCTAssertEqual(rows["s2"]?.integrity, "failed", "the altered media record found by the full check")
+        XCTAssertEqual(rows["s3"]?.integrity, "failed")
+        XCTAssertEqual(rows["s1"]?.durationSeconds, first[0].duration)
+        XCTAssertEqual(rows["s1"]?.examScore, first[0].examScore)
+        XCTAssertNotNil(cache.load(sha256: try ReviewFile.sha256(ofFile: intact)), "the verified summary cached")
+    }
+
+    /// Flips one byte inside the sealed payload of the `number`th record of `type`.
+    static func flipByte(in url: URL, ofRecord type: RecordType, number: Int) throws {
+        let reader = try BundleReader(contentsOf: url)
+        var seen = 0, target: BundleRecord?
+        while let record = try reader.next() {
+            guard record.type == type else { continue }
+            if seen == number { target = record; break }
+            seen += 1
+        }
+        let record = try XCTUnwrap(target)
+        var bytes = try [UInt8](Data(contentsOf: url))
+        bytes[record.offset + BundleFormat.frameHeaderByteCount + record.sealedLength / 2] ^= 0x40
+        try Data(bytes).write(to: url)
     }
 }

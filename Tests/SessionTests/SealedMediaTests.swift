@@ -31,7 +31,7 @@ final class SealedMediaTests: XCTestCase {
         let identity = try InstructorIdentity.generate(name: "prof")
         let url = try sealedBundle(in: dir, identity: identity)
         let session = try BundleSession.read(url, key: BundleKey(identity), spoolInside: dir, exams: ExamIndex(directories: []),
-                                             trust: ExamTrust(), keepMediaSealed: true)
+                                             trust: ExamTrust(), media: .sealed)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["s1.proctor"])
         let media = try XCTUnwrap(session.collector.spools[0])
         XCTAssertEqual(media.size, Int64(SessionRecordingFixture.bytes.count))

@@ -101,6 +101,10 @@ public struct ReportModel: Sendable, Equatable {
             case incomplete
             /// A record, header or signature does not match: something was changed or damaged.
             case failed
+            /// Not verified yet: only a first look (the review app's class list read the timeline
+            /// and skipped the media, so the hash chain and the media records are unchecked).
+            /// Never the result of `proctor export`, which always verifies every record.
+            case unchecked = "not yet checked"
         }
 
         public var status: Status
@@ -134,6 +138,8 @@ public struct ReportModel: Sendable, Equatable {
                 return "INTEGRITY INCOMPLETE: \(recordsVerified) records authentic, but the recording was not finished\(first)"
             case .failed:
                 return "INTEGRITY FAILED: \(recordsRejected) record(s) rejected, \(recordsVerified) verified\(first)"
+            case .unchecked:
+                return "INTEGRITY NOT YET CHECKED: \(recordsVerified) records read and authentic, the media and the hash chain not checked yet"
             }
         }
     }

@@ -20,7 +20,10 @@ public final class ReviewAttempt: @unchecked Sendable {
     private let collector: SessionCollector
     private let trust: ExamTrust
     /// Decodes a flag's evidence frames from the sealed media (one GOP each, as for the PDF).
-    private let evidence: EvidenceExtractor
+    /// Made on first use: its index pass decrypts and demuxes every media record again, which
+    /// the class list and the attempt's facts do not need (parts come from the sealed
+    /// `mediaEnd`s).
+    private var extractor: EvidenceExtractor?
 
     /// `examFolders` and `trust` as for `proctor export` (docs/export.md).
     /// `sha256`: the bundle's, when the caller has hashed it already; otherwise the one the
@@ -28,14 +31,10 @@ public final class ReviewAttempt: @unchecked Sendable {
     public init(_ url: URL, key: BundleKey, examFolders: [URL], trust: ExamTrust, spoolInside directory: URL,
                 sha256 known: String? = nil) throws(ProctorError) {
         let exams = ExamIndex(directories: ExamIndex.directories(given: examFolders, environment: ProcessInfo.processInfo.environment))
-        let session = try BundleSession.read(url, key: key, spoolInside: directory, exams: exams, trust: trust, keepMediaSealed: true)
-        let export = SessionExport(collector: session.collector, integrity: session.integrity,
-                                   options: ExportOptions(outputDirectory: directory), scorer: ReportScoring.scorer(session.detection))
-        let evidence = EvidenceExtractor(session.collector.spools)
-        let model = export.buildModel(evidence)
-        self.evidence = evidence
+        let session = try BundleSession.read(url, key: key, spoolInside: directory, exams: exams, trust: trust, media: .sealed)
+        let model = session.model(spoolInside: directory)
         bundle = url
-        sessionId = (try? BundleReader(contentsOf: url).header.sessionId) ?? ""
+        sessionId = session.sessionId
         // The verifying pass hashed every byte it read: no second read unless it stopped early.
         if let known { sha256 = known } else if let hashed = session.fileSHA256 { sha256 = hashed } else { sha256 = try ReviewFile.sha256(ofFile: url) }
         detection = session.detection
@@ -74,12 +73,27 @@ public final class ReviewAttempt: @unchecked Sendable {
         return try spool.source()
     }
 
-    public var mediaParts: [Int] { collector.spools.keys.sorted() }
+    /// The parts that recorded media, in order.
+    public var mediaParts: [Int] { collector.spools.filter { $0.value.size > 0 }.keys.sorted() }
 
     /// The evidence frames of the flag at `index` in the timeline (camera and screen, JPEG), as
     /// the PDF shows them; empty for anything that is not a flag.
     public func evidenceFrames(flag index: Int, maxWidth: Int = 480) -> [ReportModel.EvidenceFrame] {
         guard model.timeline.indices.contains(index), model.timeline[index].severity == .flag else { return [] }
-        return evidence.frames(for: model.timeline[index], maxWidth: maxWidth)
+        return evidence().frames(for: model.timeline[index], maxWidth: maxWidth)
+    }
+
+    /// The microphone trace: the timeline's level events, else read from the recorded audio
+    /// (the evidence index pass, made now if it was not yet).
+    public var audioLevels: [ReportModel.AudioLevel] {
+        if model.audioLevels.isEmpty, extractor == nil { model.audioLevels = evidence().levels }
+        return model.audioLevels
+    }
+
+    private func evidence() -> EvidenceExtractor {
+        if let extractor { return extractor }
+        let made = EvidenceExtractor(collector.spools)
+        extractor = made
+        return made
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ProctorModel
+import Seal
 
 /// What the class view needs of one attempt, without its content: facts, the flags and coverage
 /// spans (to score it again under other weights), the exam's detection settings. Cached by the
@@ -18,7 +19,8 @@ public struct ReviewSummary: Codable, Sendable, Equatable {
     /// Flags and coverage spans only.
     public let events: [TimelineEvent]
     public let detection: DetectionSettings
-    public let integrity: String
+    /// The integrity status (`ReportModel.Integrity.Status`), or why the bundle could not be checked.
+    public var integrity: String
     public let examIssuer: String
     /// The lowest share of the session any detector could evaluate (0...1).
     public let coverage: Double
@@ -26,20 +28,40 @@ public struct ReviewSummary: Codable, Sendable, Equatable {
     public let examScore: Double
 
     public init(_ attempt: ReviewAttempt) {
-        let model = attempt.model
-        sha256 = attempt.sha256
-        sessionId = attempt.sessionId
+        self.init(attempt.model, sha256: attempt.sha256, sessionId: attempt.sessionId, detection: attempt.detection)
+    }
+
+    /// `sha256` empty: not verified yet (`firstLook`).
+    init(_ model: ReportModel, sha256: String, sessionId: String, detection: DetectionSettings) {
+        self.sha256 = sha256
+        self.sessionId = sessionId
         student = model.student.id
         exam = model.exam.id
         startedAt = model.startedAt
         duration = model.duration
         events = model.timeline.filter { $0.severity != .info }
-        detection = attempt.detection
+        self.detection = detection
         integrity = model.integrity.status.rawValue
         examIssuer = model.provenance.exam.status.rawValue
         coverage = model.coverage.map(\.fraction).min() ?? 1
         examScore = model.suspicion.score
     }
+
+    /// A first look at a bundle, for the class list before it is verified: the header, metadata
+    /// and timeline records are read and authenticated, the media and photo records skipped
+    /// (save each part's last media record, for where it ends), so it costs a walk over the
+    /// records' frame headers whatever the recording's length. Nothing is hashed: `sha256` is
+    /// empty and `integrity` is "not yet checked" (or "failed" when a record that was read
+    /// failed). Never cached; `ReviewLibrary` verifies the bundle in the background.
+    public static func firstLook(_ url: URL, key: BundleKey, examFolders: [URL], trust: ExamTrust,
+                                 spoolInside directory: URL) throws(ProctorError) -> ReviewSummary {
+        let exams = ExamIndex(directories: ExamIndex.directories(given: examFolders, environment: ProcessInfo.processInfo.environment))
+        let session = try BundleSession.read(url, key: key, spoolInside: directory, exams: exams, trust: trust, media: .skipped)
+        return ReviewSummary(session.model(spoolInside: directory), sha256: "", sessionId: session.sessionId, detection: session.detection)
+    }
+
+    /// Verified (and hashed): `firstLook` summaries are not.
+    public var isChecked: Bool { !sha256.isEmpty }
 
     /// The score under `weights`, leaving out the flags `review` dismissed.
     public func score(weights: ReviewWeights, review: ReviewDocument?) -> Double {

@@ -8,6 +8,20 @@ import Seal
 /// that fails; everything before it verified and is exported, and the failure becomes the
 /// report's integrity result (docs/export.md).
 struct BundleSession {
+    /// What becomes of the media records.
+    enum Media {
+        /// Decrypted into private temporary files (`proctor export`).
+        case spool
+        /// Authenticated in the pass, then indexed and left sealed: read again from the bundle
+        /// on request (`SealedBundleMedia`, review).
+        case sealed
+        /// Media and photo records skipped, not even read, save the last media record of each
+        /// part (for where its media ends): the review app's first look at a long bundle.
+        /// The hash chain and the skipped records are not checked, so the integrity is
+        /// `unchecked` unless something that was read failed.
+        case skipped
+    }
+
     let collector: SessionCollector
     let integrity: ReportModel.Integrity
     /// The exam's detection settings for this student (defaults when the exam file is not found).
@@ -19,15 +33,17 @@ struct BundleSession {
 
     /// `exams`: where the exam file is found by the hash in the header; `trust`: whose
     /// signature on it is accepted (docs/export.md, "Exam provenance").
-    /// `keepMediaSealed` (review): media records are indexed, not decrypted into spool files,
-    /// and read again from the sealed bundle on request (`SealedBundleMedia`).
+    /// `media`: spooled (export), left sealed (review) or skipped (the review's class list).
     static func read(_ url: URL, key: BundleKey, spoolInside directory: URL, exams: ExamIndex,
-                     trust: ExamTrust, keepMediaSealed: Bool = false) throws(ProctorError) -> BundleSession {
+                     trust: ExamTrust, media mode: Media = .spool) throws(ProctorError) -> BundleSession {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ProctorError(.missingInput, "the bundle \(url.path) does not exist")
         }
         let reader = try BundleReader(contentsOf: url, key: key)
-        reader.retainsPartKeys = keepMediaSealed
+        reader.retainsPartKeys = mode != .spool
+        if mode == .skipped { reader.skippedTypes = [.media, .photo] }
+        /// `.skipped`: per part, its last media record, opened once the walk is done.
+        var lastMedia: [Int: RecordLocation] = [:]
         let header = reader.header
         let collector = try SessionCollector(spoolInside: directory)
         collector.facts.studentID = header.studentId
@@ -44,10 +60,13 @@ struct BundleSession {
                 break
             }
             guard let record else { break }
+            guard let payload = record.payload else {
+                if record.type == .media { lastMedia[Int(record.part)] = record.location }
+                continue
+            }
             verified += 1
-            guard let payload = record.payload else { continue }
             do {
-                if keepMediaSealed, record.type == .media {
+                if mode == .sealed, record.type == .media {
                     let media = try RecordingRecords.decodeMedia(payload)
                     collector.indexMedia(part: Int(record.part), count: media.matroska.count, mediaEnd: media.mediaEnd, location: record.location)
                     continue
@@ -58,6 +77,17 @@ struct BundleSession {
                 notes.append("record \(record.index) of part \(record.part) (\(record.type)): \(error.message)")
             }
         }
+
+        for (part, location) in lastMedia.sorted(by: { $0.key < $1.key }) where failure == nil {
+            do {
+                let media = try RecordingRecords.decodeMedia(try reader.reopen(location))
+                collector.noteMediaEnd(part: part, media.mediaEnd)
+                verified += 1
+            } catch {
+                if error.code == .verification { failure = error } else { notes.append("record \(location.index) of part \(part) (media): \(error.message)") }
+            }
+        }
+        if mode == .skipped { reader.forgetPartKeys() }
 
         var problems: [String] = []
         let status: ReportModel.Integrity.Status
@@ -71,6 +101,8 @@ struct BundleSession {
             if reader.manifest == nil {
                 problems.append("the bundle has no final record: the recording stopped before `proctor submit` finished it")
             }
+        } else if reader.hasSkipped {
+            status = .unchecked
         } else {
             status = .verified
         }
@@ -84,10 +116,19 @@ struct BundleSession {
         if collector.facts.issuer?.trusted == true, let exam = exams.exam(sha256: header.examFileSHA256)?.exam {
             collector.facts.attestation = ServerAttestation.check(bundle: url, header: header, exam: exam)
         }
-        let fileSHA256 = failure == nil && reader.chainOffset == reader.fileSize ? reader.chainValue.hexString : nil
-        if keepMediaSealed { collector.useSealedMedia(SealedBundleMedia(reader)) }
+        let fileSHA256 = failure == nil && !reader.hasSkipped && reader.chainOffset == reader.fileSize ? reader.chainValue.hexString : nil
+        if mode == .sealed { collector.useSealedMedia(SealedBundleMedia(reader)) }
         return BundleSession(collector: collector, integrity: integrity, detection: detection, fileSHA256: fileSHA256,
                              sessionId: header.sessionId)
+    }
+
+    /// The report model from what was sealed, without opening the recording: parts end at
+    /// their media records' `mediaEnd`, and no microphone trace unless the timeline has one
+    /// (the review app reads the recording only when an attempt is looked at).
+    func model(spoolInside directory: URL) -> ReportModel {
+        SessionExport(collector: collector, integrity: integrity, options: ExportOptions(outputDirectory: directory),
+                      scorer: ReportScoring.scorer(detection))
+            .buildModel(partRanges: collector.sealedPartRanges, audioLevels: [])
     }
 
     /// One authenticated payload, by type (layouts: docs/bundle-format.md, "Recording payloads").

@@ -40,6 +40,20 @@ final class SessionCollector {
         try files[part]!.append(Array(bytes))
     }
 
+    /// Where a part's media ends, from a media record's sealed `mediaEnd` (the last one of the
+    /// part, when the others were skipped).
+    func noteMediaEnd(part: Int, _ mediaEnd: Double) {
+        mediaEnds[part] = max(mediaEnds[part] ?? mediaEnd, mediaEnd)
+    }
+
+    /// Each part's media range from what was sealed, without opening the recording: from where
+    /// its metadata says its media starts to its last media record's `mediaEnd`. The review app
+    /// uses it instead of the recording's own video ranges (`EvidenceExtractor.partRanges`,
+    /// which decrypt and demux every media record), so a class lists without touching media.
+    var sealedPartRanges: [Int: (start: Double, end: Double)] {
+        Dictionary(uniqueKeysWithValues: mediaEnds.map { part, end in (part, (facts.partStarts[part]?.media ?? 0, end)) })
+    }
+
     /// A media record left sealed: only where it is and how many stream bytes it holds.
     func indexMedia(part: Int, count: Int, mediaEnd: Double?, location: RecordLocation) {
         if let mediaEnd { mediaEnds[part] = max(mediaEnds[part] ?? mediaEnd, mediaEnd) }

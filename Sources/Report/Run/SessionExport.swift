@@ -67,11 +67,16 @@ struct SessionExport {
     }
 
     func buildModel(_ evidence: EvidenceExtractor) -> ReportModel {
+        buildModel(partRanges: evidence.partRanges, audioLevels: evidence.levels)
+    }
+
+    /// `partRanges`: the media range of each part (the recording's video, or what was sealed);
+    /// `audioLevels`: the microphone trace when the timeline has none.
+    func buildModel(partRanges ranges: [Int: (start: Double, end: Double)], audioLevels levels: [ReportModel.AudioLevel]) -> ReportModel {
         let facts = collector.facts
         // A part runs from where its metadata says its media starts to where its video ends.
         // Parts keep the bundle's numbering (from 0), the one `proctor verify` and every
         // integrity message use.
-        let ranges = evidence.partRanges
         let timeline = collector.timeline(partEnds: ranges.mapValues(\.end))
         let parts = Set(ranges.keys).union(facts.partStarts.keys).sorted().map { part -> ReportModel.Part in
             let start = facts.partStarts[part]?.media ?? ranges[part]?.start ?? 0
@@ -89,7 +94,7 @@ struct SessionExport {
                                                                               attestation: facts.attestation),
                            practice: facts.practice, suspicion: suspicion, coverage: coverage, settings: facts.settings,
                            accommodations: facts.accommodations, idPhoto: collector.idPhoto, facePhoto: collector.facePhoto,
-                           timeline: timeline, audioLevels: audioLevels(timeline, fallback: evidence.levels))
+                           timeline: timeline, audioLevels: audioLevels(timeline, fallback: levels))
     }
 
     /// The microphone trace: level events when the session wrote them (`audio.level`, measured

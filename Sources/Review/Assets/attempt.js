@@ -19,30 +19,46 @@
   function say(text) { status.textContent = text; }
 
   // One <video> fed segment by segment: the one holding the playhead, then the next ones.
-  function SegmentPlayer(video, base) {
+  // A resumed session has several parts, each its own recording on the session clock (its
+  // segments carry their own media times), so every part goes into the same SourceBuffer:
+  // the buffer holds the parts with the gaps between them, and before a part's first segment
+  // its init segment is appended (the browser then reads that part's codec set-up).
+  function SegmentPlayer(video, base, parts) {
     this.video = video;
     this.base = base;
+    this.parts = parts.map(function (n) { return { index: n }; });
     this.loaded = new Set();
     this.queue = Promise.resolve();
     this.duration = 0;
+    this.initPart = null;
   }
   SegmentPlayer.prototype.start = async function () {
-    const init = await fetch(this.base + '/init');
-    if (!init.ok) throw new Error((await init.json()).error.message);
-    const mime = init.headers.get('X-Proctor-Mime-Type');
-    this.duration = parseFloat(init.headers.get('X-Proctor-Duration'));
-    if (!window.MediaSource || !MediaSource.isTypeSupported(mime)) throw new Error('this browser cannot play ' + mime);
-    const bytes = await init.arrayBuffer();
+    const self = this;
+    await Promise.all(this.parts.map(async function (part) {
+      const init = await fetch(self.base + '/init?part=' + part.index);
+      if (!init.ok) throw new Error((await init.json()).error.message);
+      part.mime = init.headers.get('X-Proctor-Mime-Type');
+      part.start = parseFloat(init.headers.get('X-Proctor-Start'));
+      part.end = parseFloat(init.headers.get('X-Proctor-Duration'));
+      part.init = await init.arrayBuffer();
+    }));
+    if (!this.parts.length) throw new Error('no recorded media');
+    this.duration = Math.max.apply(null, this.parts.map(function (p) { return p.end; }));
+    for (const part of this.parts) {
+      if (!window.MediaSource || !MediaSource.isTypeSupported(part.mime)) throw new Error('this browser cannot play ' + part.mime);
+    }
     const source = new MediaSource();
     this.video.src = URL.createObjectURL(source);
     await new Promise(function (resolve) { source.addEventListener('sourceopen', resolve, { once: true }); });
-    this.buffer = source.addSourceBuffer(mime);
+    this.buffer = source.addSourceBuffer(this.parts[0].mime);
     source.duration = this.duration;
-    await this.append(bytes);
-    const self = this;
     this.video.addEventListener('seeking', function () { self.ensure(self.video.currentTime); });
     this.video.addEventListener('timeupdate', function () { self.ahead(); });
-    await this.ensure(this.video.currentTime);
+    await this.ensure(Math.max(this.video.currentTime, this.parts[0].start));
+  };
+  // The part whose recording holds t (null in a gap between parts).
+  SegmentPlayer.prototype.partAt = function (t) {
+    return this.parts.find(function (p) { return p.start - 0.05 <= t && t < p.end; }) || null;
   };
   SegmentPlayer.prototype.append = function (bytes) {
     const buffer = this.buffer;
@@ -67,29 +83,52 @@
   // The segment holding t, and the next one when t is near its end: a seek completes only
   // with some media after the new position.
   SegmentPlayer.prototype.load = async function (t) {
+    const part = this.partAt(t);
+    if (!part) return;
+    t = Math.max(t, part.start);
     let end = this.bufferedEnd(t);
     if (end === null) {
-      await this.fetchSegment(t);
+      await this.fetchSegment(part, t);
       end = this.bufferedEnd(t);
     }
-    if (end !== null && end - t < 1 && end < this.duration - 0.05) await this.fetchSegment(end + 0.001);
+    if (end !== null && end - t < 1 && end < part.end - 0.05) await this.fetchSegment(part, end + 0.001);
   };
-  SegmentPlayer.prototype.fetchSegment = async function (t) {
-    const response = await fetch(this.base + '/segment?t=' + t.toFixed(3));
+  SegmentPlayer.prototype.fetchSegment = async function (part, t) {
+    const response = await fetch(this.base + '/segment?part=' + part.index + '&t=' + t.toFixed(3));
     if (!response.ok) throw new Error((await response.json()).error.message);
-    const start = response.headers.get('X-Proctor-Segment-Start');
+    const start = part.index + '@' + response.headers.get('X-Proctor-Segment-Start');
     const bytes = await response.arrayBuffer();
     if (this.loaded.has(start)) return;
+    if (this.initPart !== part.index) {
+      if (this.initPart !== null && this.buffer.changeType) this.buffer.changeType(part.mime);
+      await this.append(part.init);
+      this.initPart = part.index;
+    }
     this.loaded.add(start);
     await this.append(bytes);
   };
   SegmentPlayer.prototype.ahead = function () {
     const t = this.video.currentTime;
+    const part = this.partAt(t);
     const end = this.bufferedEnd(t);
-    if (end !== null && end - t < 3 && end < this.duration - 0.05) this.ensure(end + 0.001);
+    if (part && end !== null && end - t < 3 && end < part.end - 0.05) this.ensure(end + 0.001);
   };
 
+  // Parts on the session clock, and the gaps between them (nothing was recorded there).
+  let parts = [];
+  let axisEnd = 0;
+
+  // A time in a gap moves on to the start of the next part: there is nothing to show there.
+  function playable(t) {
+    for (const p of parts) {
+      if (t < p.start) return p.start;
+      if (t < p.end) return t;
+    }
+    return t;
+  }
+
   function seek(t) {
+    t = playable(t);
     camera.currentTime = t;
     screen.currentTime = t;
   }
@@ -97,8 +136,21 @@
   // The screen follows the camera, which carries the sound and the controls.
   camera.addEventListener('play', function () { screen.play().catch(function () {}); document.getElementById('play').textContent = 'Pause'; });
   camera.addEventListener('pause', function () { screen.pause(); document.getElementById('play').textContent = 'Play'; });
-  camera.addEventListener('seeking', function () { if (Math.abs(screen.currentTime - camera.currentTime) > 0.05) screen.currentTime = camera.currentTime; });
+  camera.addEventListener('seeking', function () {
+    const t = playable(camera.currentTime);
+    if (t > camera.currentTime + 0.01) { camera.currentTime = t; return; }
+    if (Math.abs(screen.currentTime - camera.currentTime) > 0.05) screen.currentTime = camera.currentTime;
+  });
+  // At the end of a part, playback goes on at the start of the next one (the gap is skipped).
+  function acrossGap() {
+    const t = camera.currentTime;
+    const next = parts.find(function (p) { return p.start > t + 0.01; });
+    const within = parts.find(function (p) { return p.start - 0.05 <= t && t < p.end; });
+    if (next && (!within || within.end - t < 0.15)) seek(next.start);
+  }
+  camera.addEventListener('waiting', acrossGap);
   camera.addEventListener('timeupdate', function () {
+    if (!camera.paused) acrossGap();
     if (!camera.paused && Math.abs(screen.currentTime - camera.currentTime) > 0.15) screen.currentTime = camera.currentTime;
     follow(camera.currentTime);
   });
@@ -106,7 +158,7 @@
   function follow(t) {
     document.getElementById('clock').textContent = clock(t);
     const head = document.getElementById('playhead');
-    if (head && detail.durationSeconds > 0) head.style.left = (100 * t / detail.durationSeconds) + '%';
+    if (head && axisEnd > 0) head.style.left = (100 * t / axisEnd) + '%';
     document.querySelectorAll('#log li').forEach(function (li) {
       const on = parseFloat(li.dataset.start) <= t && t < parseFloat(li.dataset.end);
       li.classList.toggle('current', on);
@@ -131,8 +183,8 @@
     button.type = 'button';
     button.className = 'span ' + event.severity + (event.disposition === 'dismiss' ? ' dismissed' : '');
     const end = event.end === null || event.end === undefined ? event.start : event.end;
-    button.style.left = (100 * event.start / detail.durationSeconds) + '%';
-    button.style.width = (100 * Math.max(0, end - event.start) / detail.durationSeconds) + '%';
+    button.style.left = (100 * event.start / axisEnd) + '%';
+    button.style.width = (100 * Math.max(0, end - event.start) / axisEnd) + '%';
     button.setAttribute('aria-label', (event.severity === 'flag' ? 'Flag ' : 'Could not evaluate: ') + event.kind + ' at ' + clock(event.start));
     button.addEventListener('click', function () { seek(event.start); });
     lane.appendChild(button);
@@ -168,7 +220,7 @@
       detail.audioLevels.forEach(function (l) {
         const bar = document.createElement('div');
         bar.className = 'level';
-        bar.style.left = (100 * l[0] / detail.durationSeconds) + '%';
+        bar.style.left = (100 * l[0] / axisEnd) + '%';
         bar.style.height = Math.max(0, Math.min(100, (l[1] + 90) / 90 * 100)) + '%';
         track.appendChild(bar);
       });
@@ -176,6 +228,22 @@
       lane.appendChild(track);
       box.appendChild(lane);
     }
+    // The gaps between parts, hatched across every lane: nothing was recorded there.
+    const gaps = document.createElement('div');
+    gaps.className = 'gap-track';
+    for (let i = 1; i < parts.length; i++) {
+      const from = parts[i - 1].end, to = parts[i].start;
+      if (to - from < 0.5) continue;
+      const gap = document.createElement('div');
+      gap.className = 'gap';
+      gap.style.left = (100 * from / axisEnd) + '%';
+      gap.style.width = (100 * (to - from) / axisEnd) + '%';
+      gap.setAttribute('role', 'img');
+      gap.setAttribute('aria-label', 'Gap: nothing recorded from ' + clock(from) + ' to ' + clock(to) + ', between part ' + parts[i - 1].index + ' and part ' + parts[i].index);
+      gap.title = gap.getAttribute('aria-label');
+      gaps.appendChild(gap);
+    }
+    box.appendChild(gaps);
     // Over the lanes' tracks only, so its left edge is the session's start.
     const overlay = document.createElement('div');
     overlay.className = 'playhead-track';
@@ -274,9 +342,29 @@
       tbody.appendChild(tr);
     }
     document.getElementById('accommodations').textContent = 'Accommodations: ' + (detail.accommodations.length ? detail.accommodations.join('; ') : 'none');
+    // One number input per kind flagged in this attempt, as in the class view: saved in the
+    // review file's weights beside the preset.
+    const weights = document.getElementById('kind-weights');
+    Object.keys(detail.examWeights).sort().forEach(function (kind) {
+      const input = document.createElement('input');
+      input.type = 'number';
+      input.min = '0';
+      input.step = '0.1';
+      input.id = 'kind-weight-' + kind.replace(/[^a-z0-9]/gi, '-');
+      input.dataset.kind = kind;
+      const label = document.createElement('label');
+      label.htmlFor = input.id;
+      label.textContent = kind + ' (exam ' + detail.examWeights[kind] + ') ';
+      weights.appendChild(label);
+      weights.appendChild(input);
+      weights.appendChild(document.createTextNode(' '));
+    });
     document.getElementById('exam-weights').textContent = "The exam's signed weights: " + (Object.keys(detail.examWeights).sort()
       .map(function (k) { return k + ' ' + detail.examWeights[k]; }).join(', ') || 'no flagged kinds') + '.';
-    document.getElementById('parts').textContent = 'Parts: ' + detail.parts.map(function (p) { return 'part ' + p.index + ' ' + clock(p.start) + '–' + clock(p.end); }).join(', ');
+    document.getElementById('parts').textContent = 'Parts: ' + detail.parts.map(function (p, i) {
+      const gap = i > 0 && p.start - detail.parts[i - 1].end >= 0.5 ? 'gap of ' + clock(p.start - detail.parts[i - 1].end) + ' not recorded, ' : '';
+      return gap + 'part ' + p.index + ' ' + clock(p.start) + '–' + clock(p.end);
+    }).join(', ');
     showReview();
   }
 
@@ -290,14 +378,26 @@
       document.getElementById('reviewed').checked = r.reviewed;
       document.getElementById('summary').value = r.note;
       if (r.preset) document.getElementById('preset').value = r.preset;
+      document.querySelectorAll('#kind-weights input[data-kind]').forEach(function (input) {
+        const saved = r.weights && r.weights[input.dataset.kind];
+        input.value = saved === undefined || saved === null ? '' : saved;
+      });
     }
+  }
+
+  function kindWeights() {
+    const kinds = {};
+    document.querySelectorAll('#kind-weights input[data-kind]').forEach(function (input) {
+      if (input.value !== '' && isFinite(parseFloat(input.value))) kinds[input.dataset.kind] = parseFloat(input.value);
+    });
+    return kinds;
   }
 
   async function save() {
     const body = {
       reviewed: document.getElementById('reviewed').checked,
       note: document.getElementById('summary').value,
-      weights: { preset: document.getElementById('preset').value, kinds: {} },
+      weights: { preset: document.getElementById('preset').value, kinds: kindWeights() },
       flags: []
     };
     document.querySelectorAll('#flags > li').forEach(function (li, n) {
@@ -332,11 +432,14 @@
     if (!response.ok) { say('This attempt could not be loaded (HTTP ' + response.status + ').'); return; }
     detail = await response.json();
     flags = detail.events.filter(function (e) { return e.severity === 'flag'; });
+    parts = detail.parts.filter(function (p) { return detail.mediaParts.indexOf(p.index) >= 0; }).sort(function (a, b) { return a.start - b.start; });
+    axisEnd = Math.max(detail.durationSeconds, Math.max.apply(null, detail.parts.map(function (p) { return p.end; }).concat([0])));
     facts();
     timeline();
     flagList();
     log();
-    const players = [new SegmentPlayer(camera, '/api/attempts/' + id + '/media/camera'), new SegmentPlayer(screen, '/api/attempts/' + id + '/media/screen')];
+    const players = [new SegmentPlayer(camera, '/api/attempts/' + id + '/media/camera', detail.mediaParts),
+      new SegmentPlayer(screen, '/api/attempts/' + id + '/media/screen', detail.mediaParts)];
     try {
       await Promise.all(players.map(function (p) { return p.start(); }));
       document.body.dataset.ready = 'true';

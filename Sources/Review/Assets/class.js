@@ -6,6 +6,7 @@
   const preset = document.getElementById('preset');
   let rows = [];
   let sortKey = 'rank';
+  let refresh = null;
   let ascending = true;
 
   function clock(seconds) {
@@ -27,6 +28,8 @@
       const order = x === y ? a.rank - b.rank : (x === null || x === undefined) ? 1 : (y === null || y === undefined) ? -1 : x < y ? -1 : 1;
       return ascending ? order : -order;
     });
+    // A refresh while bundles are checked must not take the keyboard focus away.
+    const focused = tbody.contains(document.activeElement) && document.activeElement.getAttribute('href');
     tbody.replaceChildren();
     for (const a of sorted) {
       const tr = document.createElement('tr');
@@ -49,6 +52,7 @@
       cell(tr, Math.round(a.coverage * 100) + '%');
       cell(tr, a.reviewStatus);
       tbody.appendChild(tr);
+      if (focused && link.getAttribute('href') === focused) link.focus();
     }
   }
 
@@ -109,7 +113,14 @@
     }
     rows = await response.json();
     rows.forEach(function (a, i) { a.rank = i + 1; });
-    status.textContent = rows.length + ' attempt(s).';
+    // Bundles listed from a first look (timeline read, media not yet verified) are verified in
+    // the background: ask again until every row has its real integrity result.
+    const unchecked = rows.filter(function (a) { return a.integrity === 'not yet checked'; }).length;
+    const text = rows.length + ' attempt(s).' + (unchecked ? ' ' + unchecked + ' not yet checked: being verified in the background.' : '');
+    if (status.textContent !== text) status.textContent = text;
+    document.body.dataset.checked = unchecked ? 'false' : 'true';
+    clearTimeout(refresh);
+    if (unchecked) refresh = setTimeout(load, 2000);
     histogram();
     kindInputs();
     render();

@@ -59,6 +59,24 @@ public final class BundleReader {
     /// its records again. Otherwise a part's key is wiped as soon as the part ends.
     public var retainsPartKeys = false
     private var partKeys: [UInt32: (cipher: ContentCipher, partHash: [UInt8])] = [:]
+    /// With `skippedTypes`: the page of the file the next frame headers are read from.
+    private var page: [UInt8] = []
+    private var pageOffset = 0
+    private var window = BundleReader.pageByteCount
+    private static let pageByteCount = 4096
+    private static let maxWindowByteCount = 65536
+    /// Records of these types are framed and counted (their length fields checked, the file
+    /// walked past them) but neither read, hashed nor decrypted: their `payload` is nil. For a
+    /// first look at a long bundle (the review app's class list) that needs its timeline but
+    /// not its media. Skipping breaks the running hash, so a reader that skipped anything
+    /// cannot check the preceding hashes or the final record's file SHA-256: it has not verified
+    /// the bundle (`hasSkipped`), only what it did decrypt. Set before the first `next()`.
+    public var skippedTypes: Set<RecordType> = [] {
+        didSet { if !skippedTypes.isEmpty { source.expectSparseReads() } }
+    }
+    /// Some record was skipped (`skippedTypes`): the hash chain and the skipped records are
+    /// unchecked, and `chainValue` is not the file's SHA-256.
+    public private(set) var hasSkipped = false
     private var recordIndex: UInt64 = 0
     private var lastMediaTime: Double?
     private var failure: BundleFailure?
@@ -208,7 +226,9 @@ public final class BundleReader {
                     state = .done
                     return nil
                 }
-                let first = try Self.read(source, at: offset, count: 1)[0]
+                // A record's frame header is read once, here: its first byte tells the unit apart.
+                let head = try frameHeader(at: offset)
+                let first = head[head.startIndex]
                 if first == BundleFormat.partMarker {
                     if state == .inPart { noteAbruptEnd() }
                     partNumber += 1
@@ -223,7 +243,7 @@ public final class BundleReader {
                         throw BundleFailure(.malformed, .record(part: partNumber, index: recordIndex), offset: offset,
                                             "follows the part-end record of part \(partNumber)")
                     }
-                    return try readRecord()
+                    return try readRecord(frame: head)
                 }
             }
         }
@@ -278,7 +298,7 @@ public final class BundleReader {
             }
             self.cipher = cipher
         }
-        guard precedingHash == hasher.copy().finalize() else {
+        guard hasSkipped || precedingHash == hasher.copy().finalize() else {
             if partNumber == 0 {
                 // With a key the header tag has just vouched for part 0's header, so the session
                 // header changed; without one, either of the two may have (docs/bundle-format.md).
@@ -301,14 +321,36 @@ public final class BundleReader {
     }
 
     /// nil: the file ends inside this record (the torn write of a crash).
-    private func readRecord() throws(BundleFailure) -> BundleRecord? {
+    /// The (up to 10) bytes at `offset`. When records are skipped, read through a window that
+    /// adapts to the records' size: it doubles (up to 64 KiB) while the next header lies within
+    /// one more window, so small records cost one `pread` per many records, and falls back to
+    /// one page when records are larger, so their bytes are not read from disk at all (the
+    /// source reads without readahead then, `expectSparseReads`).
+    private func frameHeader(at offset: Int) throws(BundleFailure) -> ArraySlice<UInt8> {
+        let count = BundleFormat.frameHeaderByteCount
+        guard !skippedTypes.isEmpty else { return try Self.read(source, at: offset, count: count)[...] }
+        let end = min(offset + count, source.size)
+        if offset < pageOffset || end > pageOffset + page.count {
+            let near = offset >= pageOffset && offset < pageOffset + page.count + window
+            window = near ? min(2 * window, Self.maxWindowByteCount) : Self.pageByteCount
+            page = try Self.read(source, at: offset, count: window)
+            pageOffset = offset
+        }
+        return page[(offset - pageOffset)..<(end - pageOffset)]
+    }
+
+    /// `frame`: the (up to 10) bytes at the record's start, already read. Parsed by hand: this
+    /// runs once per record, and a walk over a long bundle's media is nothing else.
+    private func readRecord(frame: ArraySlice<UInt8>) throws(BundleFailure) -> BundleRecord? {
         let start = offset
         let location = BundleFailure.Location.record(part: partNumber, index: recordIndex)
-        let frame = try Self.read(source, at: start, count: BundleFormat.frameHeaderByteCount)
         guard frame.count == BundleFormat.frameHeaderByteCount else { return tornRecord() }
-        var parser = ByteParser(frame)
-        let type = RecordType(rawValue: parser.u8()!), flags = parser.u8()!
-        let length = parser.u32()!, check = parser.u32()!
+        let at = frame.startIndex
+        func u32(_ index: Int) -> UInt32 {
+            UInt32(frame[index]) | UInt32(frame[index + 1]) << 8 | UInt32(frame[index + 2]) << 16 | UInt32(frame[index + 3]) << 24
+        }
+        let type = RecordType(rawValue: frame[at]), flags = frame[at + 1]
+        let length = u32(at + 2), check = u32(at + 6)
         guard check == ~length else {
             throw BundleFailure(.malformed, location, offset: start, "has a damaged length field")
         }
@@ -320,6 +362,14 @@ public final class BundleReader {
         }
         guard (BundleCipher.tagByteCount...BundleFormat.maxSealedByteCount).contains(Int(length)) else {
             throw BundleFailure(.malformed, location, offset: start, "has an impossible length (\(length) bytes)")
+        }
+        if type.isPayload, skippedTypes.contains(type) {
+            guard start + frame.count + Int(length) <= source.size else { return tornRecord() }
+            hasSkipped = true
+            observed.count(type, sealedLength: Int(length))
+            offset = start + frame.count + Int(length)
+            defer { recordIndex += 1 }
+            return BundleRecord(part: partNumber, index: recordIndex, type: type, offset: start, sealedLength: Int(length), payload: nil)
         }
         let sealed = try Self.read(source, at: start + frame.count, count: Int(length))
         guard sealed.count == Int(length) else { return tornRecord() }
@@ -348,7 +398,7 @@ public final class BundleReader {
             }
             payload = plaintext
         }
-        hasher.update(frame)
+        frame.withUnsafeBytes { hasher.update($0) }
         hasher.update(sealed)
         observed.count(type, sealedLength: sealed.count)
         if type == .partEnd {
@@ -394,7 +444,7 @@ public final class BundleReader {
         guard let manifest = BundleManifest.decode(manifestBytes) else {
             throw BundleFailure(.malformed, .finalRecord, offset: start, "holds a manifest that does not parse")
         }
-        guard manifest.fileSHA256 == hasher.copy().finalize() else {
+        guard hasSkipped || manifest.fileSHA256 == hasher.copy().finalize() else {
             throw BundleFailure(.tampered, .finalRecord, offset: start,
                                 "does not match the bytes before it: something in bytes 0-\(start - 1) was altered after signing")
         }

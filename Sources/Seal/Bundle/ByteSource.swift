@@ -7,6 +7,12 @@ protocol ByteSource: Sendable {
     var size: Int { get }
     /// Up to `count` bytes at `offset`; fewer only at the end of the data.
     func read(at offset: Int, count: Int) throws(ProctorError) -> [UInt8]
+    /// The reads that follow jump ahead (frame headers only, records skipped).
+    func expectSparseReads()
+}
+
+extension ByteSource {
+    func expectSparseReads() {}
 }
 
 struct MemorySource: ByteSource {
@@ -28,6 +34,12 @@ final class FileSource: ByteSource {
         self.path = path
         descriptor = try FileDescriptor(opening: path, O_RDONLY, "could not open the bundle \(path)")
         size = Int(try descriptor.status("could not read the bundle \(path)").size)
+    }
+
+    /// No readahead: a walk over frame headers would otherwise pull the skipped media into
+    /// the page cache too, reading from disk every byte of a bundle it means to skip.
+    func expectSparseReads() {
+        _ = posix_fadvise(descriptor.raw, 0, 0, POSIX_FADV_RANDOM)
     }
 
     func read(at offset: Int, count: Int) throws(ProctorError) -> [UInt8] {
