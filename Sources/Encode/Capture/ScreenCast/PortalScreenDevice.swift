@@ -51,7 +51,7 @@ final class PortalScreenDevice: CaptureDevice {
         canvas = streams.count > 1 ? Canvas(portal.monitors) : nil
         picture = nil
         nextTick = nil
-        do {
+        do throws(ProctorError) {
             let clock = MediaClock()
             for index in streams.indices {
                 latest[index] = try streams[index].newest(waiting: Self.firstPictureSeconds - clock.now())

@@ -1,0 +1,236 @@
+import Foundation
+import XCTest
+
+/// A real Wayland desktop for as long as a test needs it: sway on its headless backend (one
+/// output, HEADLESS-1, software-rendered), PipeWire and WirePlumber, and xdg-desktop-portal with
+/// the wlroots backend answering `org.freedesktop.portal.ScreenCast` without a chooser, all on
+/// a private session bus (`dbus-run-session`) with a private XDG_RUNTIME_DIR. A known picture
+/// is shown with `swaybg` and changed with `paint`.
+///
+/// sway refuses to run as root ("Unable to drop root") and the portal will not serve a caller
+/// whose /proc entry it cannot read, so the stack and the recorder under test run as an
+/// unprivileged user (`user`, created once with useradd). The test itself stays root: grim,
+/// swaymsg and swaybg reach the compositor's socket as root.
+///
+/// Debian 12's xdg-desktop-portal-wlr 0.7.0 refuses every cast on a GPU-less machine (upstream
+/// issue #289): `Tests/Fixtures/wayland/xdpw-shm-only.c`, built here and preloaded into it, is
+/// the one-check workaround; the buffers stay shared memory, as on a real desktop.
+///
+/// Compositors send a picture only when something changed. A real desktop repaints all the
+/// time (cursor, clock, caret); this one is kept repainting (without changing a pixel) so the
+/// portal has a first picture to send, as it would there.
+public final class HeadlessSway: @unchecked Sendable {
+    // @unchecked: `background` is touched only from the test's thread; the stack process and
+    // folder are immutable.
+    public enum Consent: Sendable {
+        /// The portal shares HEADLESS-1 at once (chooser_type=none).
+        case share
+        /// The "dialog" is closed without a choice: SelectSources answers "cancelled".
+        case refuse
+    }
+
+    public static let user = "proctor-wayland"
+    public static let output = "HEADLESS-1"
+    public let width: Int
+    public let height: Int
+    /// The folder the stack lives in (runtime dir, configs, logs); owned by `user`.
+    public let folder: URL
+    /// What a process needs to reach this desktop: WAYLAND_DISPLAY, XDG_RUNTIME_DIR,
+    /// DBUS_SESSION_BUS_ADDRESS, XDG_SESSION_TYPE, SWAYSOCK.
+    public let environment: [String: String]
+    private let stack: Process
+    private let stackPID: Int32
+    private var background: Process?
+
+    /// Starts the stack and paints `colour` (#rrggbb). Skips the test where the stack cannot
+    /// run (not root, packages missing: `make setup`).
+    public static func start(colour: String, consent: Consent = .share, width: Int = 640, height: Int = 480) throws -> HeadlessSway {
+        guard getuid() == 0 else { throw XCTSkip("the Wayland stack runs as a separate unprivileged user: the tests must run as root") }
+        for tool in ["/usr/bin/sway", "/usr/bin/swaybg", "/usr/bin/swaymsg", "/usr/bin/grim", "/usr/bin/pipewire", "/usr/bin/wireplumber",
+                     "/usr/bin/dbus-run-session", "/usr/libexec/xdg-desktop-portal", "/usr/libexec/xdg-desktop-portal-wlr", "/usr/bin/cc"] {
+            guard FileManager.default.isExecutableFile(atPath: tool) else { throw XCTSkip("\(tool) is not installed (make setup)") }
+        }
+        try ensureUser()
+        let folder = URL(fileURLWithPath: "/tmp/proctor-sway-\(UUID().uuidString.prefix(8))")
+        for sub in ["runtime", "config/sway", "config/xdg-desktop-portal-wlr", "home"] {
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        try buildShim(into: folder)
+        let chooser = consent == .share
+            ? "chooser_type=none\noutput_name=\(output)\n"
+            // A chooser that prints nothing is how xdpw learns the person closed the dialog.
+            : "chooser_type=simple\nchooser_cmd=true\n"
+        try "[screencast]\n\(chooser)".write(to: folder.appendingPathComponent("config/xdg-desktop-portal-wlr/config"), atomically: true, encoding: .utf8)
+        try "output \(output) resolution \(width)x\(height)\n".write(to: folder.appendingPathComponent("config/sway/config"), atomically: true, encoding: .utf8)
+        try script.write(to: folder.appendingPathComponent("stack.sh"), atomically: true, encoding: .utf8)
+        try run("/bin/chown", ["-R", user, folder.path])
+        try run("/bin/chmod", ["700", folder.appendingPathComponent("runtime").path])
+
+        let stack = Process()
+        stack.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+        stack.arguments = ["-u", user, "--", "/usr/bin/dbus-run-session", "--", "/bin/sh", folder.appendingPathComponent("stack.sh").path, folder.path]
+        stack.standardOutput = FileHandle.nullDevice
+        stack.standardError = FileHandle.nullDevice
+        try stack.run()
+        let ready = folder.appendingPathComponent("ready")
+        guard waitUntil(timeout: 30, poll: 0.05, { FileManager.default.fileExists(atPath: ready.path) || !stack.isRunning }),
+              FileManager.default.fileExists(atPath: ready.path) else {
+            let logs = ["sway.log", "xdpw.log", "portal.log", "pipewire.log"].map { name in
+                "\(name): " + ((try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? "").suffix(400)
+            }
+            stack.terminate()
+            throw XCTSkip("the headless Wayland stack did not come up in 30 s:\n" + logs.joined(separator: "\n"))
+        }
+        var environment: [String: String] = [:]
+        for line in try String(contentsOf: folder.appendingPathComponent("environment"), encoding: .utf8).split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            environment[String(line[..<equals])] = String(line[line.index(after: equals)...])
+        }
+        let pid = Int32(try String(contentsOf: folder.appendingPathComponent("pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let sway = HeadlessSway(width: width, height: height, folder: folder, environment: environment, stack: stack, stackPID: pid)
+        try sway.paint(colour)
+        return sway
+    }
+
+    private init(width: Int, height: Int, folder: URL, environment: [String: String], stack: Process, stackPID: Int32) {
+        self.width = width
+        self.height = height
+        self.folder = folder
+        self.environment = environment
+        self.stack = stack
+        self.stackPID = stackPID
+    }
+
+    /// Shows `colour` (#rrggbb) on the whole output and returns once a screenshot shows it. The
+    /// new swaybg is drawn above the old one before the old one goes, so no other colour is
+    /// ever on screen in between.
+    public func paint(_ colour: String) throws {
+        let swaybg = Process()
+        swaybg.executableURL = URL(fileURLWithPath: "/usr/bin/swaybg")
+        swaybg.arguments = ["-o", Self.output, "-c", colour, "-m", "solid_color"]
+        swaybg.environment = environment
+        swaybg.standardError = FileHandle.nullDevice
+        try swaybg.run()
+        let wanted = try Self.rgb(colour)
+        guard waitUntil(timeout: 10, poll: 0.01, { (try? centrePixel()) == wanted }) else {
+            swaybg.terminate()
+            throw XCTSkip("swaybg did not show \(colour) on \(Self.output) within 10 s")
+        }
+        if let old = background {
+            old.terminate()
+            old.waitUntilExit()
+        }
+        background = swaybg
+    }
+
+    /// The output's centre pixel as grim captures it (through the compositor, not the portal).
+    public func centrePixel() throws -> [UInt8] {
+        let grim = Process()
+        grim.executableURL = URL(fileURLWithPath: "/usr/bin/grim")
+        grim.arguments = ["-t", "ppm", "-g", "\(width / 2),\(height / 2) 1x1", "-"]
+        grim.environment = environment
+        let out = Pipe()
+        grim.standardOutput = out
+        grim.standardError = FileHandle.nullDevice
+        try grim.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        grim.waitUntilExit()
+        // "P6\n1 1\n255\n" then three bytes.
+        return Array(data.suffix(3))
+    }
+
+    /// Runs `arguments[0]` as `user` on this desktop, with `extra` added to its environment.
+    public func processAsUser(_ arguments: [String], environment extra: [String: String] = [:]) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+        let variables = environment.merging(extra) { $1 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        process.arguments = ["-u", Self.user, "--", "/usr/bin/env", "-i", "PATH=/usr/bin:/bin"] + variables + arguments
+        return process
+    }
+
+    /// Hands `url` (a test's folder) to `user`, who runs the recorder.
+    public func give(_ url: URL) throws {
+        try Self.run("/bin/chown", ["-R", Self.user, url.path])
+    }
+
+    /// Safe to call twice.
+    public func stop() {
+        background?.terminate()
+        background = nil
+        if stackPID > 0 { kill(stackPID, SIGTERM) }
+        if stack.isRunning { stack.waitUntilExit() }
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    public func log(_ name: String) -> String {
+        (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? ""
+    }
+
+    static func rgb(_ colour: String) throws -> [UInt8] {
+        let hex = colour.hasPrefix("#") ? String(colour.dropFirst()) : colour
+        guard hex.count == 6, let value = UInt32(hex, radix: 16) else { throw XCTSkip("colour \(colour) is not #rrggbb") }
+        return [UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)]
+    }
+
+    private static func ensureUser() throws {
+        if (try? run("/usr/bin/id", ["-u", user])) != nil { return }
+        try run("/usr/sbin/useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user])
+    }
+
+    private static func buildShim(into folder: URL) throws {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/wayland/xdpw-shm-only.c")
+        try run("/usr/bin/cc", ["-shared", "-fPIC", "-O2", "-o", folder.appendingPathComponent("xdpw-shm-only.so").path, source.path, "-ldl"])
+    }
+
+    @discardableResult
+    private static func run(_ tool: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw XCTSkip("\(tool) \(arguments.joined(separator: " ")) failed (\(process.terminationStatus))") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Runs as `user` inside dbus-run-session, in the folder given as $1. Ends its children when
+    /// terminated, and after 15 minutes at the latest, so a crashed test leaves nothing behind.
+    private static let script = #"""
+    set -u
+    BASE="$1"
+    cd "$BASE"
+    echo $$ > "$BASE/pid"
+    export HOME="$BASE/home" XDG_RUNTIME_DIR="$BASE/runtime" XDG_CONFIG_HOME="$BASE/config"
+    export WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1
+    export XDG_CURRENT_DESKTOP=sway XDG_SESSION_TYPE=wayland
+    trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
+    sway -c "$BASE/config/sway/config" > sway.log 2>&1 &
+    for i in $(seq 200); do [ -S "$XDG_RUNTIME_DIR/wayland-1" ] && break; sleep 0.05; done
+    export WAYLAND_DISPLAY=wayland-1
+    for i in $(seq 200); do ls "$XDG_RUNTIME_DIR"/sway-ipc.*.sock > /dev/null 2>&1 && break; sleep 0.05; done
+    export SWAYSOCK="$(ls "$XDG_RUNTIME_DIR"/sway-ipc.*.sock)"
+    pipewire > pipewire.log 2>&1 &
+    for i in $(seq 200); do [ -S "$XDG_RUNTIME_DIR/pipewire-0" ] && break; sleep 0.05; done
+    wireplumber > wireplumber.log 2>&1 &
+    LD_PRELOAD="$BASE/xdpw-shm-only.so" /usr/libexec/xdg-desktop-portal-wlr > xdpw.log 2>&1 &
+    /usr/libexec/xdg-desktop-portal > portal.log 2>&1 &
+    for i in $(seq 200); do
+        gdbus introspect --session --dest org.freedesktop.portal.Desktop --object-path /org/freedesktop/portal/desktop 2> /dev/null \
+            | grep -q org.freedesktop.portal.ScreenCast && break
+        sleep 0.05
+    done
+    # A desktop that repaints: damage without a changed pixel, four times a second.
+    ( while :; do swaymsg -q "output HEADLESS-1 pos 0 0"; sleep 0.25; done ) > /dev/null 2>&1 &
+    printf 'WAYLAND_DISPLAY=%s\nXDG_RUNTIME_DIR=%s\nDBUS_SESSION_BUS_ADDRESS=%s\nXDG_SESSION_TYPE=wayland\nSWAYSOCK=%s\n' \
+        "$XDG_RUNTIME_DIR/$WAYLAND_DISPLAY" "$XDG_RUNTIME_DIR" "$DBUS_SESSION_BUS_ADDRESS" "$SWAYSOCK" > environment
+    touch ready
+    sleep 900 &
+    wait $!
+    kill $(jobs -p) 2>/dev/null
+    """#
+}
