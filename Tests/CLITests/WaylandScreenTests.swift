@@ -12,21 +12,22 @@ final class WaylandScreenTests: XCTestCase {
     /// count = session clock x rate, ±2 %) although the compositor sends pictures only on
     /// damage; red, then blue from the moment the desktop turned blue (within 0.5 s).
     func testPortalRecordsTheDesktopsColoursAtTheirTimes() throws {
-        let sway = try HeadlessSway.start(colour: "#ff0000")
+        let sway = try HeadlessSway.start(colours: ["#ff0000", "#0000ff"])
         defer { sway.stop() }
         let kit = try RecordingSessionKit(camera: false, screen: true, screenFramesPerSecond: Self.rate)
         defer { kit.remove() }
         try sway.give(kit.directory)
 
         let run = RunningProctor(sway.processAsUser([ProctorBinary.url.path, "begin", "--exam", kit.examURL.path, "--student", "s1",
-                                                     "--camera", "none", "--mic", "test", "--screen", "auto", "--duration", "8", "--accept"],
+                                                     "--camera", "none", "--mic", "test", "--screen", "auto", "--duration", "8", "--accept", "--no-browser"],
                                                     environment: kit.environment))
         try run.start()
         XCTAssertTrue(waitUntil(timeout: 60) { run.stderr.contains("recording into") || !run.isRunning }, run.stderr)
         let recordingStarted = ContinuousClock.now
-        Thread.sleep(until: recordingStarted + .seconds(4))  // pacing the desktop: the one kind of sleep left in tests
+        // Pacing the fake desktop: the one kind of sleep left in tests.
+        Thread.sleep(forTimeInterval: max(0, 4 - seconds(since: recordingStarted)))
         let paintStarted = seconds(since: recordingStarted)
-        try sway.paint("#0000ff")
+        try sway.showNext()
         let paintSeen = seconds(since: recordingStarted)
         let status = run.wait()
         XCTAssertEqual(status, 0, run.stderr)
@@ -34,11 +35,11 @@ final class WaylandScreenTests: XCTestCase {
         let bundle = try XCTUnwrap(kit.bundles.first, run.stderr)
         let read = try kit.read(bundle)
         let clock = try XCTUnwrap(read.mediaEnds.max())
-        let file = try kit.writeTemporary(try XCTUnwrap(read.parts[1]), name: "wayland.mkv")
+        let file = try kit.writeTemporary(try XCTUnwrap(read.parts[0]), name: "wayland.mkv")
         let frames = try ScreenFrames(file)
         XCTAssertEqual(Double(frames.colours.count), clock * Double(Self.rate), accuracy: clock * Double(Self.rate) * 0.02,
                        "constant rate: \(frames.colours.count) frames in \(clock) s of session clock")
-        XCTAssertEqual(frames.colours.count, frames.times.count)
+        XCTAssertEqual(frames.colours.count, frames.times.count, "every decoded frame has a time: \(frames.times)")
         let firstBlue = try XCTUnwrap(frames.times.indices.first { frames.colours[$0] == .blue }, "\(frames.colours)")
         XCTAssertTrue(frames.colours[..<firstBlue].allSatisfy { $0 == .red }, "red until the change: \(frames.colours[..<firstBlue])")
         XCTAssertTrue(frames.colours[firstBlue...].allSatisfy { $0 == .blue }, "blue after it: \(frames.colours[firstBlue...])")
@@ -54,13 +55,13 @@ final class WaylandScreenTests: XCTestCase {
 
     /// The student closes the sharing dialog: exit 69, one line saying what to do, no bundle.
     func testRefusedConsentExits69AndRecordsNothing() throws {
-        let sway = try HeadlessSway.start(colour: "#ff0000", consent: .refuse)
+        let sway = try HeadlessSway.start(colours: ["#ff0000"], consent: .refuse)
         defer { sway.stop() }
         let kit = try RecordingSessionKit(camera: false, screen: true)
         defer { kit.remove() }
         try sway.give(kit.directory)
         let run = RunningProctor(sway.processAsUser([ProctorBinary.url.path, "begin", "--exam", kit.examURL.path, "--student", "s1",
-                                                     "--camera", "none", "--mic", "test", "--screen", "portal", "--duration", "5", "--accept"],
+                                                     "--camera", "none", "--mic", "test", "--screen", "portal", "--duration", "5", "--accept", "--no-browser"],
                                                     environment: kit.environment))
         try run.start()
         XCTAssertEqual(run.wait(), 69, run.stderr)
@@ -70,12 +71,12 @@ final class WaylandScreenTests: XCTestCase {
 
     /// precheck names the path it will use and takes one real picture through the portal.
     func testPrecheckTakesAPictureThroughThePortal() throws {
-        let sway = try HeadlessSway.start(colour: "#ff0000")
+        let sway = try HeadlessSway.start(colours: ["#ff0000"])
         defer { sway.stop() }
         let run = RunningProctor(sway.processAsUser([ProctorBinary.url.path, "precheck", "--json", "--camera", "test", "--mic", "test",
                                                      "--screen", "auto"]))
         try run.start()
-        XCTAssertEqual(run.wait(), 0, run.stdout + run.stderr)
+        XCTAssertEqual(run.wait(), 0, run.stderr + sway.log("portal.log") + sway.log("pipewire.log") + sway.log("xdpw.log"))
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stdout)
         let checks = try XCTUnwrap(object["checks"] as? [[String: Any]])
         let screen = try XCTUnwrap(checks.first { $0["id"] as? String == "screen" })
@@ -97,18 +98,19 @@ private struct ScreenFrames {
     let colours: [Colour]
 
     init(_ file: URL) throws {
-        let probe = try CommandOutput.run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time",
+        let probe = try CommandOutput.run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time",
                                                                "-of", "csv=p=0", file.path])
         times = probe.split(separator: "\n").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-        // 4x4 RGB per frame: a solid colour survives the scale and x264 within a few levels.
+        // 4x4 RGB per frame: a solid colour survives the scale and x264 within a few levels;
+        // pixel (0,0) averages the top-left sixteenth, away from the pointer in the centre.
         let raw = try CommandOutput.runData("ffmpeg", ["-v", "error", "-i", file.path, "-map", "0:v:0", "-fps_mode", "passthrough",
                                                                 "-vf", "scale=4:4", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
         colours = stride(from: 0, to: raw.count - 47, by: 48).map { start in
-            let centre = Array(raw[(start + 15)..<(start + 18)])  // pixel (1,1)
-            switch (centre[0], centre[1], centre[2]) {
+            let corner = Array(raw[start..<(start + 3)])
+            switch (corner[0], corner[1], corner[2]) {
             case (200..., ..<56, ..<56): return .red
             case (..<56, ..<56, 200...): return .blue
-            default: return .other(centre)
+            default: return .other(corner)
             }
         }
     }

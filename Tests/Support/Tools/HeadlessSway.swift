@@ -4,8 +4,8 @@ import XCTest
 /// A real Wayland desktop for as long as a test needs it: sway on its headless backend (one
 /// output, HEADLESS-1, software-rendered), PipeWire and WirePlumber, and xdg-desktop-portal with
 /// the wlroots backend answering `org.freedesktop.portal.ScreenCast` without a chooser, all on
-/// a private session bus (`dbus-run-session`) with a private XDG_RUNTIME_DIR. A known picture
-/// is shown with `swaybg` and changed with `paint`.
+/// a private session bus (`dbus-run-session`) with a private XDG_RUNTIME_DIR. Known pictures
+/// are shown with `swaybg`: the first colour at once, the next ones by `showNext`.
 ///
 /// sway refuses to run as root ("Unable to drop root") and the portal will not serve a caller
 /// whose /proc entry it cannot read, so the stack and the recorder under test run as an
@@ -20,7 +20,7 @@ import XCTest
 /// time (cursor, clock, caret); this one is kept repainting (without changing a pixel) so the
 /// portal has a first picture to send, as it would there.
 public final class HeadlessSway: @unchecked Sendable {
-    // @unchecked: `background` is touched only from the test's thread; the stack process and
+    // @unchecked: `backgrounds` is touched only from the test's thread; the stack process and
     // folder are immutable.
     public enum Consent: Sendable {
         /// The portal shares HEADLESS-1 at once (chooser_type=none).
@@ -40,11 +40,13 @@ public final class HeadlessSway: @unchecked Sendable {
     public let environment: [String: String]
     private let stack: Process
     private let stackPID: Int32
-    private var background: Process?
+    /// One swaybg per colour still to show, the visible one first.
+    private var backgrounds: [(colour: String, process: Process)] = []
 
-    /// Starts the stack and paints `colour` (#rrggbb). Skips the test where the stack cannot
-    /// run (not root, packages missing: `make setup`).
-    public static func start(colour: String, consent: Consent = .share, width: Int = 640, height: Int = 480) throws -> HeadlessSway {
+    /// Starts the stack showing `colours[0]` (#rrggbb), the others waiting underneath for
+    /// `showNext`. Skips the test where the stack cannot run (not root, packages missing:
+    /// `make setup`).
+    public static func start(colours: [String], consent: Consent = .share, width: Int = 640, height: Int = 480) throws -> HeadlessSway {
         guard getuid() == 0 else { throw XCTSkip("the Wayland stack runs as a separate unprivileged user: the tests must run as root") }
         for tool in ["/usr/bin/sway", "/usr/bin/swaybg", "/usr/bin/swaymsg", "/usr/bin/grim", "/usr/bin/pipewire", "/usr/bin/wireplumber",
                      "/usr/bin/dbus-run-session", "/usr/libexec/xdg-desktop-portal", "/usr/libexec/xdg-desktop-portal-wlr", "/usr/bin/cc"] {
@@ -68,7 +70,7 @@ public final class HeadlessSway: @unchecked Sendable {
 
         let stack = Process()
         stack.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-        stack.arguments = ["-u", user, "--", "/usr/bin/dbus-run-session", "--", "/bin/sh", folder.appendingPathComponent("stack.sh").path, folder.path]
+        stack.arguments = ["-u", user, "--", "/usr/bin/dbus-run-session", "--", "/bin/bash", folder.appendingPathComponent("stack.sh").path, folder.path]
         stack.standardOutput = FileHandle.nullDevice
         stack.standardError = FileHandle.nullDevice
         try stack.run()
@@ -88,7 +90,12 @@ public final class HeadlessSway: @unchecked Sendable {
         }
         let pid = Int32(try String(contentsOf: folder.appendingPathComponent("pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         let sway = HeadlessSway(width: width, height: height, folder: folder, environment: environment, stack: stack, stackPID: pid)
-        try sway.paint(colour)
+        do {
+            try sway.layer(colours)
+        } catch {
+            sway.stop()
+            throw error
+        }
         return sway
     }
 
@@ -101,33 +108,48 @@ public final class HeadlessSway: @unchecked Sendable {
         self.stackPID = stackPID
     }
 
-    /// Shows `colour` (#rrggbb) on the whole output and returns once a screenshot shows it. The
-    /// new swaybg is drawn above the old one before the old one goes, so no other colour is
-    /// ever on screen in between.
-    public func paint(_ colour: String) throws {
-        let swaybg = Process()
-        swaybg.executableURL = URL(fileURLWithPath: "/usr/bin/swaybg")
-        swaybg.arguments = ["-o", Self.output, "-c", colour, "-m", "solid_color"]
-        swaybg.environment = environment
-        swaybg.standardError = FileHandle.nullDevice
-        try swaybg.run()
-        let wanted = try Self.rgb(colour)
-        guard waitUntil(timeout: 10, poll: 0.01, { (try? centrePixel()) == wanted }) else {
-            swaybg.terminate()
-            throw XCTSkip("swaybg did not show \(colour) on \(Self.output) within 10 s")
+    /// sway stacks a newer background below the older ones on the same output. So the colours
+    /// are started in order (the first on top) and each change removes the top one: the next
+    /// colour, mapped seconds before, appears in the same frame, with nothing in between
+    /// (replacing one swaybg by another would show sway's gray for a frame or two).
+    private func layer(_ colours: [String]) throws {
+        for (index, colour) in colours.enumerated() {
+            let swaybg = Process()
+            swaybg.executableURL = URL(fileURLWithPath: "/usr/bin/swaybg")
+            swaybg.arguments = ["-o", Self.output, "-c", colour, "-m", "solid_color"]
+            swaybg.environment = environment
+            swaybg.standardError = FileHandle.nullDevice
+            try swaybg.run()
+            backgrounds.append((colour, swaybg))
+            if index == 0 { try waitForColour(colour) }
         }
-        if let old = background {
-            old.terminate()
-            old.waitUntilExit()
-        }
-        background = swaybg
+        // Still the first: the stacking order is what `showNext` relies on.
+        if let first = colours.first { try waitForColour(first) }
     }
 
-    /// The output's centre pixel as grim captures it (through the compositor, not the portal).
-    public func centrePixel() throws -> [UInt8] {
+    /// Removes the visible colour and returns once a screenshot shows the next one.
+    public func showNext() throws {
+        guard backgrounds.count > 1 else { throw XCTSkip("no colour left to show") }
+        let top = backgrounds.removeFirst()
+        top.process.terminate()
+        top.process.waitUntilExit()
+        try waitForColour(backgrounds[0].colour)
+    }
+
+    private func waitForColour(_ colour: String) throws {
+        let wanted = try Self.rgb(colour)
+        guard waitUntil(timeout: 10, poll: 0.01, { (try? samplePixel()) == wanted }) else {
+            throw XCTSkip("\(Self.output) did not show \(colour) within 10 s (it shows \((try? samplePixel()) ?? []))")
+        }
+    }
+
+    /// One pixel as grim captures it (through the compositor, not the portal), a quarter in
+    /// from the top left: the centre is where the pointer sits, and while a cast embeds it the
+    /// compositor draws it into the output.
+    public func samplePixel() throws -> [UInt8] {
         let grim = Process()
         grim.executableURL = URL(fileURLWithPath: "/usr/bin/grim")
-        grim.arguments = ["-t", "ppm", "-g", "\(width / 2),\(height / 2) 1x1", "-"]
+        grim.arguments = ["-t", "ppm", "-g", "\(width / 4),\(height / 4) 1x1", "-"]
         grim.environment = environment
         let out = Pipe()
         grim.standardOutput = out
@@ -155,11 +177,12 @@ public final class HeadlessSway: @unchecked Sendable {
 
     /// Safe to call twice.
     public func stop() {
-        background?.terminate()
-        background = nil
+        for background in backgrounds { background.process.terminate() }
+        backgrounds = []
         if stackPID > 0 { kill(stackPID, SIGTERM) }
         if stack.isRunning { stack.waitUntilExit() }
-        try? FileManager.default.removeItem(at: folder)
+        // PROCTOR_KEEP_SWAY=1 keeps the folder (logs of every part of the stack) for a look.
+        if ProcessInfo.processInfo.environment["PROCTOR_KEEP_SWAY"] == nil { try? FileManager.default.removeItem(at: folder) }
     }
 
     public func log(_ name: String) -> String {
@@ -198,7 +221,7 @@ public final class HeadlessSway: @unchecked Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Runs as `user` inside dbus-run-session, in the folder given as $1. Ends its children when
+    /// Runs (bash) as `user` inside dbus-run-session, in the folder given as $1. Ends its children when
     /// terminated, and after 15 minutes at the latest, so a crashed test leaves nothing behind.
     private static let script = #"""
     set -u
@@ -217,6 +240,9 @@ public final class HeadlessSway: @unchecked Sendable {
     pipewire > pipewire.log 2>&1 &
     for i in $(seq 200); do [ -S "$XDG_RUNTIME_DIR/pipewire-0" ] && break; sleep 0.05; done
     wireplumber > wireplumber.log 2>&1 &
+    # The portal asks PipeWire for a connection at every Start: wait until the session manager
+    # is up (it creates the "default" metadata), or the first cast may find no PipeWire.
+    for i in $(seq 200); do pw-cli ls Metadata 2> /dev/null | grep -q 'metadata.name = "default"' && break; sleep 0.05; done
     LD_PRELOAD="$BASE/xdpw-shm-only.so" /usr/libexec/xdg-desktop-portal-wlr > xdpw.log 2>&1 &
     /usr/libexec/xdg-desktop-portal > portal.log 2>&1 &
     for i in $(seq 200); do
