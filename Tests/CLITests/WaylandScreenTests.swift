@@ -100,7 +100,8 @@ private struct ScreenFrames {
     init(_ file: URL) throws {
         let probe = try CommandOutput.run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time",
                                                                "-of", "csv=p=0", file.path])
-        times = probe.split(separator: "\n").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        // One line per frame; a frame with side data gets a trailing comma and an empty line.
+        times = probe.split(separator: "\n").compactMap { line in line.split(separator: ",").first.flatMap { Double($0) } }
         // 4x4 RGB per frame: a solid colour survives the scale and x264 within a few levels;
         // pixel (0,0) averages the top-left sixteenth, away from the pointer in the centre.
         let raw = try CommandOutput.runData("ffmpeg", ["-v", "error", "-i", file.path, "-map", "0:v:0", "-fps_mode", "passthrough",

@@ -70,7 +70,12 @@ public final class HeadlessSway: @unchecked Sendable {
 
         let stack = Process()
         stack.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-        stack.arguments = ["-u", user, "--", "/usr/bin/dbus-run-session", "--", "/bin/bash", folder.appendingPathComponent("stack.sh").path, folder.path]
+        // The environment goes to the bus too: a service the bus starts on demand gets the
+        // private runtime dir and desktop name, not the user's defaults.
+        let base = folder.path
+        stack.arguments = ["-u", user, "--", "/usr/bin/env", "HOME=\(base)/home", "XDG_RUNTIME_DIR=\(base)/runtime",
+                           "XDG_CONFIG_HOME=\(base)/config", "XDG_DATA_HOME=\(base)/home/.local/share", "XDG_CURRENT_DESKTOP=sway",
+                           "XDG_SESSION_TYPE=wayland", "/usr/bin/dbus-run-session", "--", "/bin/bash", folder.appendingPathComponent("stack.sh").path, base]
         stack.standardOutput = FileHandle.nullDevice
         stack.standardError = FileHandle.nullDevice
         try stack.run()
@@ -228,23 +233,32 @@ public final class HeadlessSway: @unchecked Sendable {
     BASE="$1"
     cd "$BASE"
     echo $$ > "$BASE/pid"
-    export HOME="$BASE/home" XDG_RUNTIME_DIR="$BASE/runtime" XDG_CONFIG_HOME="$BASE/config"
     export WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1
-    export XDG_CURRENT_DESKTOP=sway XDG_SESSION_TYPE=wayland
     trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
     sway -c "$BASE/config/sway/config" > sway.log 2>&1 &
     for i in $(seq 200); do [ -S "$XDG_RUNTIME_DIR/wayland-1" ] && break; sleep 0.05; done
     export WAYLAND_DISPLAY=wayland-1
     for i in $(seq 200); do ls "$XDG_RUNTIME_DIR"/sway-ipc.*.sock > /dev/null 2>&1 && break; sleep 0.05; done
     export SWAYSOCK="$(ls "$XDG_RUNTIME_DIR"/sway-ipc.*.sock)"
+    dbus-update-activation-environment WAYLAND_DISPLAY SWAYSOCK WLR_BACKENDS WLR_RENDERER
     pipewire > pipewire.log 2>&1 &
     for i in $(seq 200); do [ -S "$XDG_RUNTIME_DIR/pipewire-0" ] && break; sleep 0.05; done
     wireplumber > wireplumber.log 2>&1 &
     # The portal asks PipeWire for a connection at every Start: wait until the session manager
     # is up (it creates the "default" metadata), or the first cast may find no PipeWire.
     for i in $(seq 200); do pw-cli ls Metadata 2> /dev/null | grep -q 'metadata.name = "default"' && break; sleep 0.05; done
+    # Both portals are started here, in this environment, and each is waited for by name
+    # (NameHasOwner starts nothing): a call to a name nobody owns yet would have the bus start
+    # its own copy, without WAYLAND_DISPLAY and without the shim.
+    owned() {
+        gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+            --method org.freedesktop.DBus.NameHasOwner "$1" 2> /dev/null | grep -q true
+    }
+    mkdir -p "$XDG_DATA_HOME/flatpak/db"
     LD_PRELOAD="$BASE/xdpw-shm-only.so" /usr/libexec/xdg-desktop-portal-wlr > xdpw.log 2>&1 &
+    for i in $(seq 200); do owned org.freedesktop.impl.portal.desktop.wlr && break; sleep 0.05; done
     /usr/libexec/xdg-desktop-portal > portal.log 2>&1 &
+    for i in $(seq 200); do owned org.freedesktop.portal.Desktop && break; sleep 0.05; done
     for i in $(seq 200); do
         gdbus introspect --session --dest org.freedesktop.portal.Desktop --object-path /org/freedesktop/portal/desktop 2> /dev/null \
             | grep -q org.freedesktop.portal.ScreenCast && break

@@ -29,6 +29,8 @@ final class PortalScreenDevice: CaptureDevice {
     /// How long `open` waits for the first picture after the dialog: a desktop that shares
     /// but sends nothing must fail before anything is recorded, not record an empty track.
     static let firstPictureSeconds = 5.0
+    /// Missed ticks up to this far back are filled with the newest picture; beyond it, skipped.
+    static let catchUpSeconds = 2.0
 
     init(framesPerSecond: Int, token: ScreenCastToken?, consentTimeout: Double) {
         self.framesPerSecond = Double(max(1, framesPerSecond))
@@ -79,10 +81,13 @@ final class PortalScreenDevice: CaptureDevice {
         guard portal != nil else { return nil }
         let period = 1 / framesPerSecond
         let now = clock.now()
-        // The first tick, and the one after a stall longer than a period, is the next grid
-        // point: slots a stall skipped are the encoder's to count, never filled with old pictures.
-        var tick = nextTick ?? (now * framesPerSecond).rounded(.up) / framesPerSecond
-        if tick < now - period { tick = (now * framesPerSecond).rounded(.up) / framesPerSecond }
+        // The first tick is the grid slot the recording starts in: the picture was already
+        // there (it arrived while the device opened). A tick this thread was too late for
+        // (a loaded machine) is still emitted, at once, so a stall leaves no hole in the
+        // track; only after a long gap (a reopened share) does pacing restart at the next
+        // slot, and the encoder counts the slots in between as missing.
+        var tick = nextTick ?? (now * framesPerSecond).rounded(.down) / framesPerSecond
+        if tick < now - Self.catchUpSeconds { tick = (now * framesPerSecond).rounded(.up) / framesPerSecond }
         clock.sleep(until: tick)
         nextTick = tick + period
         var changed = false
