@@ -15,7 +15,8 @@ APT_PACKAGES = pkg-config libsodium-dev libssl-dev \
 	libdlib-dev libdlib-data libblas-dev liblapack-dev libwebrtc-audio-processing-dev \
 	ffmpeg poppler-utils xvfb x11-xserver-utils nginx openssl espeak-ng sox procps time jq valgrind python3-pip \
 	chromium chromium-driver curl \
-	libpipewire-0.3-dev libglib2.0-dev libglib2.0-bin sway swaybg grim pipewire wireplumber xdg-desktop-portal xdg-desktop-portal-wlr dbus
+	libpipewire-0.3-dev libglib2.0-dev libglib2.0-bin sway swaybg grim pipewire pipewire-bin wireplumber xdg-desktop-portal xdg-desktop-portal-wlr \
+	dbus dbus-daemon dbus-bin gcc
 SETUP_STAMP = .build/.setup-done
 
 # axe-core for the browser tests' accessibility checks (Tests/Support/Browser), from the pinned

@@ -24,7 +24,7 @@ final class PortalScreenDevice: CaptureDevice {
     private var latest: [Frame?] = []
     private var picture: Frame?
     private var nextTick: Double?
-    private var canvas: Canvas?
+    private var canvas: MonitorCanvas?
 
     /// How long `open` waits for the first picture after the dialog: a desktop that shares
     /// but sends nothing must fail before anything is recorded, not record an empty track.
@@ -50,7 +50,7 @@ final class PortalScreenDevice: CaptureDevice {
         self.portal = portal
         self.streams = streams
         latest = Array(repeating: nil, count: streams.count)
-        canvas = streams.count > 1 ? Canvas(portal.monitors) : nil
+        canvas = streams.count > 1 ? MonitorCanvas(portal.monitors) : nil
         picture = nil
         nextTick = nil
         do throws(ProctorError) {
@@ -131,7 +131,7 @@ public struct ScreenCastToken: Sendable, Equatable {
 
 /// Several monitors drawn into one BGR0 picture at their desktop positions (the bounding box
 /// of all of them; gaps stay black).
-private final class Canvas {
+final class MonitorCanvas {
     private let monitors: [ScreenCastPortal.Monitor]
     private let origin: (x: Int, y: Int)
     private let size: (width: Int32, height: Int32)
