@@ -125,7 +125,7 @@ public struct ScreenCastToken: Sendable, Equatable {
 
     /// Best effort: a token that cannot be kept only means the dialog appears again next time.
     func save(_ token: String) {
-        FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
     }
 }
 
