@@ -69,6 +69,26 @@ final class WaylandScreenTests: XCTestCase {
         XCTAssertEqual(kit.bundles, [], "nothing recorded")
     }
 
+    /// The dialog appears once per exam: the second session (another student on this
+    /// computer, a resumed part) presents the kept restore token and is shared without asking,
+    /// where asking again would have been refused.
+    func testRestoreTokenSkipsTheDialogTheSecondTime() throws {
+        let sway = try HeadlessSway.start(colours: ["#ff0000"], consent: .shareOnce)
+        defer { sway.stop() }
+        let kit = try RecordingSessionKit(camera: false, screen: true)
+        defer { kit.remove() }
+        try sway.give(kit.directory)
+        for student in ["s1", "s2"] {
+            let run = RunningProctor(sway.processAsUser([ProctorBinary.url.path, "begin", "--exam", kit.examURL.path, "--student", student,
+                                                         "--camera", "none", "--mic", "test", "--screen", "portal", "--duration", "2", "--accept",
+                                                         "--no-browser"], environment: kit.environment))
+            try run.start()
+            XCTAssertEqual(run.wait(), 0, "\(student): \(run.stderr)")
+        }
+        XCTAssertEqual(kit.bundles.count, 2)
+        XCTAssertEqual(sway.dialogsShown, 1, "asked once, for the first session only")
+    }
+
     /// precheck names the path it will use and takes one real picture through the portal.
     func testPrecheckTakesAPictureThroughThePortal() throws {
         let sway = try HeadlessSway.start(colours: ["#ff0000"])

@@ -27,6 +27,10 @@ public final class HeadlessSway: @unchecked Sendable {
         case share
         /// The "dialog" is closed without a choice: SelectSources answers "cancelled".
         case refuse
+        /// The dialog shares HEADLESS-1 the first time and is closed every later time, so only
+        /// a session that presents its restore token gets the screen again. `dialogsShown`
+        /// counts the dialogs.
+        case shareOnce
     }
 
     public static let user = "proctor-wayland"
@@ -58,10 +62,17 @@ public final class HeadlessSway: @unchecked Sendable {
             try FileManager.default.createDirectory(at: folder.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
         try buildShim(into: folder)
-        let chooser = consent == .share
-            ? "chooser_type=none\noutput_name=\(output)\n"
-            // A chooser that prints nothing is how xdpw learns the person closed the dialog.
-            : "chooser_type=simple\nchooser_cmd=true\n"
+        let chooser: String
+        switch consent {
+        case .share: chooser = "chooser_type=none\noutput_name=\(output)\n"
+        // A chooser that prints nothing is how xdpw learns the person closed the dialog.
+        case .refuse: chooser = "chooser_type=simple\nchooser_cmd=true\n"
+        case .shareOnce:
+            let script = folder.appendingPathComponent("chooser.sh")
+            try "echo shown >> \"\(folder.path)/dialogs\"\n[ \"$(wc -l < \"\(folder.path)/dialogs\")\" = 1 ] && echo \(output)\nexit 0\n"
+                .write(to: script, atomically: true, encoding: .utf8)
+            chooser = "chooser_type=simple\nchooser_cmd=/bin/sh \(script.path)\n"
+        }
         try "[screencast]\n\(chooser)".write(to: folder.appendingPathComponent("config/xdg-desktop-portal-wlr/config"), atomically: true, encoding: .utf8)
         try "output \(output) resolution \(width)x\(height)\n".write(to: folder.appendingPathComponent("config/sway/config"), atomically: true, encoding: .utf8)
         try script.write(to: folder.appendingPathComponent("stack.sh"), atomically: true, encoding: .utf8)
@@ -188,6 +199,11 @@ public final class HeadlessSway: @unchecked Sendable {
         if stack.isRunning { stack.waitUntilExit() }
         // PROCTOR_KEEP_SWAY=1 keeps the folder (logs of every part of the stack) for a look.
         if ProcessInfo.processInfo.environment["PROCTOR_KEEP_SWAY"] == nil { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    /// How many times the (`.shareOnce`) dialog was shown.
+    public var dialogsShown: Int {
+        log("dialogs").split(separator: "\n").count
     }
 
     public func log(_ name: String) -> String {
