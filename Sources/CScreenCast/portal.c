@@ -117,12 +117,15 @@ static proctor_portal_result handshake(proctor_portal *portal, GMainContext *con
         return PROCTOR_PORTAL_UNAVAILABLE;
     }
     guint32 cursors = property_u(portal->bus, "AvailableCursorModes");
+    // Request tokens must be unique per connection; a retry opens a new connection, but a
+    // process-wide counter also keeps two sessions on two threads apart.
     static int serial = 0;
     char token[64], session_token[64];
     GVariant *results = NULL;
 
-    snprintf(token, sizeof token, "proctor%d_%d", getpid(), ++serial);
-    snprintf(session_token, sizeof session_token, "proctor_session%d_%d", getpid(), serial);
+    int first = __atomic_add_fetch(&serial, 3, __ATOMIC_RELAXED) - 2;
+    snprintf(token, sizeof token, "proctor%d_%d", getpid(), first);
+    snprintf(session_token, sizeof session_token, "proctor_session%d_%d", getpid(), first);
     GVariantBuilder options;
     g_variant_builder_init(&options, G_VARIANT_TYPE_VARDICT);
     g_variant_builder_add(&options, "{sv}", "handle_token", g_variant_new_string(token));
@@ -139,7 +142,7 @@ static proctor_portal_result handshake(proctor_portal *portal, GMainContext *con
     portal->session = g_strdup(session);
     g_variant_unref(results);
 
-    snprintf(token, sizeof token, "proctor%d_%d", getpid(), ++serial);
+    snprintf(token, sizeof token, "proctor%d_%d", getpid(), first + 1);
     g_variant_builder_init(&options, G_VARIANT_TYPE_VARDICT);
     g_variant_builder_add(&options, "{sv}", "handle_token", g_variant_new_string(token));
     g_variant_builder_add(&options, "{sv}", "types", g_variant_new_uint32(1));  // MONITOR
@@ -159,7 +162,7 @@ static proctor_portal_result handshake(proctor_portal *portal, GMainContext *con
     if (result != PROCTOR_PORTAL_OK) return result;
     g_variant_unref(results);
 
-    snprintf(token, sizeof token, "proctor%d_%d", getpid(), ++serial);
+    snprintf(token, sizeof token, "proctor%d_%d", getpid(), first + 2);
     g_variant_builder_init(&options, G_VARIANT_TYPE_VARDICT);
     g_variant_builder_add(&options, "{sv}", "handle_token", g_variant_new_string(token));
     result = request(portal, context, "Start", g_variant_new("(osa{sv})", portal->session, "", &options), token,
