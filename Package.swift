@@ -30,6 +30,11 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "pangocairo", providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]),
+        // The Wayland screen source: PipeWire for the video stream, GDBus for the ScreenCast
+        // portal, both used only by the C shim CScreenCast (callbacks and SPA pod macros).
+        .systemLibrary(name: "CPipeWire", pkgConfig: "libpipewire-0.3", providers: [.apt(["libpipewire-0.3-dev"])]),
+        .systemLibrary(name: "CGio", pkgConfig: "gio-unix-2.0", providers: [.apt(["libglib2.0-dev"])]),
+        .target(name: "CScreenCast", dependencies: ["CPipeWire", "CGio"]),
         .target(
             name: "CDetectShim",
             cxxSettings: optimisedCXX,
@@ -42,7 +47,7 @@ let package = Package(
         // The model every module shares, without C: clock, analysis frames, timeline events and
         // their kinds, detection settings, the one error shape (docs/architecture.md).
         .target(name: "ProctorModel"),
-        .target(name: "Encode", dependencies: ["ProctorModel", "CFFmpeg", "CALSA"]),
+        .target(name: "Encode", dependencies: ["ProctorModel", "CFFmpeg", "CALSA", "CScreenCast"]),
         .target(name: "Detect", dependencies: ["ProctorModel", "CDetectShim"]),
         // Crypto, keys, the sealed bundle and its record payloads: libsodium and libcrypto.
         .target(name: "Seal", dependencies: ["ProctorModel", "CSodium", "COpenSSL"]),

@@ -6,7 +6,7 @@
 #   BENCH_QUICK=1     a smoke run in about two minutes (short media, short RSS run, small bundle)
 #   BENCH_KEEP=1      keep the work directory (recordings, bundles, logs) for inspection
 #   BENCH_OUT=DIR     where the JSON result goes (default bench/results)
-#   BENCH_ONLY="recording fullexam sealing faces preview export rss stages"   run only these groups (default: all;
+#   BENCH_ONLY="recording fullexam sealing faces preview export rss stages screen"   run only these groups (default: all;
 #                     `review`, the review app's browser media and class view on 2 hours, runs only when named
 #                     (`review-class`: the class view alone);
 #                     `stages` counts instructions per stage under callgrind: scripts/bench/stages.sh)
@@ -18,6 +18,7 @@ PROCTOR=${PROCTOR:-.build/release/proctor}
 source scripts/lib/common.sh
 source scripts/bench/stages.sh
 source scripts/bench/fullexam.sh
+source scripts/bench/screen.sh
 
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
@@ -615,7 +616,7 @@ bench_review_class() {
 MACHINE=$(machine_json)
 log "proctor bench: $([ "$QUICK" = 1 ] && echo quick || echo full) run on $(jq -r '.cpu + ", " + (.cores|tostring) + " cores, load " + .loadAverageAtStart' <<<"$MACHINE")"
 : >"$WORK/rss-trend.tsv"
-ONLY=" ${BENCH_ONLY:-recording fullexam sealing faces preview export rss stages} "
+ONLY=" ${BENCH_ONLY:-recording fullexam sealing faces preview export rss stages screen} "
 [[ $ONLY == *" recording "* ]] && bench_recording_cpu
 [[ $ONLY == *" fullexam "* ]] && bench_fullexam
 [[ $ONLY == *" sealing "* ]] && bench_sealing
@@ -624,6 +625,7 @@ ONLY=" ${BENCH_ONLY:-recording fullexam sealing faces preview export rss stages}
 [[ $ONLY == *" export "* ]] && bench_export
 [[ $ONLY == *" rss "* ]] && bench_recording_rss
 [[ $ONLY == *" stages "* ]] && bench_stages
+[[ $ONLY == *" screen "* ]] && bench_screen
 [[ $ONLY == *" review "* ]] && bench_review
 [[ $ONLY == *" review "* || $ONLY == *" review-class "* ]] && bench_review_class
 print_table

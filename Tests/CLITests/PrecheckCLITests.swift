@@ -149,7 +149,7 @@ final class PrecheckCLITests: XCTestCase {
 
         let running = try ProctorBinary.run(["precheck", "--json", "--camera", "test", "--mic", "test", "--screen", "x11::\(number)"])
         XCTAssertEqual(running.status, 0, running.stdout + running.stderr)
-        XCTAssertEqual(try checks(running)["screen"]?["message"] as? String, "X display :\(number) opens for recording")
+        XCTAssertEqual(try checks(running)["screen"]?["message"] as? String, "X display :\(number) opens for recording (x11grab)")
 
         let absent = try ProctorBinary.run(["precheck", "--json", "--camera", "test", "--mic", "test", "--screen", "x11::\(number + 1)"])
         XCTAssertEqual(absent.status, 69)

@@ -15,7 +15,7 @@ struct RecordingSessionKit {
     /// the microphone; the screen only when asked). It allows test sources: a real exam refuses
     /// `--camera test` (SourcePolicy), and these tests record from lavfi and files.
     init(extraSettings: String = "", faceAndIDPhotos: Bool = false, camera: Bool = true, screen: Bool = false,
-         allowTestSources: Bool = true, examSettings: String = "") throws {
+         screenFramesPerSecond: Int? = nil, allowTestSources: Bool = true, examSettings: String = "") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("proctor-rec-\(UUID().uuidString)")
         sessions = directory.appendingPathComponent("sessions")
         try FileManager.default.createDirectory(at: sessions, withIntermediateDirectories: true)
@@ -35,6 +35,7 @@ struct RecordingSessionKit {
 
         [recording.screen]
         enabled = \(screen)
+        \(screenFramesPerSecond.map { "fps = \($0)" } ?? "")
 
         [verification]
         face_photo = \(faceAndIDPhotos)

@@ -92,7 +92,7 @@ final class ScreenBlankTests: XCTestCase {
         XCTAssertEqual(screen["message"] as? String,
                        "X display \(display.name) records a black picture: proctor cannot see this desktop (a Wayland session?)")
         XCTAssertEqual(screen["hint"] as? String,
-                       "Log out and choose an X11 session (\"GNOME on Xorg\", \"Plasma (X11)\") at the login screen; Wayland screen capture is not supported yet")
+                       "On a Wayland desktop record through the desktop's screen-sharing portal: run again with --screen portal (or --screen auto inside the desktop session)")
 
         let text = try ProctorBinary.run(["precheck", "--camera", "test", "--mic", "test", "--screen", "x11:\(display.name)"])
         XCTAssertEqual(text.status, 69)
@@ -102,7 +102,7 @@ final class ScreenBlankTests: XCTestCase {
         let red = try ProctorBinary.run(["precheck", "--json", "--camera", "test", "--mic", "test", "--screen", "x11:\(display.name)"])
         XCTAssertEqual(red.status, 0, red.stdout)
         XCTAssertEqual(try checks(red)["screen"]?["status"] as? String, "pass")
-        XCTAssertEqual(try checks(red)["screen"]?["message"] as? String, "X display \(display.name) opens for recording")
+        XCTAssertEqual(try checks(red)["screen"]?["message"] as? String, "X display \(display.name) opens for recording (x11grab)")
     }
 
     private func checks(_ run: ProctorRun) throws -> [String: [String: Any]] {

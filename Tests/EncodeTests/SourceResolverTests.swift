@@ -45,6 +45,38 @@ final class SourceResolverTests: XCTestCase {
         XCTAssertEqual(try resolver.resolve(.auto, for: .camera), .v4l2(device: "\(folder.path)/video3"))
     }
 
+    /// Under Wayland `DISPLAY` names XWayland, whose x11grab picture is black: `auto` takes
+    /// the portal whenever the session is Wayland, and x11grab only on an X11 session.
+    func testAutoScreenPrefersThePortalOnWayland() throws {
+        let screen = { (environment: [String: String]) in
+            try SourceResolver(deviceFolder: self.folder.path, environment: environment).resolve(.auto, for: .screen)
+        }
+        XCTAssertEqual(try screen(["WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0"]), .portal)
+        XCTAssertEqual(try screen(["XDG_SESSION_TYPE": "wayland", "DISPLAY": ":0"]), .portal)
+        XCTAssertEqual(try screen(["XDG_SESSION_TYPE": "x11", "DISPLAY": ":0"]), .x11(display: ":0"))
+        XCTAssertEqual(try screen(["WAYLAND_DISPLAY": "", "DISPLAY": ":1"]), .x11(display: ":1"))
+        XCTAssertNil(try screen([:]))
+        XCTAssertEqual(try screen([:].merging(["DISPLAY": ":0"]) { $1 }), .x11(display: ":0"))
+        let resolver = SourceResolver(deviceFolder: folder.path, environment: ["DISPLAY": ":0"])
+        XCTAssertEqual(try resolver.resolve(.portal, for: .screen), .portal, "forced, whatever the session")
+        XCTAssertEqual(try SourceResolver(deviceFolder: folder.path, environment: ["WAYLAND_DISPLAY": "w"]).resolve(.x11(display: ":3"), for: .screen),
+                       .x11(display: ":3"), "forced, whatever the session")
+    }
+
+    /// No portal on the session bus (the tests run outside any desktop session; the Wayland
+    /// stack's bus is private to HeadlessSway): begin fails before recording, exit 69, saying
+    /// what to install.
+    func testPortalWithoutASessionBusIsDeviceUnavailable() {
+        var settings = RecordingSettings()
+        settings.screenConsentSeconds = 2
+        XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .portal), settings: settings,
+                                          resolver: SourceResolver(environment: [:]))) { error in
+            let error = error as? ProctorError
+            XCTAssertEqual(error?.code, .deviceUnavailable)
+            XCTAssertTrue(error?.message.hasPrefix("the screen cannot be recorded through the desktop portal") ?? false, error?.message ?? "")
+        }
+    }
+
     func testEveryRoleResolves() throws {
         let resolver = SourceResolver(deviceFolder: folder.path, environment: ["DISPLAY": ":7"])
         XCTAssertEqual(try resolver.resolve(.auto, for: .microphone), .alsa(pcm: "default"))

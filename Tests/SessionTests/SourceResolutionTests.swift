@@ -22,7 +22,7 @@ final class SourceResolutionTests: XCTestCase {
     func testAutoScreenFollowsTheDisplayBeginSees() {
         let headless = ScreenCheck().run(PrecheckContext(camera: .none, microphone: .none, screen: .auto, environment: [:]))
         XCTAssertEqual(headless.status, .warn, headless.message)
-        XCTAssertEqual(headless.message, "no X display (DISPLAY is not set): the screen will not be recorded")
+        XCTAssertEqual(headless.message, "no Wayland or X display (WAYLAND_DISPLAY and DISPLAY are not set): the screen will not be recorded")
         // Begin records no screen then: with nothing else, there is nothing to record.
         XCTAssertThrowsError(try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .auto),
                                           resolver: SourceResolver(environment: [:]))) { error in

@@ -43,9 +43,9 @@ public struct ScreenDetector: Detector {
             case .unchanged: "The screen recording has not changed since it started: if your screen did change, proctor cannot see this desktop (a Wayland session?)."
             case .noFrames: "The screen capture delivers no pictures: proctor cannot see this desktop."
             }
-            // What exists today: x11grab only, so the way out is an X11 session.
-            return "\(cause) Log out and choose an X11 session (\"GNOME on Xorg\", \"Plasma (X11)\") at the login screen, "
-                + "then start again; or tell your instructor."
+            // x11grab under Wayland sees only XWayland: the way out is the portal path.
+            return "\(cause) On a Wayland desktop, start again with --screen portal (the desktop asks to share the screen); "
+                + "or tell your instructor."
         }
 
         var description: String {

@@ -22,6 +22,9 @@ enum DeviceResolver {
         case .alsa(let pcm):
             // The recording's own ALSA configuration, when given (tests, scripts), defines the PCM names.
             return ALSAMicrophone(pcm: pcm, configText: settings.alsaConfiguration, rate: settings.audioSampleRate)
+        case .portal:
+            return PortalScreenDevice(framesPerSecond: settings.screen.framesPerSecond, token: settings.screenCastToken,
+                                      consentTimeout: settings.screenConsentSeconds)
         case .x11(let display):
             let options = ["framerate": String(settings.screen.framesPerSecond), "draw_mouse": "1"]
             return AVCaptureDevice(role: role, input: .init(format: "x11grab", url: display, optionSets: [options], type: .video, live: true),

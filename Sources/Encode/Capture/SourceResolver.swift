@@ -10,6 +10,8 @@ public enum ResolvedSource: Sendable, Equatable, CustomStringConvertible {
     case v4l2(device: String)
     case alsa(pcm: String)
     case x11(display: String)
+    /// The ScreenCast portal (Wayland): the monitors the student shares in the desktop's dialog.
+    case portal
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum ResolvedSource: Sendable, Equatable, CustomStringConvertible {
         case .v4l2(let device): "v4l2:\(device)"
         case .alsa(let pcm): "alsa:\(pcm)"
         case .x11(let display): "x11:\(display)"
+        case .portal: "portal"
         }
     }
 }
@@ -27,7 +30,7 @@ public enum ResolvedSource: Sendable, Equatable, CustomStringConvertible {
 public struct SourceResolver: Sendable {
     /// Where camera nodes are looked for; a test points it at a folder of its own.
     public var deviceFolder: String
-    /// Where `DISPLAY` is read from for `--screen auto`.
+    /// Where `WAYLAND_DISPLAY`, `XDG_SESSION_TYPE` and `DISPLAY` are read from for `--screen auto`.
     public var environment: [String: String]
 
     public init(deviceFolder: String = "/dev", environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -36,7 +39,7 @@ public struct SourceResolver: Sendable {
     }
 
     /// What `spec` records as `role` on this machine; nil when nothing is recorded (`none`, or
-    /// `auto` for the screen without an X display: a console or ssh session).
+    /// `auto` for the screen without a Wayland or X display: a console or ssh session).
     /// Throws `.deviceUnavailable` (no camera for `auto`, naming where it looked),
     /// `.missingInput` (a file that does not exist) or `.usage` (a spec for another role).
     public func resolve(_ spec: SourceSpec, for role: SourceRole) throws(ProctorError) -> ResolvedSource? {
@@ -51,6 +54,7 @@ public struct SourceResolver: Sendable {
         case (.v4l2(let device), .camera): return .v4l2(device: device)
         case (.alsa(let pcm), .microphone): return .alsa(pcm: pcm)
         case (.x11(let display), .screen): return .x11(display: display)
+        case (.portal, .screen): return .portal
         case (.auto, .camera):
             guard let node = cameraNodes().first else {
                 throw ProctorError(.deviceUnavailable, "no camera was found (searched \(deviceFolder)/video*); plug one in or pass --camera")
@@ -58,11 +62,19 @@ public struct SourceResolver: Sendable {
             return .v4l2(device: node)
         case (.auto, .microphone): return .alsa(pcm: "default")
         case (.auto, .screen):
+            // Under Wayland, x11grab sees only XWayland and records black: the portal is the
+            // one way to the real screen. DISPLAY is set there too, so Wayland is asked first.
+            if isWaylandSession { return .portal }
             guard let display = environment["DISPLAY"], !display.isEmpty else { return nil }
             return .x11(display: display)
         default:
             throw ProctorError(.usage, "\(role.option) '\(spec)' is not a \(role.noun) source")
         }
+    }
+
+    /// A Wayland session: `WAYLAND_DISPLAY` set, or the login manager's `XDG_SESSION_TYPE=wayland`.
+    public var isWaylandSession: Bool {
+        !(environment["WAYLAND_DISPLAY"] ?? "").isEmpty || environment["XDG_SESSION_TYPE"] == "wayland"
     }
 
     /// The V4L2 nodes present (`videoN`, any N), lowest number first: `auto` takes the first.

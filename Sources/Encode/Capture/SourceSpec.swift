@@ -1,6 +1,6 @@
 /// What the student (or a script) asked to record from, as given on the command line:
 /// `--camera auto|none|test|v4l2:/dev/videoN|file:PATH`,
-/// `--mic auto|none|test|alsa:PCM|file:PATH`, `--screen auto|none|test|x11:DISPLAY`.
+/// `--mic auto|none|test|alsa:PCM|file:PATH`, `--screen auto|none|test|portal|x11:DISPLAY`.
 import ProctorModel
 
 public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
@@ -17,6 +17,8 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
     case alsa(pcm: String)
     /// An X11 display, e.g. ":0".
     case x11(display: String)
+    /// The Wayland desktop's screen through the xdg-desktop-portal ScreenCast portal and PipeWire.
+    case portal
     /// A media file played as if it were the device, paced in real time.
     case file(path: String)
 
@@ -30,13 +32,14 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
         switch kind {
         case .camera: accepted = "auto, none, test, v4l2:/dev/videoN or file:PATH"
         case .microphone: accepted = "auto, none, test, alsa:PCM or file:PATH"
-        case .screen: accepted = "auto, none, test or x11:DISPLAY"
+        case .screen: accepted = "auto, none, test, portal or x11:DISPLAY"
         }
         let bad = ProctorError(.usage, "--\(kind.rawValue) '\(text)' is not a source; use \(accepted)")
         switch text {
         case "auto": self = .auto; return
         case "none": self = .none; return
         case "test": self = .test; return
+        case "portal" where kind == .screen: self = .portal; return
         default: break
         }
         guard let colon = text.firstIndex(of: ":") else { throw bad }
@@ -60,6 +63,7 @@ public enum SourceSpec: Sendable, Equatable, CustomStringConvertible {
         case .v4l2(let device): "v4l2:\(device)"
         case .alsa(let pcm): "alsa:\(pcm)"
         case .x11(let display): "x11:\(display)"
+        case .portal: "portal"
         case .file(let path): "file:\(path)"
         }
     }

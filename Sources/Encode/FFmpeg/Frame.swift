@@ -26,6 +26,13 @@ final class Frame: @unchecked Sendable {
 
     func unref() { av_frame_unref(pointer) }
 
+    /// Another reference to the same pixels (no copy): a screen picture repeated on the next tick.
+    func reference() throws(ProctorError) -> Frame {
+        let frame = Frame()
+        try check(av_frame_ref(frame.pointer, pointer), "av_frame_ref")
+        return frame
+    }
+
     var width: Int32 { pointer.pointee.width }
     var height: Int32 { pointer.pointee.height }
     var format: Int32 { pointer.pointee.format }

@@ -36,6 +36,11 @@ public struct RecordingSettings: Sendable, Equatable {
     /// An ALSA configuration (asoundrc syntax) that `alsa:NAME` is looked up in instead of the
     /// system's; lets a script or test use the `file` plugin as a microphone.
     public var alsaConfiguration: String?
+    /// Where the ScreenCast portal's restore token is kept for this exam (`--screen portal`), so
+    /// the consent dialog appears once; nil keeps none and the dialog appears each time.
+    public var screenCastToken: ScreenCastToken?
+    /// How long the portal's consent dialog may stay unanswered before begin gives up (exit 69).
+    public var screenConsentSeconds = 120.0
 
     public init() {}
 }

@@ -101,9 +101,10 @@ struct MicrophoneCheck: PrecheckCheck {
     }
 }
 
-/// The X display asked for with --screen is reachable and one real frame of it is not black.
+/// The screen path `begin` will use (the ScreenCast portal on Wayland, x11grab on X11) opens,
+/// and one real frame taken through it is not black.
 struct ScreenCheck: PrecheckCheck {
-    static let blackHint = "Log out and choose an X11 session (\"GNOME on Xorg\", \"Plasma (X11)\") at the login screen; Wayland screen capture is not supported yet"
+    static let blackHint = "On a Wayland desktop record through the desktop's screen-sharing portal: run again with --screen portal (or --screen auto inside the desktop session)"
     let id = "screen"
     let title = "Screen"
     let mode = PrecheckMode.device
@@ -117,11 +118,12 @@ struct ScreenCheck: PrecheckCheck {
         switch Result(catching: { () throws(ProctorError) in try SourceResolver(environment: context.environment).resolve(context.screen, for: .screen) }) {
         case .success(.test): return PrecheckResult(.pass, "built-in test picture (lavfi testsrc2)")
         case .success(.x11(let name)): display = name
+        case .success(.portal): return portal(context)
         case .success(nil) where context.screen == .auto:
             // `begin` records no screen then (a console or ssh session): say so before the exam.
-            return PrecheckResult(.warn, "no X display (DISPLAY is not set): the screen will not be recorded",
-                                  hint: "Run proctor from a terminal inside your desktop session, or name it with --screen x11:DISPLAY")
-        default: return PrecheckResult(.fail, "\(context.screen) is not a screen source", hint: "Use --screen auto, test or x11:DISPLAY")
+            return PrecheckResult(.warn, "no Wayland or X display (WAYLAND_DISPLAY and DISPLAY are not set): the screen will not be recorded",
+                                  hint: "Run proctor from a terminal inside your desktop session, or name the screen with --screen portal or --screen x11:DISPLAY")
+        default: return PrecheckResult(.fail, "\(context.screen) is not a screen source", hint: "Use --screen auto, test, portal or x11:DISPLAY")
         }
         let hint = "Check the display name (echo $DISPLAY) and pass it with --screen x11:DISPLAY"
         guard DisplayProbe.x11DisplayExists(display) else {
@@ -129,12 +131,9 @@ struct ScreenCheck: PrecheckCheck {
         }
         // Open it the way `begin` will (libavdevice x11grab), then let it go: proves the
         // connection and the grab work, not only that a socket file exists.
-        let wanted = context.recording.screen
-        var settings = RecordingSettings()
-        settings.screen = .init(width: wanted.width, height: wanted.height, framesPerSecond: wanted.fps, bitsPerSecond: wanted.bitrateKbps * 1000)
         let picture: AnalysisImage
         do {
-            let recorder = try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .x11(display: display)), settings: settings,
+            let recorder = try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .x11(display: display)), settings: settings(context),
                                         resolver: SourceResolver(environment: context.environment))
             picture = try recorder.screenStill(DetectorRunner.screenAnalysisRequest)
         } catch {
@@ -146,7 +145,32 @@ struct ScreenCheck: PrecheckCheck {
             return PrecheckResult(.fail, "X display \(display) records a black picture: proctor cannot see this desktop (a Wayland session?)",
                                   hint: Self.blackHint)
         }
-        return PrecheckResult(.pass, "X display \(display) opens for recording")
+        return PrecheckResult(.pass, "X display \(display) opens for recording (x11grab)")
+    }
+
+    /// The Wayland path: the portal's consent dialog, the PipeWire stream and one real picture,
+    /// exactly as `begin` opens them.
+    private func portal(_ context: PrecheckContext) -> PrecheckResult {
+        let picture: AnalysisImage
+        do {
+            let recorder = try Recorder(sources: RecordingSources(camera: .none, microphone: .none, screen: .portal), settings: settings(context),
+                                        resolver: SourceResolver(environment: context.environment))
+            picture = try recorder.screenStill(DetectorRunner.screenAnalysisRequest)
+        } catch {
+            return PrecheckResult(.fail, "the screen cannot be recorded through the desktop portal: \(error.message)",
+                                  hint: "Answer the desktop's screen-sharing dialog with Share; on an X11 session use --screen x11:DISPLAY")
+        }
+        if ScreenDetector.isUniformlyBlack(picture) {
+            return PrecheckResult(.fail, "the desktop portal shares a black picture", hint: "Share the monitor you work on in the desktop's dialog")
+        }
+        return PrecheckResult(.pass, "the screen opens for recording through the desktop portal (Wayland, PipeWire)")
+    }
+
+    private func settings(_ context: PrecheckContext) -> RecordingSettings {
+        let wanted = context.recording.screen
+        var settings = RecordingSettings()
+        settings.screen = .init(width: wanted.width, height: wanted.height, framesPerSecond: wanted.fps, bitsPerSecond: wanted.bitrateKbps * 1000)
+        return settings
     }
 }
 

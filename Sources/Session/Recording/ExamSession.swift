@@ -179,6 +179,10 @@ public final class ExamSession {
         recording.audioBitsPerSecond = exam.microphone.bitrateKbps * 1000
         recording.analysis = DetectorRunner.analysisRequest(for: settings.detectionSettings(for: request.student))
         recording.screenAnalysis = DetectorRunner.screenAnalysisRequest
+        // The ScreenCast portal's restore token, per exam: a resumed part or a retry within the
+        // exam does not ask the student to share the screen again.
+        let safeId = String(settings.id.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" ? $0 : "-" })
+        recording.screenCastToken = ScreenCastToken(path: request.directory.url.appendingPathComponent(".screencast-\(safeId).token").path)
         return try Recorder(sources: sources, settings: recording, startTime: startTime)
     }
 

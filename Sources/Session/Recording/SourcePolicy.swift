@@ -29,11 +29,12 @@ struct SourcePolicy {
                                        + "(recording.allow_test_sources); use a real \(role.noun), or `proctor begin --practice` to try things out")
                 }
                 untrusted.append((role, spec))
-            case .auto where role == .screen && settings.requires(.screen, for: student) && (environment["DISPLAY"] ?? "").isEmpty:
+            case .auto where role == .screen && settings.requires(.screen, for: student) && (environment["DISPLAY"] ?? "").isEmpty
+                && !SourceResolver(environment: environment).isWaylandSession:
                 // `auto` records no screen without a display: that would be `--screen none` by another name.
                 throw ProctorError(.deviceUnavailable, "the exam records the screen (recording.screen.enabled), but there is no display "
                                    + "($DISPLAY is not set); start the exam from your desktop session or pass --screen x11:DISPLAY")
-            case .auto, .v4l2, .alsa, .x11:
+            case .auto, .v4l2, .alsa, .x11, .portal:
                 break
             }
         }

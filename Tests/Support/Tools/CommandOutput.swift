@@ -5,6 +5,11 @@ import Foundation
 public enum CommandOutput {
     @discardableResult
     public static func run(_ name: String, _ arguments: [String]) throws -> String {
+        String(decoding: try runData(name, arguments), as: UTF8.self)
+    }
+
+    /// The same, for a program whose stdout is bytes (ffmpeg writing raw video).
+    public static func runData(_ name: String, _ arguments: [String]) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [name] + arguments
@@ -18,6 +23,6 @@ public enum CommandOutput {
             throw NSError(domain: "CommandOutput", code: Int(process.terminationStatus),
                           userInfo: [NSLocalizedDescriptionKey: "\(name) \(arguments) exited \(process.terminationStatus)"])
         }
-        return String(decoding: data, as: UTF8.self)
+        return data
     }
 }
