@@ -12,8 +12,8 @@ final class ScreenDetectorTests: XCTestCase {
         return AnalysisImage(width: 160, height: 90, format: .gray8, pixels: pixels, time: time, source: .screen)
     }
 
-    private func run(_ pictures: [AnalysisImage], finishAt end: Double) throws -> [TimelineEvent] {
-        var detector = try XCTUnwrap(ScreenDetector(settings: DetectionSettings()))
+    private func run(_ pictures: [AnalysisImage], finishAt end: Double, throughPortal: Bool = false) throws -> [TimelineEvent] {
+        var detector = try XCTUnwrap(ScreenDetector(settings: DetectionSettings(), throughPortal: throughPortal))
         var events: [TimelineEvent] = []
         for picture in pictures { events += try detector.inspect(picture) }
         return events + detector.finish(at: end)
@@ -33,6 +33,19 @@ final class ScreenDetectorTests: XCTestCase {
         XCTAssertTrue(events[1].message.hasPrefix("The screen recording is black: proctor cannot see this desktop (a Wayland session?)."))
         XCTAssertEqual(events[2].end, 10)
         XCTAssertNil(events[2].open)
+    }
+
+    /// Through the portal the screen is already the desktop's own share: the same blank start is
+    /// raised at the same time, and the advice is about the share, never "use --screen portal".
+    func testThroughThePortalTheWarningAdvisesOnTheShareItself() throws {
+        let events = try run((0...6).map { Self.screen(90, at: Double($0)) }, finishAt: 8, throughPortal: true)
+        XCTAssertEqual(events.map(\.kind), ["screen.blank", "warning.shown", "screen.blank"])
+        XCTAssertEqual(events[0].subject, "unchanged")
+        XCTAssertEqual(events[1].start, 5)
+        XCTAssertTrue(events[1].message.hasPrefix("The screen recording has not changed since it started: if your screen did change, "
+                                                  + "the desktop's screen share is not sending it."), events[1].message)
+        XCTAssertTrue(events[1].message.contains("shared every monitor"), events[1].message)
+        XCTAssertFalse(events[1].message.contains("--screen portal"), events[1].message)
     }
 
     /// A still (not black) picture for 5 s is blank too ("unchanged"); when the desktop then

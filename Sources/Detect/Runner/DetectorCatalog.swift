@@ -5,10 +5,12 @@ public enum DetectorCatalog {
     /// Media detectors enabled for these settings, plus a coverage event for any that could
     /// not start (a missing model never stops a recording).
     /// `roomScanUntil`: the room scan's end, watched by `RoomScanDetector` alone.
-    /// `screen`: a screen is recorded, so `ScreenDetector` watches it.
-    static func detectors(for settings: DetectionSettings, roomScanUntil: Double = 0, screen: Bool = false) -> (detectors: [any Detector], unavailable: [TimelineEvent]) {
+    /// `screen`: a screen is recorded, so `ScreenDetector` watches it (`screenThroughPortal`:
+    /// through the ScreenCast portal, which changes its advice to the student).
+    static func detectors(for settings: DetectionSettings, roomScanUntil: Double = 0, screen: Bool = false,
+                          screenThroughPortal: Bool = false) -> (detectors: [any Detector], unavailable: [TimelineEvent]) {
         let makers: [(String, (DetectionSettings) throws -> (any Detector)?)] = [
-            (ScreenDetector.id, { screen ? ScreenDetector(settings: $0) : nil }),
+            (ScreenDetector.id, { screen ? ScreenDetector(settings: $0, throughPortal: screenThroughPortal) : nil }),
             (FaceDetector.id, { try faces($0) }),
             (CameraDetector.id, { CameraDetector(settings: $0) }),
             (AudioDetector.id, { AudioDetector(settings: $0) }),

@@ -22,10 +22,12 @@ public final class DetectorRunner: AnalysisTap, Sendable {
         public var quietUntil: Double = 0
         /// A screen is recorded: `ScreenDetector` watches its pictures (and their absence).
         public var screen = false
+        /// ... through the ScreenCast portal (the advice when it is blank differs).
+        public var screenThroughPortal = false
 
         public init(imageCapacity: Int = 12, audioCapacity: Int = 1000, systemInterval: Double = 5,
                     roots: SystemRoots = SystemRoots(), clock: (@Sendable () -> Double)? = nil, quietUntil: Double = 0,
-                    screen: Bool = false) {
+                    screen: Bool = false, screenThroughPortal: Bool = false) {
             self.imageCapacity = imageCapacity
             self.audioCapacity = audioCapacity
             self.systemInterval = systemInterval
@@ -33,6 +35,7 @@ public final class DetectorRunner: AnalysisTap, Sendable {
             self.clock = clock
             self.quietUntil = quietUntil
             self.screen = screen
+            self.screenThroughPortal = screenThroughPortal
         }
     }
 
@@ -168,7 +171,8 @@ public final class DetectorRunner: AnalysisTap, Sendable {
 
     private func run() {
         let quietUntil = options.quietUntil
-        var (detectors, unavailable) = DetectorCatalog.detectors(for: settings, roomScanUntil: quietUntil, screen: options.screen)
+        var (detectors, unavailable) = DetectorCatalog.detectors(for: settings, roomScanUntil: quietUntil, screen: options.screen,
+                                                                  screenThroughPortal: options.screenThroughPortal)
         var checks = DetectorCatalog.systemChecks(for: settings, roots: options.roots)
         unavailable.forEach(onEvent)
         var schedules = detectors.map { SampleSchedule(rate: $0.samplesPerSecond) }

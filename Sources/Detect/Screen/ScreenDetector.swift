@@ -37,7 +37,19 @@ public struct ScreenDetector: Detector {
     public enum Reason: String, Sendable {
         case black, unchanged, noFrames
 
-        var warning: String {
+        /// What the student is told. `throughPortal`: the screen comes through the desktop's
+        /// own screen share already, so "use the portal" would be no help; the share itself is
+        /// what failed (stopped, or showing a monitor that does not change).
+        func warning(throughPortal: Bool) -> String {
+            if throughPortal {
+                let cause = switch self {
+                case .black: "The screen recording is black: the desktop's screen share sends a black picture."
+                case .unchanged: "The screen recording has not changed since it started: if your screen did change, the desktop's screen share is not sending it."
+                case .noFrames: "The desktop's screen share delivers no pictures."
+                }
+                return "\(cause) Check that you shared every monitor in the desktop's dialog and that the share is still on "
+                    + "(end the exam's share in the desktop and start again to choose again); or tell your instructor."
+            }
             let cause = switch self {
             case .black: "The screen recording is black: proctor cannot see this desktop (a Wayland session?)."
             case .unchanged: "The screen recording has not changed since it started: if your screen did change, proctor cannot see this desktop (a Wayland session?)."
@@ -71,9 +83,13 @@ public struct ScreenDetector: Detector {
     private var blank: (start: Double, reason: Reason)?
     private var coverage = CoverageClock(maximumStep: 2 / Defaults.samplesPerSecond)
 
+    /// The screen comes through the ScreenCast portal, not x11grab: only the warning's advice differs.
+    private let throughPortal: Bool
+
     /// nil when `screen.blank` is turned off for this exam or student.
-    public init?(settings: DetectionSettings) {
+    public init?(settings: DetectionSettings, throughPortal: Bool = false) {
         guard settings.config(for: "screen.blank") != nil else { return nil }
+        self.throughPortal = throughPortal
     }
 
     /// The judgement precheck shares with the recording, so precheck cannot pass a screen the
@@ -144,7 +160,8 @@ public struct ScreenDetector: Detector {
             TimelineEvent(kind: "screen.blank", detector: Self.id, severity: .coverage, start: start, end: time,
                           measured: measured, thresholds: thresholds, message: message(reason, ongoing: true), subject: reason.rawValue, open: true),
             TimelineEvent(kind: "warning.shown", detector: Self.id, severity: .info, start: time,
-                          measured: ["blankSeconds": time - start], message: reason.warning, subject: reason.rawValue),
+                          measured: ["blankSeconds": time - start], message: reason.warning(throughPortal: throughPortal),
+                          subject: reason.rawValue),
         ]
     }
 

@@ -100,7 +100,8 @@ public final class ExamSession {
             // display resolves to none, and its absence must not read as a capture without frames.
             detectors = recorder.map { recorder in
                 DetectorRunner(settings: detection, options: .init(clock: { recorder.clock.now() }, quietUntil: roomScanEnd,
-                                                                 screen: recorder.resolved[.screen] != nil)) { [observer, warnings] event in
+                                                                 screen: recorder.resolved[.screen] != nil,
+                                                                 screenThroughPortal: recorder.resolved[.screen] == .portal)) { [observer, warnings] event in
                     // The student is told while the cause can still be fixed; the event records that they were.
                     for event in warnings.process(event) {
                         if event.kind == EventKind.warningShown.kind { observer.session(.warning(event.message)) }
