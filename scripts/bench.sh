@@ -6,9 +6,10 @@
 #   BENCH_QUICK=1     a smoke run in about two minutes (short media, short RSS run, small bundle)
 #   BENCH_KEEP=1      keep the work directory (recordings, bundles, logs) for inspection
 #   BENCH_OUT=DIR     where the JSON result goes (default bench/results)
-#   BENCH_ONLY="recording sealing faces preview export rss stages"   run only these groups (default: all;
+#   BENCH_ONLY="recording sealing faces preview export rss stages server"   run only these groups (default: all;
 #                     `review`, the review app's browser media on 2 hours, runs only when named;
-#                     `stages` counts instructions per stage under callgrind: scripts/bench/stages.sh)
+#                     `stages` counts instructions per stage under callgrind: scripts/bench/stages.sh;
+#                     `server` loads `proctor serve` on SQLite and PostgreSQL: scripts/bench/server.sh)
 #
 # Rows whose command is not available print "not measured: <reason>" instead of a number.
 set -euo pipefail
@@ -16,6 +17,7 @@ cd "$(dirname "$0")/.."
 PROCTOR=${PROCTOR:-.build/release/proctor}
 source scripts/lib/common.sh
 source scripts/bench/stages.sh
+source scripts/bench/server.sh
 
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
@@ -549,7 +551,7 @@ bench_review_class() {
 MACHINE=$(machine_json)
 log "proctor bench: $([ "$QUICK" = 1 ] && echo quick || echo full) run on $(jq -r '.cpu + ", " + (.cores|tostring) + " cores, load " + .loadAverageAtStart' <<<"$MACHINE")"
 : >"$WORK/rss-trend.tsv"
-ONLY=" ${BENCH_ONLY:-recording sealing faces preview export rss stages} "
+ONLY=" ${BENCH_ONLY:-recording sealing faces preview export rss stages server} "
 [[ $ONLY == *" recording "* ]] && bench_recording_cpu
 [[ $ONLY == *" sealing "* ]] && bench_sealing
 [[ $ONLY == *" faces "* ]] && bench_faces
@@ -557,6 +559,7 @@ ONLY=" ${BENCH_ONLY:-recording sealing faces preview export rss stages} "
 [[ $ONLY == *" export "* ]] && bench_export
 [[ $ONLY == *" rss "* ]] && bench_recording_rss
 [[ $ONLY == *" stages "* ]] && bench_stages
+[[ $ONLY == *" server "* ]] && bench_server
 [[ $ONLY == *" review "* ]] && bench_review
 [[ $ONLY == *" review "* ]] && bench_review_class
 print_table

@@ -1,0 +1,172 @@
+import Attest
+import Delivery
+import Exam
+import Foundation
+import ProctorModel
+import Seal
+
+/// Signs checkpoints of one bundle being written, as `CheckpointSender` does for a recording:
+/// the follower's latest record boundary, sequence 0, 1, 2, …, the part key carried by the first.
+final class BenchCheckpointMaker {
+    private let follower: ChainFollower
+    private let attemptId: String
+    private let ticketDigest: [UInt8]
+    private var sequence: UInt64 = 0
+    private var lastOffset = 0
+
+    init(bundle: URL, attemptId: String, signedTicket: [UInt8]) throws(ProctorError) {
+        follower = try ChainFollower(url: bundle)
+        self.attemptId = attemptId
+        ticketDigest = AttemptTicket.digest(of: signedTicket)
+    }
+
+    /// nil when nothing was sealed since the last one.
+    func make(_ writer: BundleWriter, mediaTime: Double) throws(ProctorError) -> [UInt8]? {
+        guard let point = try follower.advance(), point.offset > lastOffset else { return nil }
+        let checkpoint = Checkpoint(point, attemptId: attemptId, ticketDigest: ticketDigest, sequence: sequence,
+                                    mediaTimeMicros: UInt64(max(0, mediaTime) * 1_000_000), carriesPartKey: sequence == 0)
+        let signed = try checkpoint.signed(byPartOf: writer)
+        sequence += 1
+        lastOffset = point.offset
+        return signed
+    }
+}
+
+/// One student of the bench: a ticket obtained with their enrolment code.
+struct BenchStudent: Sendable {
+    let id: String
+    let signedTicket: [UInt8]
+    let ticket: AttemptTicket
+}
+
+/// A student who keeps recording through the run: a small live bundle under their ticket, one
+/// quarter-second media record and one checkpoint per interval, sent through `ServerClient` the
+/// way `CheckpointSender` sends them (a send that fails stays queued for the next tick).
+struct LiveStudentRun: Sendable {
+    struct Outcome: Sendable {
+        var made = 0, accepted = 0, refused = 0, failedSends = 0
+        var latencies: [Double] = []
+        var firstRefusal: String?
+    }
+
+    let student: BenchStudent
+    let exam: ExamFile
+    let base: URL
+    let bundle: URL
+    let interval: Double
+
+    /// Ticks at `start + offset + k * interval` until `keepGoing` says stop, then a last flush.
+    func run(start: ContinuousClock.Instant, offset: Double, keepGoing: @Sendable () -> Bool) async -> Outcome {
+        var outcome = Outcome()
+        let writer: BundleWriter
+        let maker: BenchCheckpointMaker
+        do throws(ProctorError) {
+            var header = try BundleHeader(examId: exam.settings.id, examFileSHA256: exam.sha256, studentId: student.id,
+                                          sessionId: UUID().uuidString.lowercased(), startTime: Date(),
+                                          recipients: exam.settings.recipients.map(BundleRecipient.init))
+            header.attemptTicket = student.signedTicket
+            writer = try BundleWriter(creating: bundle, header: header)
+            maker = try BenchCheckpointMaker(bundle: bundle, attemptId: student.ticket.attemptId, signedTicket: student.signedTicket)
+        } catch {
+            outcome.firstRefusal = "cannot start the live bundle: \(error.message)"
+            return outcome
+        }
+        let client = ServerClient(base: base, idleTimeout: 5)
+        defer { client.close() }
+        // About 4 KB of media per tick: the checkpoint's cost to the server does not depend on it.
+        let media = [UInt8](repeating: 0x5a, count: 4096)
+        var pending: [[UInt8]] = []
+        var tick = 0
+        let clock = ContinuousClock()
+        while keepGoing() {
+            let due = start + .seconds(offset + Double(tick) * interval)
+            try? await Task.sleep(until: due, clock: clock)
+            let mediaTime = Double(tick + 1) * interval
+            let payload = media.withUnsafeBytes { RecordingRecords.media($0, mediaEnd: mediaTime) }
+            do throws(ProctorError) {
+                try writer.append(.media, payload)
+                if let signed = try maker.make(writer, mediaTime: mediaTime) {
+                    pending.append(signed)
+                    outcome.made += 1
+                }
+            } catch {
+                outcome.firstRefusal = outcome.firstRefusal ?? "cannot seal: \(error.message)"
+            }
+            await send(&pending, client: client, outcome: &outcome)
+            tick += 1
+        }
+        // What a failed tick left queued gets a few more tries, as the sender's stop does.
+        for _ in 0..<5 where !pending.isEmpty {
+            try? await Task.sleep(for: .seconds(1))
+            await send(&pending, client: client, outcome: &outcome)
+        }
+        return outcome
+    }
+
+    private func send(_ pending: inout [[UInt8]], client: ServerClient, outcome: inout Outcome) async {
+        let clock = ContinuousClock()
+        while let signed = pending.first {
+            let started = clock.now
+            do throws(ProctorError) {
+                let answer = try await client.send(checkpoint: signed, attemptId: student.ticket.attemptId)
+                outcome.latencies.append((clock.now - started) / .milliseconds(1))
+                if case .refused(let error) = answer {
+                    outcome.refused += 1
+                    outcome.firstRefusal = outcome.firstRefusal ?? error.message
+                } else {
+                    outcome.accepted += 1
+                }
+                pending.removeFirst()
+            } catch {
+                outcome.failedSends += 1
+                outcome.firstRefusal = outcome.firstRefusal ?? error.message
+                return
+            }
+        }
+    }
+}
+
+/// A student who has finished: a ~50 MB sealed bundle under their ticket, written in the setup
+/// with a checkpoint every interval of media time (all sent before the run), uploaded in the
+/// run by `ServerUpload.deliver`, the code path of `proctor submit`.
+struct UploadStudent: Sendable {
+    let student: BenchStudent
+    let bundle: URL
+    let checkpoints: [[UInt8]]
+
+    static func write(_ student: BenchStudent, exam: ExamFile, media: URL, mediaSeconds: Double, interval: Double,
+                      to bundle: URL) throws(ProctorError) -> UploadStudent {
+        let maker = BenchCheckpointMakerBox(bundle: bundle, student: student)
+        var session = SyntheticSession(exam: exam, student: student.id, mediaSeconds: mediaSeconds, eventsPerHour: 30)
+        session.ticket = student.signedTicket
+        var due = interval
+        session.afterMedia = { (writer: BundleWriter, mediaEnd: Double) throws(ProctorError) in
+            guard mediaEnd >= due else { return }
+            due += interval
+            try maker.make(writer, mediaTime: mediaEnd)
+        }
+        // The follower opens the file once the writer has created it: at the first media record.
+        _ = try session.write(media: media, to: bundle)
+        return UploadStudent(student: student, bundle: bundle, checkpoints: maker.made)
+    }
+}
+
+/// The maker for a bundle the writer has not created yet (SyntheticSession creates it).
+private final class BenchCheckpointMakerBox {
+    private let bundle: URL
+    private let student: BenchStudent
+    private var maker: BenchCheckpointMaker?
+    private(set) var made: [[UInt8]] = []
+
+    init(bundle: URL, student: BenchStudent) {
+        self.bundle = bundle
+        self.student = student
+    }
+
+    func make(_ writer: BundleWriter, mediaTime: Double) throws(ProctorError) {
+        if maker == nil {
+            maker = try BenchCheckpointMaker(bundle: bundle, attemptId: student.ticket.attemptId, signedTicket: student.signedTicket)
+        }
+        if let signed = try maker?.make(writer, mediaTime: mediaTime) { made.append(signed) }
+    }
+}
