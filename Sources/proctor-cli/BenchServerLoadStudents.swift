@@ -74,26 +74,34 @@ struct LiveStudentRun: Sendable {
         let client = ServerClient(base: base, idleTimeout: 5)
         defer { client.close() }
         // About 4 KB of media per tick: the checkpoint's cost to the server does not depend on it.
+        // Each tick signs what the bundle's writer thread has written so far, then seals the
+        // next record; the first is forced to disk so the first tick has a boundary to sign.
         let media = [UInt8](repeating: 0x5a, count: 4096)
+        func seal(_ mediaTime: Double) {
+            let payload = media.withUnsafeBytes { RecordingRecords.media($0, mediaEnd: mediaTime) }
+            do throws(ProctorError) { try writer.append(.media, payload) } catch {
+                outcome.firstRefusal = outcome.firstRefusal ?? "cannot seal: \(error.message)"
+            }
+        }
+        seal(interval)
+        try? writer.sync()
         var pending: [[UInt8]] = []
         var tick = 0
         let clock = ContinuousClock()
         while keepGoing() {
             let due = start + .seconds(offset + Double(tick) * interval)
             try? await Task.sleep(until: due, clock: clock)
-            let mediaTime = Double(tick + 1) * interval
-            let payload = media.withUnsafeBytes { RecordingRecords.media($0, mediaEnd: mediaTime) }
             do throws(ProctorError) {
-                try writer.append(.media, payload)
-                if let signed = try maker.make(writer, mediaTime: mediaTime) {
+                if let signed = try maker.make(writer, mediaTime: Double(tick + 1) * interval) {
                     pending.append(signed)
                     outcome.made += 1
                 }
             } catch {
-                outcome.firstRefusal = outcome.firstRefusal ?? "cannot seal: \(error.message)"
+                outcome.firstRefusal = outcome.firstRefusal ?? "cannot sign: \(error.message)"
             }
             await send(&pending, client: client, outcome: &outcome)
             tick += 1
+            seal(Double(tick + 1) * interval)
         }
         // What a failed tick left queued gets a few more tries, as the sender's stop does.
         for _ in 0..<5 where !pending.isEmpty {
