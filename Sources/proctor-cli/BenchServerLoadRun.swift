@@ -15,6 +15,9 @@ struct ServerLoadReport: Encodable {
     var setupCheckpoints = 0
     var liveCheckpointsMade = 0, liveCheckpointsAccepted = 0, liveCheckpointsRefused = 0, failedSends = 0
     var latencyP50Ms = 0.0, latencyP99Ms = 0.0, latencyMaxMs = 0.0
+    /// The same, split at the last receipt: while uploads were running, and after.
+    var duringUploadsP50Ms = 0.0, duringUploadsP99Ms = 0.0, duringUploadsCount = 0
+    var afterUploadsP50Ms = 0.0, afterUploadsP99Ms = 0.0, afterUploadsCount = 0
     var uploadsCompleted = 0, uploadsAllContained = 0, uploadsFailed = 0
     var uploadBytes = 0
     /// From the run's start to the last receipt.
@@ -22,6 +25,8 @@ struct ServerLoadReport: Encodable {
     var uploadsPerSecond = 0.0, uploadMBps = 0.0
     var uploadP50Seconds = 0.0, uploadMaxSeconds = 0.0
     var serverCPUSeconds = 0.0, serverCPUCores = 0.0, serverPeakRSSMiB = 0.0
+    /// This process's own CPU over the run: the students share the machine with the server.
+    var generatorCPUSeconds = 0.0
     var firstProblem: String?
 }
 
@@ -38,6 +43,7 @@ extension Proctor.BenchServerLoad {
         let clock = ContinuousClock()
         let start = clock.now
         let cpuBefore = processCPUSeconds(serverPid)
+        let ownBefore = processCPUSeconds(getpid())
         let uploadsLeft = UploadsLeft(uploaders.count)
         // Live students stop once the run's length is over and every upload has ended (or at a cap).
         let keepGoing: @Sendable () -> Bool = {
@@ -47,7 +53,7 @@ extension Proctor.BenchServerLoad {
         enum LoadResult: Sendable { case live(LiveStudentRun.Outcome), upload(UploadOutcome) }
         var report = ServerLoadReport(liveStudents: live.count, uploadStudents: uploaders.count, checkpointSeconds: interval,
                                       setupCheckpoints: setupCheckpoints)
-        var latencies: [Double] = []
+        var latencies: [LatencySample] = []
         var uploads: [UploadOutcome] = []
         await withTaskGroup(of: LoadResult.self) { group in
             for (index, student) in live.enumerated() {
@@ -83,15 +89,20 @@ extension Proctor.BenchServerLoad {
         }
         report.runSeconds = (clock.now - start) / .seconds(1)
         let cpuAfter = processCPUSeconds(serverPid)
+        if let ownBefore, let ownAfter = processCPUSeconds(getpid()) { report.generatorCPUSeconds = ownAfter - ownBefore }
         if let cpuBefore, let cpuAfter {
             report.serverCPUSeconds = cpuAfter - cpuBefore
             report.serverCPUCores = report.serverCPUSeconds / report.runSeconds
         }
         report.serverPeakRSSMiB = peakRSSMiB(serverPid) ?? 0
-        latencies.sort()
-        report.latencyP50Ms = percentile(latencies, 0.50)
-        report.latencyP99Ms = percentile(latencies, 0.99)
-        report.latencyMaxMs = latencies.last ?? 0
+        let all = latencies.map(\.ms).sorted()
+        report.latencyP50Ms = percentile(all, 0.50)
+        report.latencyP99Ms = percentile(all, 0.99)
+        report.latencyMaxMs = all.last ?? 0
+        let during = latencies.filter { $0.at < report.uploadSeconds }.map(\.ms).sorted()
+        let after = latencies.filter { $0.at >= report.uploadSeconds }.map(\.ms).sorted()
+        (report.duringUploadsP50Ms, report.duringUploadsP99Ms, report.duringUploadsCount) = (percentile(during, 0.5), percentile(during, 0.99), during.count)
+        (report.afterUploadsP50Ms, report.afterUploadsP99Ms, report.afterUploadsCount) = (percentile(after, 0.5), percentile(after, 0.99), after.count)
         let done = uploads.filter { $0.problem == nil }
         report.uploadsCompleted = done.count
         report.uploadsFailed = uploads.count - done.count

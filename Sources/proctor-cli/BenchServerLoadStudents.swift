@@ -32,6 +32,11 @@ final class BenchCheckpointMaker {
     }
 }
 
+struct LatencySample: Sendable {
+    let at: Double
+    let ms: Double
+}
+
 /// One student of the bench: a ticket obtained with their enrolment code.
 struct BenchStudent: Sendable {
     let id: String
@@ -45,7 +50,8 @@ struct BenchStudent: Sendable {
 struct LiveStudentRun: Sendable {
     struct Outcome: Sendable {
         var made = 0, accepted = 0, refused = 0, failedSends = 0
-        var latencies: [Double] = []
+        /// Each request's start (seconds after the run's start) and its latency.
+        var latencies: [LatencySample] = []
         var firstRefusal: String?
     }
 
@@ -99,25 +105,25 @@ struct LiveStudentRun: Sendable {
             } catch {
                 outcome.firstRefusal = outcome.firstRefusal ?? "cannot sign: \(error.message)"
             }
-            await send(&pending, client: client, outcome: &outcome)
+            await send(&pending, client: client, since: start, outcome: &outcome)
             tick += 1
             seal(Double(tick + 1) * interval)
         }
         // What a failed tick left queued gets a few more tries, as the sender's stop does.
         for _ in 0..<5 where !pending.isEmpty {
             try? await Task.sleep(for: .seconds(1))
-            await send(&pending, client: client, outcome: &outcome)
+            await send(&pending, client: client, since: start, outcome: &outcome)
         }
         return outcome
     }
 
-    private func send(_ pending: inout [[UInt8]], client: ServerClient, outcome: inout Outcome) async {
+    private func send(_ pending: inout [[UInt8]], client: ServerClient, since start: ContinuousClock.Instant, outcome: inout Outcome) async {
         let clock = ContinuousClock()
         while let signed = pending.first {
             let started = clock.now
             do throws(ProctorError) {
                 let answer = try await client.send(checkpoint: signed, attemptId: student.ticket.attemptId)
-                outcome.latencies.append((clock.now - started) / .milliseconds(1))
+                outcome.latencies.append(LatencySample(at: (started - start) / .seconds(1), ms: (clock.now - started) / .milliseconds(1)))
                 if case .refused(let error) = answer {
                     outcome.refused += 1
                     outcome.firstRefusal = outcome.firstRefusal ?? error.message

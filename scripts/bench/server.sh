@@ -106,7 +106,7 @@ bench_server_store() {
     pg_stop
     rm -rf "$d/clients" "$d/data/bundles"
     if [ "$status" != 0 ] || ! jq -e '.runSeconds' "$d/load.json" >/dev/null 2>&1 || [ -z "$held" ]; then
-        server_not_measured "$store" "proctor bench-server-load: $(grep -v '^bench-server-load:' "$d/load.err" | head -1 | cut -c1-160)"; return
+        server_not_measured "$store" "proctor bench-server-load: $(grep -v -e '^bench-server-load:' -e '^\[swscaler' "$d/load.err" | head -1 | cut -c1-160)"; return
     fi
     cp "$d/load.json" "$WORK/server-$store.json"
     local j=$d/load.json sent lost uploads_lost
@@ -120,13 +120,13 @@ bench_server_store() {
         "$(( lost + uploads_lost ))" "" "" "0" "$verdict" \
         "$held of $sent checkpoints in the database ($(jq '.liveCheckpointsMade' "$j") live over $(jq '.runSeconds | floor' "$j") s, $(jq '.setupCheckpoints' "$j") of the uploaded bundles), $(jq '.uploadsAllContained' "$j") of $SERVER_UPLOADS receipts valid and naming every checkpoint; $(jq '.failedSends' "$j") sends retried$(jq -r 'if .firstProblem then "; first problem: " + .firstProblem else "" end' "$j" | cut -c1-120)"
     row "server_${store}_p50" "server ($store): checkpoint latency p50" "ms" "$(jq '.latencyP50Ms * 10 | round / 10' "$j")" "" "" "none (for the record)" "INFO" \
-        "one POST per checkpoint through ServerClient (URLSession), $(jq '.liveCheckpointsAccepted' "$j") requests during the uploads"
+        "$(jq '.liveCheckpointsAccepted' "$j") POSTs through ServerClient (URLSession); $(jq '.duringUploadsP50Ms | round' "$j") ms while uploads ran ($(jq '.duringUploadsCount' "$j")), $(jq '.afterUploadsP50Ms * 10 | round / 10' "$j") ms after ($(jq '.afterUploadsCount' "$j"))"
     row "server_${store}_p99" "server ($store): checkpoint latency p99" "ms" "$(jq '.latencyP99Ms * 10 | round / 10' "$j")" "" "" "none (for the record)" "INFO" \
-        "max $(jq '.latencyMaxMs | round' "$j") ms"
+        "$(jq '.duringUploadsP99Ms | round' "$j") ms while uploads ran, $(jq '.afterUploadsP99Ms | round' "$j") ms after; max $(jq '.latencyMaxMs | round' "$j") ms; $(jq '.failedSends' "$j") sends gave up after the client's 5 s and went with the next tick"
     row "server_${store}_uploads" "server ($store): uploads of ${SERVER_UPLOAD_MB} MB per second" "1/s" "$(jq '.uploadsPerSecond * 100 | round / 100' "$j")" "" "" "none (for the record)" "INFO" \
         "$SERVER_UPLOADS at once, tus PATCHes of 8 MiB: last receipt after $(jq '.uploadSeconds | round' "$j") s, $(jq '.uploadMBps | round' "$j") MB/s, one upload $(jq '.uploadP50Seconds | round' "$j") s median"
     row "server_${store}_cpu" "server ($store): CPU during the run" "cores" "$(jq '.serverCPUCores * 100 | round / 100' "$j")" "" "" "none (for the record)" "INFO" \
-        "$(jq '.serverCPUSeconds | round' "$j") CPU s of the serve process over $(jq '.runSeconds | round' "$j") s (/proc/PID/stat); the load generator shares the machine"
+        "$(jq '.serverCPUSeconds | round' "$j") CPU s of the serve process over $(jq '.runSeconds | round' "$j") s (/proc/PID/stat); the load generator used $(jq '.generatorCPUSeconds | round' "$j") CPU s on the same 2 cores"
     row "server_${store}_rss" "server ($store): peak RSS" "MiB" "$(jq '.serverPeakRSSMiB | round' "$j")" "" "" "none (for the record)" "INFO" \
         "VmHWM of the serve process, setup and run"
 }
