@@ -18,6 +18,8 @@ struct ServerLoadReport: Encodable {
     /// The same, split at the last receipt: while uploads were running, and after.
     var duringUploadsP50Ms = 0.0, duringUploadsP99Ms = 0.0, duringUploadsCount = 0
     var afterUploadsP50Ms = 0.0, afterUploadsP99Ms = 0.0, afterUploadsCount = 0
+    /// From a checkpoint's signing to its acceptance, across the sends that timed out.
+    var deliveryP50Ms = 0.0, deliveryP99Ms = 0.0, deliveryMaxMs = 0.0
     var uploadsCompleted = 0, uploadsAllContained = 0, uploadsFailed = 0
     var uploadBytes = 0
     /// From the run's start to the last receipt.
@@ -54,6 +56,7 @@ extension Proctor.BenchServerLoad {
         var report = ServerLoadReport(liveStudents: live.count, uploadStudents: uploaders.count, checkpointSeconds: interval,
                                       setupCheckpoints: setupCheckpoints)
         var latencies: [LatencySample] = []
+        var deliveries: [Double] = []
         var uploads: [UploadOutcome] = []
         await withTaskGroup(of: LoadResult.self) { group in
             for (index, student) in live.enumerated() {
@@ -78,6 +81,7 @@ extension Proctor.BenchServerLoad {
                     report.liveCheckpointsRefused += outcome.refused
                     report.failedSends += outcome.failedSends
                     latencies += outcome.latencies
+                    deliveries += outcome.deliveries
                     report.firstProblem = report.firstProblem ?? outcome.firstRefusal
                 case .upload(let outcome):
                     uploads.append(outcome)
@@ -99,6 +103,8 @@ extension Proctor.BenchServerLoad {
         report.latencyP50Ms = percentile(all, 0.50)
         report.latencyP99Ms = percentile(all, 0.99)
         report.latencyMaxMs = all.last ?? 0
+        deliveries.sort()
+        (report.deliveryP50Ms, report.deliveryP99Ms, report.deliveryMaxMs) = (percentile(deliveries, 0.5), percentile(deliveries, 0.99), deliveries.last ?? 0)
         let during = latencies.filter { $0.at < report.uploadSeconds }.map(\.ms).sorted()
         let after = latencies.filter { $0.at >= report.uploadSeconds }.map(\.ms).sorted()
         (report.duringUploadsP50Ms, report.duringUploadsP99Ms, report.duringUploadsCount) = (percentile(during, 0.5), percentile(during, 0.99), during.count)

@@ -52,6 +52,8 @@ struct LiveStudentRun: Sendable {
         var made = 0, accepted = 0, refused = 0, failedSends = 0
         /// Each request's start (seconds after the run's start) and its latency.
         var latencies: [LatencySample] = []
+        /// From each checkpoint's signing to the answer that accepted it, retries included.
+        var deliveries: [Double] = []
         var firstRefusal: String?
     }
 
@@ -91,7 +93,7 @@ struct LiveStudentRun: Sendable {
         }
         seal(interval)
         try? writer.sync()
-        var pending: [[UInt8]] = []
+        var pending: [(signed: [UInt8], made: ContinuousClock.Instant)] = []
         var tick = 0
         let clock = ContinuousClock()
         while keepGoing() {
@@ -99,7 +101,7 @@ struct LiveStudentRun: Sendable {
             try? await Task.sleep(until: due, clock: clock)
             do throws(ProctorError) {
                 if let signed = try maker.make(writer, mediaTime: Double(tick + 1) * interval) {
-                    pending.append(signed)
+                    pending.append((signed, ContinuousClock.now))
                     outcome.made += 1
                 }
             } catch {
@@ -117,9 +119,9 @@ struct LiveStudentRun: Sendable {
         return outcome
     }
 
-    private func send(_ pending: inout [[UInt8]], client: ServerClient, since start: ContinuousClock.Instant, outcome: inout Outcome) async {
+    private func send(_ pending: inout [(signed: [UInt8], made: ContinuousClock.Instant)], client: ServerClient, since start: ContinuousClock.Instant, outcome: inout Outcome) async {
         let clock = ContinuousClock()
-        while let signed = pending.first {
+        while let (signed, made) = pending.first {
             let started = clock.now
             do throws(ProctorError) {
                 let answer = try await client.send(checkpoint: signed, attemptId: student.ticket.attemptId)
@@ -129,6 +131,7 @@ struct LiveStudentRun: Sendable {
                     outcome.firstRefusal = outcome.firstRefusal ?? error.message
                 } else {
                     outcome.accepted += 1
+                    outcome.deliveries.append((clock.now - made) / .milliseconds(1))
                 }
                 pending.removeFirst()
             } catch {
