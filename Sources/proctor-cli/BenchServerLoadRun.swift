@@ -82,7 +82,7 @@ extension Proctor.BenchServerLoad {
                     report.failedSends += outcome.failedSends
                     latencies += outcome.latencies
                     deliveries += outcome.deliveries
-                    report.firstProblem = report.firstProblem ?? outcome.firstRefusal
+                    report.firstProblem = report.firstProblem ?? outcome.firstProblem
                 case .upload(let outcome):
                     uploads.append(outcome)
                     report.firstProblem = report.firstProblem ?? outcome.problem

@@ -54,7 +54,7 @@ struct LiveStudentRun: Sendable {
         var latencies: [LatencySample] = []
         /// From each checkpoint's signing to the answer that accepted it, retries included.
         var deliveries: [Double] = []
-        var firstRefusal: String?
+        var firstProblem: String?
     }
 
     let student: BenchStudent
@@ -76,7 +76,7 @@ struct LiveStudentRun: Sendable {
             writer = try BundleWriter(creating: bundle, header: header)
             maker = try BenchCheckpointMaker(bundle: bundle, attemptId: student.ticket.attemptId, signedTicket: student.signedTicket)
         } catch {
-            outcome.firstRefusal = "cannot start the live bundle: \(error.message)"
+            outcome.firstProblem = "cannot start the live bundle: \(error.message)"
             return outcome
         }
         let client = ServerClient(base: base, idleTimeout: 5)
@@ -88,7 +88,7 @@ struct LiveStudentRun: Sendable {
         func seal(_ mediaTime: Double) {
             let payload = media.withUnsafeBytes { RecordingRecords.media($0, mediaEnd: mediaTime) }
             do throws(ProctorError) { try writer.append(.media, payload) } catch {
-                outcome.firstRefusal = outcome.firstRefusal ?? "cannot seal: \(error.message)"
+                outcome.firstProblem = outcome.firstProblem ?? "cannot seal: \(error.message)"
             }
         }
         seal(interval)
@@ -105,7 +105,7 @@ struct LiveStudentRun: Sendable {
                     outcome.made += 1
                 }
             } catch {
-                outcome.firstRefusal = outcome.firstRefusal ?? "cannot sign: \(error.message)"
+                outcome.firstProblem = outcome.firstProblem ?? "cannot sign: \(error.message)"
             }
             await send(&pending, client: client, since: start, outcome: &outcome)
             tick += 1
@@ -128,7 +128,7 @@ struct LiveStudentRun: Sendable {
                 outcome.latencies.append(LatencySample(at: (started - start) / .seconds(1), ms: (clock.now - started) / .milliseconds(1)))
                 if case .refused(let error) = answer {
                     outcome.refused += 1
-                    outcome.firstRefusal = outcome.firstRefusal ?? error.message
+                    outcome.firstProblem = outcome.firstProblem ?? error.message
                 } else {
                     outcome.accepted += 1
                     outcome.deliveries.append((clock.now - made) / .milliseconds(1))
@@ -136,7 +136,7 @@ struct LiveStudentRun: Sendable {
                 pending.removeFirst()
             } catch {
                 outcome.failedSends += 1
-                outcome.firstRefusal = outcome.firstRefusal ?? error.message
+                outcome.firstProblem = outcome.firstProblem ?? error.message
                 return
             }
         }

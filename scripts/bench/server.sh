@@ -113,6 +113,7 @@ bench_server_store() {
     sent=$(jq '.setupCheckpoints + .liveCheckpointsMade' "$j")
     lost=$(( sent - held ))
     uploads_lost=$(( SERVER_UPLOADS - $(jq '.uploadsAllContained' "$j") ))
+    receipts=${receipts:-0}
     [ "$receipts" -ge "$SERVER_UPLOADS" ] || uploads_lost=$(( SERVER_UPLOADS - receipts ))
     local verdict=PASS
     [ "$lost" = 0 ] && [ "$uploads_lost" = 0 ] && [ "$(jq '.liveCheckpointsRefused' "$j")" = 0 ] || verdict=FAIL
@@ -145,7 +146,8 @@ bench_server() {
     SERVER_SECONDS=${BENCH_SERVER_SECONDS:-$SERVER_SECONDS}
     INSTRUCTOR_KEY=$dir/instructor.key INSTRUCTOR_PUB=$dir/instructor.pub
     if ! "$PROCTOR" keygen --name instructor --no-passphrase --out "$dir" >"$dir/keygen.log" 2>&1; then
-        server_not_measured sqlite "proctor keygen: $(first_error "$dir/keygen.log")"; return
+        server_not_measured sqlite "proctor keygen: $(first_error "$dir/keygen.log")"
+        server_not_measured postgres "proctor keygen: $(first_error "$dir/keygen.log")"; return
     fi
     for ((i = 0; i < SERVER_LIVE + SERVER_UPLOADS; i++)); do printf 's%04d\n' "$i"; done >"$dir/students.txt"
     # Random bytes: the server's arrival check reads framing, hashes and signatures, never media.
