@@ -14,7 +14,7 @@ APT_PACKAGES = pkg-config libsodium-dev libssl-dev \
 	libasound2-dev alsa-utils libcairo2-dev libpango1.0-dev fonts-dejavu-core \
 	libdlib-dev libdlib-data libblas-dev liblapack-dev libwebrtc-audio-processing-dev \
 	ffmpeg poppler-utils xvfb x11-xserver-utils nginx openssl espeak-ng sox procps time jq valgrind python3-pip \
-	chromium chromium-driver curl postgresql \
+	chromium chromium-driver curl postgresql sqlite3 \
 	libpipewire-0.3-dev libglib2.0-dev libglib2.0-bin sway swaybg grim pipewire pipewire-bin wireplumber xdg-desktop-portal xdg-desktop-portal-wlr \
 	dbus dbus-daemon dbus-bin gcc
 SETUP_STAMP = .build/.setup-done

@@ -6,10 +6,11 @@
 #   BENCH_QUICK=1     a smoke run in about two minutes (short media, short RSS run, small bundle)
 #   BENCH_KEEP=1      keep the work directory (recordings, bundles, logs) for inspection
 #   BENCH_OUT=DIR     where the JSON result goes (default bench/results)
-#   BENCH_ONLY="recording fullexam sealing faces preview export rss stages screen"   run only these groups (default: all;
+#   BENCH_ONLY="recording fullexam sealing faces preview export rss stages screen server"   run only these groups (default: all;
 #                     `review`, the review app's browser media and class view on 2 hours, runs only when named
 #                     (`review-class`: the class view alone);
-#                     `stages` counts instructions per stage under callgrind: scripts/bench/stages.sh)
+#                     `stages` counts instructions per stage under callgrind: scripts/bench/stages.sh;
+#                     `server` loads `proctor serve` on SQLite and PostgreSQL: scripts/bench/server.sh)
 #
 # Rows whose command is not available print "not measured: <reason>" instead of a number.
 set -euo pipefail
@@ -19,6 +20,7 @@ source scripts/lib/common.sh
 source scripts/bench/stages.sh
 source scripts/bench/fullexam.sh
 source scripts/bench/screen.sh
+source scripts/bench/server.sh
 
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
@@ -616,7 +618,7 @@ bench_review_class() {
 MACHINE=$(machine_json)
 log "proctor bench: $([ "$QUICK" = 1 ] && echo quick || echo full) run on $(jq -r '.cpu + ", " + (.cores|tostring) + " cores, load " + .loadAverageAtStart' <<<"$MACHINE")"
 : >"$WORK/rss-trend.tsv"
-ONLY=" ${BENCH_ONLY:-recording fullexam sealing faces preview export rss stages screen} "
+ONLY=" ${BENCH_ONLY:-recording fullexam sealing faces preview export rss stages screen server} "
 [[ $ONLY == *" recording "* ]] && bench_recording_cpu
 [[ $ONLY == *" fullexam "* ]] && bench_fullexam
 [[ $ONLY == *" sealing "* ]] && bench_sealing
@@ -626,6 +628,7 @@ ONLY=" ${BENCH_ONLY:-recording fullexam sealing faces preview export rss stages 
 [[ $ONLY == *" rss "* ]] && bench_recording_rss
 [[ $ONLY == *" stages "* ]] && bench_stages
 [[ $ONLY == *" screen "* ]] && bench_screen
+[[ $ONLY == *" server "* ]] && bench_server
 [[ $ONLY == *" review "* ]] && bench_review
 [[ $ONLY == *" review "* || $ONLY == *" review-class "* ]] && bench_review_class
 print_table

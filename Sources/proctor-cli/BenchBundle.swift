@@ -50,6 +50,11 @@ struct SyntheticSession {
     let student: String
     let mediaSeconds: Double
     let eventsPerHour: Double
+    /// An attempt ticket for the session header (`bench-server-load`), nil for none.
+    var ticket: [UInt8]? = nil
+    /// Called after each media record with the writer and the media time sealed so far, while
+    /// the part key still exists: where `bench-server-load` signs its checkpoints.
+    var afterMedia: ((BundleWriter, Double) throws(ProctorError) -> Void)? = nil
 
     /// What a recording seals per media record (Session/Recording/SealedRecording.swift).
     static let recordSeconds = 0.25
@@ -72,9 +77,10 @@ struct SyntheticSession {
         let mediaBytes = (try? FileManager.default.attributesOfItem(atPath: media.path)[.size] as? Int) ?? 0
         guard mediaBytes > 0 else { throw ProctorError(.badData, "the media file \(media.path) is empty") }
 
-        let header = try BundleHeader(examId: exam.settings.id, examFileSHA256: exam.sha256, studentId: student,
+        var header = try BundleHeader(examId: exam.settings.id, examFileSHA256: exam.sha256, studentId: student,
                                       sessionId: UUID().uuidString.lowercased(), startTime: Date(),
                                       recipients: exam.settings.recipients.map(BundleRecipient.init))
+        header.attemptTicket = ticket
         let writer = try BundleWriter(creating: output, header: header)
         var summary = Summary()
         func append(_ type: RecordType, _ payload: [UInt8]) throws(ProctorError) {
@@ -103,6 +109,7 @@ struct SyntheticSession {
             let mediaEnd = mediaSeconds * Double(consumed) / Double(mediaBytes)
             try append(.media, bytes.withUnsafeBytes { RecordingRecords.media($0, mediaEnd: mediaEnd) })
             summary.mediaBytes += bytes.count
+            try afterMedia?(writer, mediaEnd)
             while let event = events.first, (event.end ?? event.start) <= mediaEnd {
                 try append(.timeline, RecordingRecords.timeline(event))
                 summary.events += 1

@@ -18,7 +18,7 @@ struct Proctor: AsyncParsableCommand {
         subcommands: [
             Keygen.self, Exam.self, Precheck.self, Begin.self, Submit.self,
             Verify.self, Export.self, Purge.self, Serve.self, Review.self, BenchSeal.self, BenchBundle.self, BenchStage.self, BenchFaces.self,
-            BenchMedia.self, BenchPreview.self,
+            BenchMedia.self, BenchPreview.self, BenchServerLoad.self,
         ]
     )
 
