@@ -10,11 +10,7 @@ import XCTest
 extension ServeTests {
     func testAnExpiredTicketTakesNoCheckpointsAndALateUploadOnlyWithinTheWindow() async throws {
         XCTAssertEqual(try publish().status, 201)
-        let exam = try ExamFile.load(examURL)
-        let (attemptId, signedTicket) = try ticket(for: "s1")
-        let recording = try Recording(folder: folder, exam: exam, student: "s1", recipient: identity.recipientKey, ticket: signedTicket)
-        try recording.append(2)
-        XCTAssertEqual(try send(try recording.checkpoint(attemptId: attemptId, ticket: signedTicket, sequence: 0, carriesKey: true), attemptId).status, 201)
+        let (attemptId, signedTicket, recording) = try recordingWithFirstCheckpoint("s1", records: 2)
 
         // The ticket ended a minute ago: inside the default 72-hour late window.
         let millis = Int((Date().timeIntervalSince1970 - 60) * 1000)
@@ -33,7 +29,7 @@ extension ServeTests {
         let (other, otherTicket) = try ticket(for: "s2")
         let old = Int((Date().timeIntervalSince1970 - 73 * 3600) * 1000)
         try await server.execute("UPDATE attempts SET not_after = \(old) WHERE attempt_id = '\(other)'")
-        let late = try Recording(folder: folder, exam: exam, student: "s2", recipient: identity.recipientKey, ticket: otherTicket)
+        let late = try Recording(folder: folder, exam: try ExamFile.load(examURL), student: "s2", recipient: identity.recipientKey, ticket: otherTicket)
         try late.append(2)
         try late.finish()
         let refused = try server.http.send("POST", "/v1/attempts/\(other)/upload", headers: ["Tus-Resumable": "1.0.0", "Upload-Length": "\(try Data(contentsOf: late.url).count)"])

@@ -148,16 +148,61 @@ class ServeTests: XCTestCase {
     /// or re-recorded bundle) is received, and its receipt says the checkpoints are not in it.
     func testBundleWithoutTheHeldCheckpointsIsReceivedAsNotContained() async throws {
         XCTAssertEqual(try publish().status, 201)
-        let exam = try ExamFile.load(examURL)
-        let (attemptId, signedTicket) = try ticket(for: "s2")
-        let live = try Recording(folder: folder, exam: exam, student: "s2", recipient: identity.recipientKey, ticket: signedTicket)
-        try live.append(3)
-        XCTAssertEqual(try send(try live.checkpoint(attemptId: attemptId, ticket: signedTicket, sequence: 0, carriesKey: true), attemptId).status, 201)
-        let other = try Recording(folder: folder, exam: exam, student: "s2", recipient: identity.recipientKey, ticket: signedTicket)
+        let (attemptId, signedTicket, _) = try recordingWithFirstCheckpoint("s2", records: 3)
+        let other = try Recording(folder: folder, exam: try ExamFile.load(examURL), student: "s2", recipient: identity.recipientKey, ticket: signedTicket)
         try other.append(6)
         try other.finish()
         let receipt = try upload(try Array(Data(contentsOf: other.url)), attemptId: attemptId, segment: 1 << 20)
         XCTAssertEqual(receipt.checkpoints, .init(count: 1, lastSequence: 0, allContained: false, late: false))
+    }
+
+    /// The PATCH that completes an upload can fail after its last byte is stored (a database
+    /// step that timed out under load: found by the load bench). The client's retry must then
+    /// get its receipt, not an upload with nothing left to send and no receipt, forever. Both
+    /// places it can stop: before the arrival check (the bundle still partial), and after the
+    /// bundle and its signed receipt were kept but before the receipt's row was written.
+    func testAnUploadCompletedWithoutAReceiptIsFinishedByTheRetry() async throws {
+        XCTAssertEqual(try publish().status, 201)
+        let (attemptId, _, recording) = try recordingWithFirstCheckpoint("s1", records: 4)
+        try recording.finish()
+        let bundle = try Array(Data(contentsOf: recording.url))
+        let first = try upload(bundle, attemptId: attemptId, segment: 1 << 20)
+        let path = "/v1/attempts/\(attemptId)/upload"
+        let files = { (kind: String) in self.server.bundles.appendingPathComponent("\(attemptId).\(kind)") }
+        // The state a failed final PATCH leaves: every byte counted, no receipt row.
+        func interrupt(keptAlready: Bool) async throws {
+            try await server.execute("DELETE FROM receipts")
+            try await server.execute("INSERT INTO uploads VALUES ('\(attemptId)', \(bundle.count), \(bundle.count), 0)")
+            if !keptAlready {
+                try FileManager.default.moveItem(at: files("proctor"), to: files("partial"))
+                try FileManager.default.removeItem(at: files("receipt"))
+            }
+            XCTAssertEqual(try server.http.send("GET", "/v1/attempts/\(attemptId)/receipt").status, 404)
+        }
+
+        // Stopped before the arrival check: the retried POST runs it and answers the full offset.
+        try await interrupt(keptAlready: false)
+        let created = try server.http.send("POST", path, headers: ["Tus-Resumable": "1.0.0", "Upload-Length": "\(bundle.count)"])
+        XCTAssertEqual(created.status, 201, created.text)
+        XCTAssertEqual(created.header("Upload-Offset"), "\(bundle.count)")
+        let checked = try receipt(attemptId)
+        XCTAssertEqual(checked.bundleSHA256, first.bundleSHA256)
+        XCTAssertEqual(checked.checkpoints, .init(count: 1, lastSequence: 0, allContained: true, late: false))
+        XCTAssertEqual(try Array(Data(contentsOf: files("proctor"))), bundle)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: files("partial").path))
+        try await assertCount("uploads", 0)
+        try await assertCount("receipts", 1)
+
+        // Stopped after the bundle and its receipt were kept: a HEAD records the kept receipt.
+        try await interrupt(keptAlready: true)
+        let kept = try Array(Data(contentsOf: files("receipt")))
+        XCTAssertEqual(try server.http.send("HEAD", path).header("Upload-Offset"), "\(bundle.count)")
+        let answer = try server.http.send("GET", "/v1/attempts/\(attemptId)/receipt")
+        XCTAssertEqual(answer.status, 200, answer.text)
+        XCTAssertEqual(try XCTUnwrap(Base64.decode(try JSONDecoder().decode(ReceiptAnswer.self, from: answer.body).receipt)), kept,
+                       "the receipt recorded is the one kept beside the bundle")
+        try await assertCount("uploads", 0)
+        try await assertCount("receipts", 1)
     }
 
     /// Every path and method docs/server-api.yaml describes is served (an answer other than the
@@ -352,6 +397,22 @@ class ServeTests: XCTestCase {
                 XCTAssertEqual(stale.errorCode, "offset_mismatch")
             }
         }
+        return try receipt(attemptId)
+    }
+
+    /// A ticket for `student` and a recording under it with `records` sealed and its first
+    /// checkpoint (the one carrying the part key) accepted.
+    func recordingWithFirstCheckpoint(_ student: String, records: Int) throws -> (attemptId: String, ticket: [UInt8], recording: Recording) {
+        let (attemptId, signedTicket) = try ticket(for: student)
+        let recording = try Recording(folder: folder, exam: try ExamFile.load(examURL), student: student, recipient: identity.recipientKey,
+                                      ticket: signedTicket)
+        try recording.append(records)
+        XCTAssertEqual(try send(try recording.checkpoint(attemptId: attemptId, ticket: signedTicket, sequence: 0, carriesKey: true), attemptId).status, 201)
+        return (attemptId, signedTicket, recording)
+    }
+
+    /// `GET .../receipt`, opened under the server's key.
+    func receipt(_ attemptId: String) throws -> ServerReceipt {
         let answer = try server.http.send("GET", "/v1/attempts/\(attemptId)/receipt")
         XCTAssertEqual(answer.status, 200, answer.text)
         let signed = try XCTUnwrap(Base64.decode(try JSONDecoder().decode(ReceiptAnswer.self, from: answer.body).receipt))

@@ -33,6 +33,7 @@ extension CollectionServer {
         }
         // The same length again continues the upload; another length starts over (a re-finished bundle).
         if let held = try await store.upload(attemptId: attempt.attemptId), held.length == length {
+            if held.offset == held.length { try await finishInterrupted(attempt) }
             return tusResponse(.created, offset: held.offset, location: true, attemptId: attempt.attemptId)
         }
         folder.removePartial(attempt.attemptId)
@@ -49,9 +50,33 @@ extension CollectionServer {
             }
             throw APIError(.notFound, code: "no_upload", "No upload was started for this attempt; POST with Upload-Length first.")
         }
+        if upload.offset == upload.length { try await finishInterrupted(attempt) }
         var response = tusResponse(.ok, offset: upload.offset, location: false, attemptId: attempt.attemptId)
         response.headers[.uploadLength] = String(upload.length)
         return response
+    }
+
+    /// Every byte is here but no receipt: the PATCH that completed the upload failed after its
+    /// last byte was stored (a database step that timed out under load, a process that died).
+    /// The client's retry (`POST` again, or `HEAD`) finishes the job instead of finding nothing
+    /// left to send and no receipt to fetch, forever. When the bundle was already kept under its
+    /// final name with its signed receipt, only the database row is missing: it is written from
+    /// that receipt, so the student's receipt and the server's agree.
+    private func finishInterrupted(_ attempt: AttemptRecord) async throws {
+        guard try await store.receipt(attemptId: attempt.attemptId) == nil else { return }
+        let partial = try folder.url(attempt.attemptId, .partial)
+        let kept = try folder.url(attempt.attemptId, .proctor)
+        let keptReceipt = try folder.url(attempt.attemptId, .receipt)
+        if !FileManager.default.fileExists(atPath: partial.path), FileManager.default.fileExists(atPath: kept.path),
+           let signed = try? [UInt8](Data(contentsOf: keptReceipt)), let receipt = try? ServerReceipt.open(signed, publicKey: key.publicKey),
+           receipt.attemptId == attempt.attemptId {
+            try await store.saveReceipt(ReceiptRecord(attemptId: attempt.attemptId, receipt: signed, bundleSHA256: receipt.bundleSHA256,
+                                                      size: Int(receipt.bundleSize), receivedAt: receipt.receivedAt))
+            try await store.deleteUpload(attemptId: attempt.attemptId)
+            logger.info("bundle receipt recorded on retry", metadata: ["attempt": "\(attempt.attemptId)"])
+            return
+        }
+        try await complete(attempt)
     }
 
     func appendUpload(_ request: Request, attemptId: String) async throws -> Response {
