@@ -96,27 +96,14 @@ final class ReviewBrowserTests: XCTestCase {
         try browser.element("#attempts tbody tr a").click()
         try browser.waitUntil("the videos", timeout: 20) { try browser.execute("return document.body.dataset.ready || ''") as? String == "true" }
         try browser.element("#flags > li button.seek").click()
-        func times() throws -> (camera: Double, screen: Double, settled: Bool) {
-            let value = try browser.execute("""
-                const c = document.getElementById('camera'), s = document.getElementById('screen');
-                return [c.currentTime, s.currentTime, !c.seeking && !s.seeking && c.readyState >= 2 && s.readyState >= 2];
-                """) as? [Any] ?? []
-            return ((value.first as? NSNumber)?.doubleValue ?? -1, (value.dropFirst().first as? NSNumber)?.doubleValue ?? -1, value.last as? Bool ?? false)
-        }
+        func times() throws -> (camera: Double, screen: Double, settled: Bool) { try Self.playerTimes(browser) }
         try browser.waitUntil("the camera at the flag", timeout: 15) { let t = try times(); return t.settled && abs(t.camera - 7.05) < 0.5 }
         let now = try times()
         XCTAssertEqual(now.camera, 7.05, accuracy: 0.5)
         XCTAssertEqual(now.screen, now.camera, accuracy: 0.2, "the screen stays in step")
 
         // The picture the page shows is the frame proctor decodes at that time.
-        let drawn = try XCTUnwrap(browser.execute("""
-            const v = document.getElementById('camera'), canvas = document.createElement('canvas');
-            canvas.width = v.videoWidth; canvas.height = v.videoHeight;
-            const g = canvas.getContext('2d'); g.drawImage(v, 0, 0);
-            const rgba = g.getImageData(0, 0, canvas.width, canvas.height).data, rgb = [];
-            for (let i = 0; i < rgba.length; i += 4) rgb.push(rgba[i], rgba[i + 1], rgba[i + 2]);
-            return rgb;
-            """) as? [NSNumber]).map { UInt8(truncating: $0) }
+        let drawn = try Self.cameraPicture(browser)
         let shown = ReviewFixtures.firstFrame + (((now.camera - ReviewFixtures.firstFrame) / 0.1) + 1e-6).rounded(.down) * 0.1
         let reader = try RecordingReader(MemoryByteSource(ReviewFixtures.recording))
         let expected = try reader.frame(at: shown, maxWidth: 320)
@@ -223,27 +210,14 @@ final class ReviewBrowserTests: XCTestCase {
         try browser.screenshot(to: Self.images.appendingPathComponent("review-attempt-parts.png"))
         try browser.execute("window.scrollTo(0, 0);")
 
-        func times() throws -> (camera: Double, screen: Double, settled: Bool) {
-            let value = try browser.execute("""
-                const c = document.getElementById('camera'), s = document.getElementById('screen');
-                return [c.currentTime, s.currentTime, !c.seeking && !s.seeking && c.readyState >= 2 && s.readyState >= 2];
-                """) as? [Any] ?? []
-            return ((value.first as? NSNumber)?.doubleValue ?? -1, (value.dropFirst().first as? NSNumber)?.doubleValue ?? -1, value.last as? Bool ?? false)
-        }
+        func times() throws -> (camera: Double, screen: Double, settled: Bool) { try Self.playerTimes(browser) }
         // The flag in part 1 seeks both videos there.
         try browser.elements("#flags > li button.seek")[1].click()
         try browser.waitUntil("the camera in part 1", timeout: 15) { let t = try times(); return t.settled && abs(t.camera - 35) < 0.5 }
         let now = try times()
         XCTAssertEqual(now.camera, 35, accuracy: 0.5)
         XCTAssertEqual(now.screen, now.camera, accuracy: 0.2, "the screen stays in step in part 1")
-        let drawn = try XCTUnwrap(browser.execute("""
-            const v = document.getElementById('camera'), canvas = document.createElement('canvas');
-            canvas.width = v.videoWidth; canvas.height = v.videoHeight;
-            const g = canvas.getContext('2d'); g.drawImage(v, 0, 0);
-            const rgba = g.getImageData(0, 0, canvas.width, canvas.height).data, rgb = [];
-            for (let i = 0; i < rgba.length; i += 4) rgb.push(rgba[i], rgba[i + 1], rgba[i + 2]);
-            return rgb;
-            """) as? [NSNumber]).map { UInt8(truncating: $0) }
+        let drawn = try Self.cameraPicture(browser)
         let partOne = try RecordingReader(MemoryByteSource(SessionRecording.resumedPart))
         let partZero = try RecordingReader(MemoryByteSource(ReviewFixtures.recording))
         XCTAssertEqual(drawn.count, 320 * 240 * 3)
@@ -267,6 +241,27 @@ final class ReviewBrowserTests: XCTestCase {
 
     /// Mean absolute difference between `b` and the least-squares affine colour map of `a`
     /// (each output channel a linear function of R, G, B and 1).
+    /// Both players' `currentTime`, and whether both have settled (not seeking, a frame ready).
+    static func playerTimes(_ browser: Browser) throws -> (camera: Double, screen: Double, settled: Bool) {
+        let value = try browser.execute("""
+            const c = document.getElementById('camera'), s = document.getElementById('screen');
+            return [c.currentTime, s.currentTime, !c.seeking && !s.seeking && c.readyState >= 2 && s.readyState >= 2];
+            """) as? [Any] ?? []
+        return ((value.first as? NSNumber)?.doubleValue ?? -1, (value.dropFirst().first as? NSNumber)?.doubleValue ?? -1, value.last as? Bool ?? false)
+    }
+
+    /// The camera player's current picture as RGB bytes, drawn through a canvas.
+    static func cameraPicture(_ browser: Browser) throws -> [UInt8] {
+        try XCTUnwrap(browser.execute("""
+            const v = document.getElementById('camera'), canvas = document.createElement('canvas');
+            canvas.width = v.videoWidth; canvas.height = v.videoHeight;
+            const g = canvas.getContext('2d'); g.drawImage(v, 0, 0);
+            const rgba = g.getImageData(0, 0, canvas.width, canvas.height).data, rgb = [];
+            for (let i = 0; i < rgba.length; i += 4) rgb.push(rgba[i], rgba[i + 1], rgba[i + 2]);
+            return rgb;
+            """) as? [NSNumber]).map { UInt8(truncating: $0) }
+    }
+
     static func residual(_ a: [UInt8], _ b: [UInt8]) -> Double {
         let pixels = min(a.count, b.count) / 3
         var total = 0.0

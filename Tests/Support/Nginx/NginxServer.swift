@@ -127,12 +127,7 @@ public final class NginxServer {
         let user = geteuid() == 0 ? "user root;" : ""
         if !upstreams.isEmpty { return balancer(user: user) }
         return """
-        \(user)
-        daemon off;
-        worker_processes 1;
-        error_log logs/error.log info;
-        pid logs/nginx.pid;
-        events { worker_connections 64; }
+        \(prelude(user: user))
         http {
             log_format counts '$request_method $uri $status $request_length';
             access_log logs/access.log counts;
@@ -161,7 +156,8 @@ public final class NginxServer {
 }
 
 extension NginxServer {
-    fileprivate func balancer(user: String) -> String {
+    /// What every configuration here starts with: one worker in the foreground, logs under the prefix.
+    fileprivate func prelude(user: String) -> String {
         """
         \(user)
         daemon off;
@@ -169,6 +165,12 @@ extension NginxServer {
         error_log logs/error.log info;
         pid logs/nginx.pid;
         events { worker_connections 64; }
+        """
+    }
+
+    fileprivate func balancer(user: String) -> String {
+        """
+        \(prelude(user: user))
         http {
             log_format upstream '$request_method $uri $status $upstream_addr';
             access_log logs/upstream.log upstream;

@@ -9,10 +9,12 @@ public enum CommandOutput {
     }
 
     /// The same, for a program whose stdout is bytes (ffmpeg writing raw video).
-    public static func runData(_ name: String, _ arguments: [String]) throws -> Data {
+    /// `environment`: the whole environment the program gets (nil: this process's).
+    public static func runData(_ name: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [name] + arguments
+        if let environment { process.environment = environment }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

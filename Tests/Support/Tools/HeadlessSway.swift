@@ -163,16 +163,7 @@ public final class HeadlessSway: @unchecked Sendable {
     /// from the top left: the centre is where the pointer sits, and while a cast embeds it the
     /// compositor draws it into the output.
     public func samplePixel() throws -> [UInt8] {
-        let grim = Process()
-        grim.executableURL = URL(fileURLWithPath: "/usr/bin/grim")
-        grim.arguments = ["-t", "ppm", "-g", "\(width / 4),\(height / 4) 1x1", "-"]
-        grim.environment = environment
-        let out = Pipe()
-        grim.standardOutput = out
-        grim.standardError = FileHandle.nullDevice
-        try grim.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        grim.waitUntilExit()
+        let data = try CommandOutput.runData("/usr/bin/grim", ["-t", "ppm", "-g", "\(width / 4),\(height / 4) 1x1", "-"], environment: environment)
         // "P6\n1 1\n255\n" then three bytes.
         return Array(data.suffix(3))
     }
