@@ -14,15 +14,7 @@ extension Proctor.Exam {
             abstract: "Print a link to the server's instructor dashboard, signed with your key, valid for a few hours.",
             discussion: "Anyone holding the link can read the metadata of your exams on that server (who started, checkpoints, receipts) until it expires; no recording can be opened with it.")
         @OptionGroup var global: GlobalOptions
-
-        @Argument(help: ArgumentHelp("Exam ID or the path of an exam file: its [server] is the dashboard's.", valueName: "exam"))
-        var exam: String
-
-        @Option(help: ArgumentHelp("Your secret key (NAME.key): the server must trust it.", valueName: "file"))
-        var key: String
-
-        @Option(help: ArgumentHelp("The server's URL (default: the exam's [server] url).", valueName: "url"))
-        var server: String?
+        @OptionGroup var served: ServedExamOptions
 
         @Option(help: ArgumentHelp("How long the link works, 1-12 hours.", valueName: "hours"))
         var hours: Int = 8
@@ -32,13 +24,9 @@ extension Proctor.Exam {
 
         mutating func run() async throws {
             guard (1...12).contains(hours) else { throw ProctorError(.usage, "--hours must be between 1 and 12") }
-            let file = try ExamFile.load(try ExamLocator.resolve(exam))
-            guard let pinned = file.settings.server else {
-                throw ProctorError(.usage, "the exam \(file.settings.id) names no [server]; the dashboard is on the server an exam pins")
-            }
-            let base = server ?? pinned.url
-            guard URL(string: base) != nil else { throw ProctorError(.usage, "--server is not a URL") }
-            let identity = try InstructorIdentity.load(from: URL(fileURLWithPath: key), passphrase: .interactive)
+            let (_, _, pinned, url) = try served.resolve()
+            let base = url.absoluteString
+            let identity = try served.identity()
             let now = Date()
             let token = try InstructorToken(publisher: identity.recipientKey.line, server: Base64.encode(pinned.key.publicKey),
                                             issuedAt: now, expiresAt: now.addingTimeInterval(Double(hours) * 3600)).signed(by: identity)

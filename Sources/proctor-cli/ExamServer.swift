@@ -56,31 +56,18 @@ extension Proctor.Exam {
         static let configuration = CommandConfiguration(
             abstract: "Register a signed exam and its roster with the collection server the exam names.")
         @OptionGroup var global: GlobalOptions
-
-        @Argument(help: ArgumentHelp("Exam ID or the path of an exam file.", valueName: "exam"))
-        var exam: String
-
-        @Option(help: ArgumentHelp("Your secret key (NAME.key): the server must trust it.", valueName: "file"))
-        var key: String
-
-        @Option(help: ArgumentHelp("The server's URL (default: the exam's [server] url).", valueName: "url"))
-        var server: String?
+        @OptionGroup var served: ServedExamOptions
 
         @Option(help: ArgumentHelp("The digests from `proctor exam roster` (default: ID.roster.json).", valueName: "file"))
         var roster: String?
 
         mutating func run() async throws {
-            let examURL = try ExamLocator.resolve(exam)
-            let file = try ExamFile.load(examURL)
-            guard let pinned = file.settings.server else {
-                throw ProctorError(.usage, "the exam \(file.settings.id) names no [server]; add its url and key to the settings and sign it again")
-            }
-            guard let base = URL(string: server ?? pinned.url) else { throw ProctorError(.usage, "--server is not a URL") }
+            let (examURL, file, _, base) = try served.resolve()
             let rosterFile = try RosterFile.read(URL(fileURLWithPath: roster ?? "\(file.settings.id).roster.json"))
             guard rosterFile.examId == file.settings.id else {
                 throw ProctorError(.usage, "the roster was made for exam \(rosterFile.examId), not \(file.settings.id)")
             }
-            let identity = try InstructorIdentity.load(from: URL(fileURLWithPath: key), passphrase: .interactive)
+            let identity = try served.identity()
             let examBytes: [UInt8]
             do { examBytes = Array(try Data(contentsOf: examURL)) } catch {
                 throw ProctorError(.io, "cannot read \(examURL.path)")
@@ -92,6 +79,35 @@ extension Proctor.Exam {
             print("\(answer.created ? "Published" : "Already published:") \(answer.examId) on \(base.absoluteString) for \(answer.students) student(s)")
             print("SHA-256: \(answer.examSHA256)")
         }
+    }
+}
+
+/// What `exam publish` and `exam dashboard` share: the exam, the instructor's key the server
+/// trusts, and the server (the exam's pinned `[server] url` unless `--server` names another).
+struct ServedExamOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Exam ID or the path of an exam file: its [server] names the server.", valueName: "exam"))
+    var exam: String
+
+    @Option(help: ArgumentHelp("Your secret key (NAME.key): the server must trust it.", valueName: "file"))
+    var key: String
+
+    @Option(help: ArgumentHelp("The server's URL (default: the exam's [server] url).", valueName: "url"))
+    var server: String?
+
+    /// The exam file, its pinned server and the URL to talk to.
+    func resolve() throws -> (examURL: URL, file: ExamFile, pinned: ServerSettings, base: URL) {
+        let examURL = try ExamLocator.resolve(exam)
+        let file = try ExamFile.load(examURL)
+        guard let pinned = file.settings.server else {
+            throw ProctorError(.usage, "the exam \(file.settings.id) names no [server]; add its url and key to the settings and sign it again")
+        }
+        guard let base = URL(string: server ?? pinned.url), base.scheme != nil else { throw ProctorError(.usage, "--server is not a URL") }
+        return (examURL, file, pinned, base)
+    }
+
+    /// The instructor's identity, asking for its passphrase when it has one.
+    func identity() throws -> InstructorIdentity {
+        try InstructorIdentity.load(from: URL(fileURLWithPath: key), passphrase: .interactive)
     }
 }
 
