@@ -11,13 +11,18 @@ enum ReviewFixtures {
     static let firstFrame = SessionRecording.firstFrame
     static let recording = SessionRecording.twentySeconds
 
+    /// The header every fixture bundle has: exam chem101, a fixed start, sealed to `identity`.
+    private static func header(student: String, for identity: InstructorIdentity) -> BundleHeader {
+        BundleHeader(examId: "chem101", examFileSHA256: SHA256.hash(Array("no exam file".utf8)), studentId: student,
+                     sessionId: UUID().uuidString, startTime: Date(timeIntervalSince1970: 1_795_000_000),
+                     recipients: [BundleRecipient(identity.recipientKey)], cipher: .aes256GCM)
+    }
+
     /// A finished one-part bundle `NAME.proctor` in `directory` with `flags` (start, end, kind).
     static func bundle(_ name: String, student: String, flags: [(Double, Double, String)], in directory: URL,
                        for identity: InstructorIdentity) throws -> URL {
         let url = directory.appendingPathComponent(name + ".proctor")
-        let header = BundleHeader(examId: "chem101", examFileSHA256: SHA256.hash(Array("no exam file".utf8)), studentId: student,
-                                  sessionId: UUID().uuidString, startTime: Date(timeIntervalSince1970: 1_795_000_000),
-                                  recipients: [BundleRecipient(identity.recipientKey)], cipher: .aes256GCM)
+        let header = header(student: student, for: identity)
         let writer = try BundleWriter(creating: url, header: header)
         try part(0, of: writer, start: 0, media: recording, flags: flags, student: student, startedAt: header.startTime)
         _ = try writer.finish(mediaDuration: 20)
@@ -30,9 +35,7 @@ enum ReviewFixtures {
     static func resumedBundle(_ name: String, student: String, flags: [(Double, Double, String)], in directory: URL,
                               for identity: InstructorIdentity) throws -> URL {
         let url = directory.appendingPathComponent(name + ".proctor")
-        let header = BundleHeader(examId: "chem101", examFileSHA256: SHA256.hash(Array("no exam file".utf8)), studentId: student,
-                                  sessionId: UUID().uuidString, startTime: Date(timeIntervalSince1970: 1_795_000_000),
-                                  recipients: [BundleRecipient(identity.recipientKey)], cipher: .aes256GCM)
+        let header = header(student: student, for: identity)
         let resumed = SessionRecording.resumedStart
         do {
             let writer = try BundleWriter(creating: url, header: header)
