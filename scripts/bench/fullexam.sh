@@ -11,39 +11,13 @@
 
 FULLEXAM_TARGET=1.10
 
-# fullexam_display: starts Xvfb on a free display number with a picture that changes; sets
-# FULLEXAM_DISPLAY and FULLEXAM_PIDS, or returns 1 with FULLEXAM_ERROR.
-fullexam_display() {
-    command -v Xvfb >/dev/null || { FULLEXAM_ERROR="Xvfb is not installed (make setup)"; return 1; }
-    command -v xsetroot >/dev/null || { FULLEXAM_ERROR="xsetroot is not installed (make setup)"; return 1; }
-    # The server picks a free display number itself and writes it to fd 3: no race with another
-    # X server starting at the same time.
-    Xvfb -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 3>"$WORK/xvfb.display" >"$WORK/xvfb.log" 2>&1 &
-    FULLEXAM_PIDS=$!
-    local _
-    for _ in $(seq 300); do [ -s "$WORK/xvfb.display" ] && break; sleep 0.1; done
-    FULLEXAM_DISPLAY=:$(head -1 "$WORK/xvfb.display" 2>/dev/null)
-    for _ in $(seq 100); do xsetroot -display "$FULLEXAM_DISPLAY" -solid gray 2>/dev/null && break; sleep 0.1; done
-    if ! xsetroot -display "$FULLEXAM_DISPLAY" -solid gray 2>/dev/null; then
-        FULLEXAM_ERROR="Xvfb did not start in 30 s: $(first_error "$WORK/xvfb.log")"
-        kill "$FULLEXAM_PIDS" 2>/dev/null || true
-        return 1
-    fi
-    ( local colours=(gray navy darkgreen maroon white black) i=0
-      while kill -0 "$FULLEXAM_PIDS" 2>/dev/null; do
-          xsetroot -display "$FULLEXAM_DISPLAY" -solid "${colours[i % 6]}" 2>/dev/null || true
-          i=$((i + 1)); sleep 1
-      done ) &
-    FULLEXAM_PIDS="$FULLEXAM_PIDS $!"
-}
-
 # fullexam_ffmpeg SECONDS OUT W H FPS KBPS: FULLEXAM_RECORD, ffmpeg recording camera, screen and
 # microphone into one Matroska file with the encoder settings of Sources/Encode/Pipeline.
 fullexam_ffmpeg() {
     local seconds=$1 out=$2 w=$3 h=$4 fps=$5 kbps=$6
     FULLEXAM_RECORD=(ffmpeg -nostdin -hide_banner -loglevel error
         -re -f lavfi -i "$LAVFI_CAMERA" -re -f lavfi -i "$LAVFI_MIC"
-        -f x11grab -framerate "$fps" -draw_mouse 1 -i "$FULLEXAM_DISPLAY" -t "$seconds"
+        -f x11grab -framerate "$fps" -draw_mouse 1 -i "$BENCH_DISPLAY" -t "$seconds"
         -map 0:v -map 2:v -map 1:a
         -c:v libx264 -preset veryfast -tune zerolatency -bf 0 -pix_fmt yuv420p
         -b:v:0 500k -g:v:0 $((2 * CAMERA_FPS)) -b:v:1 "${kbps}k" -g:v:1 $((2 * fps)) -filter:v:1 "scale=$w:$h"
@@ -51,16 +25,15 @@ fullexam_ffmpeg() {
 }
 
 bench_fullexam() {
-    if ! fullexam_display; then
-        not_measured fullexam_720 "full exam recording CPU" "ratio <= $FULLEXAM_TARGET" "$FULLEXAM_ERROR"
+    if ! start_display 1920x1080 changing; then
+        not_measured fullexam_720 "full exam recording CPU" "ratio <= $FULLEXAM_TARGET" "$DISPLAY_ERROR"
         return
     fi
     local config
     for config in "1280 720 2 300" "1920 1080 5 1000"; do
         bench_fullexam_config $config
     done
-    # shellcheck disable=SC2086
-    kill $FULLEXAM_PIDS 2>/dev/null || true
+    stop_display
 }
 
 # bench_fullexam_config W H FPS KBPS: one row, the exam's camera and microphone plus the screen
@@ -84,7 +57,7 @@ bitrate_kbps = $kbps" setup_exam "$dir" on || { not_measured "$id" "$name" "rati
             not_measured "$id" "$name" "ratio <= $FULLEXAM_TARGET" "ffmpeg failed: $(first_error "$dir/ffmpeg-$i.log")"
             return
         fi
-        SCREEN=x11:$FULLEXAM_DISPLAY STUDENT=full$i record_command "$MEDIA_SECONDS" --no-browser
+        SCREEN=x11:$BENCH_DISPLAY STUDENT=full$i record_command "$MEDIA_SECONDS" --no-browser
         if ! run_timed "$dir/begin-$i.time" "${PIN[@]}" "${RECORD[@]}" >"$dir/begin-$i.log" 2>&1; then
             not_measured "$id" "$name" "ratio <= $FULLEXAM_TARGET" "proctor begin failed: $(first_error "$dir/begin-$i.log")"
             return

@@ -26,20 +26,15 @@ screen_exam() {
 
 bench_screen() {
     local name="screen recording CPU s per media s, 1920x1080 X display (x11grab)" dir=$WORK/screen
-    local rounds=$(( REPEAT < 3 ? REPEAT : 3 )) display number i ratios=() target=1.25 window
+    local rounds=$(( REPEAT < 3 ? REPEAT : 3 )) display i ratios=() target=1.25 window
     window=$(steady_window)
-    if ! command -v Xvfb >/dev/null; then
-        not_measured screen_x11grab_cpu "$name" "<= ${target}x" "Xvfb is not installed (make setup)"
-    elif ! screen_exam "$dir"; then
+    if ! screen_exam "$dir"; then
         not_measured screen_x11grab_cpu "$name" "<= ${target}x" "$SETUP_ERROR"
+    elif ! start_display "$SCREEN_SIZE"; then
+        not_measured screen_x11grab_cpu "$name" "<= ${target}x" "$DISPLAY_ERROR"
     else
-        number=$(for n in $(seq 180 240); do [ -e "/tmp/.X11-unix/X$n" ] || { echo "$n"; break; }; done)
-        display=":$number"
-        Xvfb "$display" -screen 0 "${SCREEN_SIZE}x24" -nolisten tcp -noreset >/dev/null 2>&1 &
-        local xvfb=$!
-        for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X$number" ] && break; sleep 0.05; done
-        # Something on screen: x11grab's cost does not depend on it, the encoder's does a little.
-        command -v xsetroot >/dev/null && xsetroot -display "$display" -solid steelblue || true
+        # Something on screen (grey): x11grab's cost does not depend on it, the encoder's does a little.
+        display=$BENCH_DISPLAY
         : >"$WORK/screen-ffmpeg.whole"; : >"$WORK/screen-proctor.whole"
         for i in $(seq 1 "$rounds"); do
             log "screen: round $i of $rounds: ffmpeg and proctor recording $display (x11grab), ${MEDIA_SECONDS} s each, on core $BENCH_CORE"
@@ -53,7 +48,7 @@ bench_screen() {
             record_cpu screen-proctor "$WORK/screen-proctor-$i.time"
             ratios+=("$(ratio "$(tail -1 "$WORK/screen-proctor.whole")" "$(tail -1 "$WORK/screen-ffmpeg.whole")")")
         done
-        kill "$xvfb" 2>/dev/null || true
+        stop_display
         if [ -z "$(newest_bundle "$dir/sessions")" ]; then
             not_measured screen_x11grab_cpu "$name" "<= ${target}x" "proctor begin: $(first_error "$WORK/screen-proctor-1.log")"
         else

@@ -67,6 +67,37 @@ maxrss_mb() { awk 'END { printf "%.1f", $4 / 1024 }' "$1"; }
 # first_error FILE: the one-line reason a step failed, for "not measured: <reason>".
 first_error() { grep -m1 -v '^[[:space:]]*$' "$1" 2>/dev/null | cut -c1-160 || true; }
 
+# start_display SIZE [changing]: an Xvfb display of SIZE (e.g. 1920x1080) with a grey picture,
+# or with `changing` one whose whole picture changes colour once a second (xsetroot from another
+# process). The server picks a free display number itself and writes it to fd 3, so it never
+# races another X server starting. Sets BENCH_DISPLAY (":N"); stop_display ends it. Returns 1
+# with DISPLAY_ERROR when Xvfb or xsetroot is missing or the server does not start in 30 s.
+start_display() {
+    local size=$1 mode=${2:-still} out=${WORK:-/tmp}/xvfb-$$ _
+    command -v Xvfb >/dev/null || { DISPLAY_ERROR="Xvfb is not installed (make setup)"; return 1; }
+    command -v xsetroot >/dev/null || { DISPLAY_ERROR="xsetroot is not installed (make setup)"; return 1; }
+    Xvfb -displayfd 3 -screen 0 "${size}x24" -nolisten tcp -noreset 3>"$out.display" >"$out.log" 2>&1 &
+    DISPLAY_PIDS=$!
+    for _ in $(seq 300); do [ -s "$out.display" ] && break; sleep 0.1; done
+    BENCH_DISPLAY=:$(head -1 "$out.display" 2>/dev/null)
+    for _ in $(seq 100); do xsetroot -display "$BENCH_DISPLAY" -solid gray 2>/dev/null && break; sleep 0.1; done
+    if ! xsetroot -display "$BENCH_DISPLAY" -solid gray 2>/dev/null; then
+        DISPLAY_ERROR="Xvfb did not start in 30 s: $(first_error "$out.log")"
+        stop_display
+        return 1
+    fi
+    [ "$mode" = changing ] || return 0
+    ( colours=(gray navy darkgreen maroon white black) i=0
+      while kill -0 "${DISPLAY_PIDS%% *}" 2>/dev/null; do
+          xsetroot -display "$BENCH_DISPLAY" -solid "${colours[i % 6]}" 2>/dev/null || true
+          i=$((i + 1)); sleep 1
+      done ) &
+    DISPLAY_PIDS="$DISPLAY_PIDS $!"
+}
+
+# shellcheck disable=SC2086
+stop_display() { kill ${DISPLAY_PIDS:-} 2>/dev/null || true; DISPLAY_PIDS=; }
+
 # setup_exam DIR [detectors=on|off]: an instructor key without passphrase and a signed exam in DIR.
 # Sets KEY (NAME.key), PUB, EXAM (ID.exam) and EXAM_ID; exports PROCTOR_EXAM_DIR and
 # PROCTOR_DATA_DIR (sessions under DIR/sessions) so `begin --exam ID` finds them.
